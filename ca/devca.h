@@ -1,0 +1,42 @@
+/*
+ * devca: the development hierarchy that `jpkictl init --dir D` creates.
+ *
+ * In D (created 0700 if missing; keys 0600, certificates 0644):
+ *   sign-ca.key sign-ca.crt       self-signed SIGN issuing CA (RULES.md R23 name:
+ *                                 C=JP, O=JPKI, OU=JPKI for digital signature,
+ *                                 OU=Japan Agency for Local Authority Information Systems)
+ *   auth-ca.key auth-ca.crt       self-signed AUTH issuing CA (OU=JPKI for user authentication)
+ *   sign-ocsp.key sign-ocsp.crt   OCSP responder for SIGN (id-kp-OCSPSigning, ocsp-nocheck)
+ *   auth-ocsp.key auth-ocsp.crt   OCSP responder for AUTH
+ *   client-ca.key client-ca.crt   CA for terminals, register feeds, relying parties, operators
+ *   server.key server.crt         TLS server certificate for the API listener (issued by client CA;
+ *                                 SAN DNS:localhost, IP:127.0.0.1, IP:::1)
+ *   terminal-<code>.key/.crt      one terminal per sample municipality (two municipalities)
+ *   feed.key feed.crt             the register feed
+ *   rp.key rp.crt                 a relying party
+ *   operator.key operator.crt     an operator
+ *   manifest.txt                  one line per client certificate: kind file municipality sha256
+ *
+ * Running init on a directory that already has sign-ca.crt refuses (unless
+ * force): an existing CA is never overwritten by accident.
+ */
+#ifndef JPKI_DEVCA_H
+#define JPKI_DEVCA_H
+
+#include <stddef.h>
+
+struct devca_opts {
+	const char	*dir;
+	int		 bits;		/* issuing CA RSA size: 2048 (default), 3072 or 4096 */
+	int		 days;		/* CA validity in days; default 3650 */
+	const char	*sign_key;	/* optional existing key spec (PEM path or pkcs11: URI) for the SIGN CA */
+	const char	*auth_key;	/* same for AUTH CA */
+	const char	*pin;		/* PIN for pkcs11 keys, or NULL */
+	const char	*municipalities[2];	/* sample terminal municipality codes; default 131016, 141003 */
+	int		 force;
+};
+
+/* Returns 0, or -1 with a message in err. */
+int	devca_init(const struct devca_opts *, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,18 @@
+#ifndef JPKI_UTIL_H
+#define JPKI_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Constant-time comparison of secrets; returns 1 when equal. */
+int	util_ct_equal(const void *, const void *, size_t);
+/* Lowercase hex of len bytes into out (2*len+1 bytes). */
+void	util_hex(const uint8_t *, size_t, char *out);
+/* Random hex id of nbytes random bytes (CSPRNG) into out (2*nbytes+1). */
+int	util_random_hex(size_t nbytes, char *out);
+/* Read a whole file; returns malloc'd buffer (NUL-terminated) or NULL. */
+char	*util_read_file(const char *path, size_t *len);
+/* Strip trailing whitespace/newlines in place; returns s. */
+char	*util_rstrip(char *s);
+
+#endif
