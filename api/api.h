@@ -1,0 +1,136 @@
+/*
+ * api: HTTP handlers over ca/ and db/, independent of libmicrohttpd. The
+ * daemon (daemon/http.c) turns each HTTP request into a struct api_req,
+ * calls api_dispatch(), and sends the struct api_resp back.
+ *
+ * Errors become RFC 9457 problem documents in exactly one place
+ * (api/problem.c); handlers call api_problem() and return.
+ */
+#ifndef JPKI_API_H
+#define JPKI_API_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "ca/keyring.h"
+#include "db/store.h"
+
+struct metrics;
+
+/* Which listener a request came in on. */
+enum listener { LISTENER_API = 1, LISTENER_STATUS = 2 };
+
+enum principal_kind {
+	PRINCIPAL_NONE = 0,
+	PRINCIPAL_TERMINAL = 1 << 0,
+	PRINCIPAL_REGISTER_FEED = 1 << 1,
+	PRINCIPAL_RELYING_PARTY = 1 << 2,
+	PRINCIPAL_OPERATOR = 1 << 3,
+};
+#define PRINCIPAL_ANY (PRINCIPAL_TERMINAL | PRINCIPAL_REGISTER_FEED | \
+	PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR)
+
+struct principal {
+	enum principal_kind kind;
+	long long	id;
+	char		name[128];
+	char		municipality_code[8];	/* terminals only (R1) */
+	char		municipality_name[64];
+	char		prefecture[32];
+	char		cert_sha256[65];	/* hex, for logs and audit */
+};
+
+/* Shared state of one running jpkid. */
+struct app {
+	struct store		*store;
+	int			 borrow_timeout_ms;
+	pthread_rwlock_t	 keys_lock;	/* guards keys: read to use, write to swap */
+	struct keyring		*keys;
+	struct metrics		*metrics;
+	int			 schema_ready;	/* migrations applied (atomic access) */
+	time_t			 started_at;
+	const char		*version;
+};
+
+#define API_MAX_PARAMS	4
+#define API_MAX_HEADERS	8
+
+struct api_req {
+	struct app	*app;
+	enum listener	 listener;
+	const char	*method;
+	const char	*path;		/* without the query string */
+	/* Header lookup (case-insensitive), provided by the HTTP layer. */
+	const char	*(*header)(void *hctx, const char *name);
+	void		*hctx;
+	const char	*body;
+	size_t		 body_len;
+	const char	*remote;	/* peer address, for logs */
+	char		 request_id[33];
+	struct principal principal;
+	/* {name} segments of the matched route, in order. */
+	char		 params[API_MAX_PARAMS][128];
+	int		 nparams;
+};
+
+struct api_header {
+	const char	*name;
+	char		*value;		/* owned */
+};
+
+struct api_resp {
+	int		 status;
+	char		*body;		/* owned, malloc'd */
+	size_t		 body_len;
+	const char	*content_type;
+	struct api_header headers[API_MAX_HEADERS];
+	int		 nheaders;
+	const char	*route;		/* route name for metrics/logs ("unmatched" if none) */
+	const char	*rule;		/* rule id of a policy refusal, for the log line */
+	const char	*problem;	/* problem type slug, for the log line */
+};
+
+/* Route one request; always fills resp. */
+void	api_dispatch(struct api_req *, struct api_resp *);
+/* Free what resp owns. */
+void	api_resp_free(struct api_resp *);
+
+/* Response helpers. They take ownership of/steal their arguments. */
+void	api_json(struct api_resp *, int status, json_t *body);	/* steals body */
+void	api_text(struct api_resp *, int status, const char *ctype, char *body, size_t len);
+void	api_add_header(struct api_resp *, const char *name, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/*
+ * problem+json (RFC 9457). type is a slug ("unauthenticated") turned into
+ * "urn:jpkid:problem:<slug>"; rule may be NULL or a RULES.md id ("R4");
+ * fields may be NULL or a JSON object of field -> message (stolen).
+ */
+void	api_problem(struct api_resp *, int status, const char *type, const char *title,
+	    const char *rule, json_t *fields, const char *detail_fmt, ...)
+	    __attribute__((format(printf, 7, 8)));
+
+/* 503 with Retry-After for a database failure; logs the SQLSTATE, not the message. */
+void	api_db_unavailable(struct api_req *, struct api_resp *, const struct store_err *);
+
+/*
+ * Map a verified client certificate (DER) to a principal registered in the
+ * database by its SHA-256. Returns 0 with req->principal filled, or -1 with
+ * resp set (401 unknown/disabled certificate, 503 database unavailable).
+ */
+int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
+	    struct api_resp *resp);
+
+const char *api_principal_kind_name(enum principal_kind);
+
+/* Handlers (one file per resource). */
+void	api_healthz(struct api_req *, struct api_resp *);
+void	api_readyz(struct api_req *, struct api_resp *);
+void	api_metrics(struct api_req *, struct api_resp *);
+void	api_whoami(struct api_req *, struct api_resp *);
+void	api_municipality(struct api_req *, struct api_resp *);
+
+#endif

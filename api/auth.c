@@ -1,0 +1,95 @@
+/*
+ * auth: client certificate -> principal. The TLS layer has already
+ * verified the chain against the configured client-CA bundle; here the
+ * certificate must also be registered (terminals, register_feeds,
+ * relying_parties, operators tables, by SHA-256 of the DER) and enabled.
+ * Registration, not the subject, decides who a caller is: disabling a row
+ * takes effect on the next request.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "api/api.h"
+#include "common/log.h"
+#include "common/util.h"
+
+const char *
+api_principal_kind_name(enum principal_kind k)
+{
+	switch (k) {
+	case PRINCIPAL_TERMINAL:	return "terminal";
+	case PRINCIPAL_REGISTER_FEED:	return "register_feed";
+	case PRINCIPAL_RELYING_PARTY:	return "relying_party";
+	case PRINCIPAL_OPERATOR:	return "operator";
+	default:			return "anonymous";
+	}
+}
+
+static enum principal_kind
+kind_from_name(const char *s)
+{
+	if (!strcmp(s, "terminal"))
+		return PRINCIPAL_TERMINAL;
+	if (!strcmp(s, "register_feed"))
+		return PRINCIPAL_REGISTER_FEED;
+	if (!strcmp(s, "relying_party"))
+		return PRINCIPAL_RELYING_PARTY;
+	if (!strcmp(s, "operator"))
+		return PRINCIPAL_OPERATOR;
+	return PRINCIPAL_NONE;
+}
+
+static void
+copy_field(char *dst, size_t len, const PGresult *res, int col)
+{
+	snprintf(dst, len, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
+}
+
+int
+api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
+    struct api_resp *resp)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	const char *vals[1] = { (const char *)md };
+	const int lens[1] = { SHA256_DIGEST_LENGTH }, fmts[1] = { 1 };
+	struct principal *p = &req->principal;
+	struct store_conn *c;
+	struct store_err err;
+	PGresult *res = NULL;
+	int rc = -1;
+
+	SHA256(der, len, md);
+	util_hex(md, sizeof(md), p->cert_sha256);
+	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL)
+		goto unavailable;
+	res = store_exec(c, Q_PRINCIPAL_BY_CERT, 1, vals, lens, fmts, &err);
+	store_release(c);
+	if (res == NULL)
+		goto unavailable;
+	if (PQntuples(res) != 1 ||
+	    (p->kind = kind_from_name(PQgetvalue(res, 0, 0))) == PRINCIPAL_NONE) {
+		log_kv(LOG_LVL_WARN, "client certificate not registered",
+		    "request_id", req->request_id, "remote", req->remote,
+		    "cert_sha256", p->cert_sha256, (char *)NULL);
+		api_problem(resp, 401, "unauthenticated", "Unauthorized", NULL, NULL,
+		    "the client certificate is not registered or is disabled");
+		goto out;
+	}
+	p->id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+	copy_field(p->name, sizeof(p->name), res, 2);
+	copy_field(p->municipality_code, sizeof(p->municipality_code), res, 3);
+	copy_field(p->municipality_name, sizeof(p->municipality_name), res, 4);
+	copy_field(p->prefecture, sizeof(p->prefecture), res, 5);
+	rc = 0;
+	goto out;
+unavailable:
+	api_db_unavailable(req, resp, &err);
+out:
+	PQclear(res);
+	return rc;
+}

@@ -1,0 +1,111 @@
+/*
+ * problem: the one place where errors become RFC 9457 problem documents,
+ * and the small response helpers every handler uses.
+ */
+#include <config.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "common/log.h"
+
+void
+api_resp_free(struct api_resp *r)
+{
+	int i;
+
+	free(r->body);
+	r->body = NULL;
+	for (i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
+	r->nheaders = 0;
+}
+
+void
+api_add_header(struct api_resp *r, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	char *v;
+
+	if (r->nheaders >= API_MAX_HEADERS)
+		abort();	/* a handler bug, not bad input */
+	va_start(ap, fmt);
+	if (vasprintf(&v, fmt, ap) < 0)
+		v = NULL;
+	va_end(ap);
+	if (v == NULL)
+		return;
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = v;
+	r->nheaders++;
+}
+
+void
+api_text(struct api_resp *r, int status, const char *ctype, char *body, size_t len)
+{
+	free(r->body);
+	r->status = status;
+	r->content_type = ctype;
+	r->body = body;
+	r->body_len = len;
+}
+
+static void
+set_json(struct api_resp *r, int status, const char *ctype, json_t *body)
+{
+	char *s = json_dumps(body, JSON_COMPACT);
+
+	json_decref(body);
+	if (s == NULL) {
+		/* Only on allocation failure: still answer something valid. */
+		s = strdup("{\"title\":\"Internal Server Error\",\"status\":500}");
+		status = 500;
+		ctype = "application/problem+json";
+	}
+	api_text(r, status, ctype, s, s != NULL ? strlen(s) : 0);
+}
+
+void
+api_json(struct api_resp *r, int status, json_t *body)
+{
+	set_json(r, status, "application/json", body);
+}
+
+void
+api_problem(struct api_resp *r, int status, const char *type, const char *title,
+    const char *rule, json_t *fields, const char *fmt, ...)
+{
+	json_t *p;
+	char detail[1024], typ[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(typ, sizeof(typ), "urn:jpkid:problem:%s", type);
+	p = json_pack("{s:s, s:s, s:i, s:s}", "type", typ, "title", title,
+	    "status", status, "detail", detail);
+	if (p == NULL)
+		abort();
+	if (rule != NULL)
+		json_object_set_new(p, "rule", json_string(rule));
+	if (fields != NULL)
+		json_object_set_new(p, "fields", fields);
+	set_json(r, status, "application/problem+json", p);
+	r->rule = rule;
+	r->problem = type;
+}
+
+void
+api_db_unavailable(struct api_req *req, struct api_resp *r, const struct store_err *err)
+{
+	log_kv(LOG_LVL_ERR, "database unavailable", "request_id", req->request_id,
+	    "status", store_status_name(err->status), "sqlstate", err->sqlstate,
+	    (char *)NULL);
+	api_problem(r, 503, "unavailable", "Service Unavailable", NULL, NULL,
+	    "the database is not reachable; try again");
+	api_add_header(r, "Retry-After", "5");
+}

@@ -1,0 +1,109 @@
+/*
+ * router: the table of routes. A route names its listener(s), method,
+ * path pattern ({name} matches one non-empty segment), the principal kinds
+ * it admits, and its handler. The daemon has already authenticated API
+ * requests; the router checks the principal kind (403 otherwise), answers
+ * 405 with Allow for a known path with another method, and 404 otherwise.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+
+struct route {
+	int			 listeners;	/* mask of enum listener */
+	const char		*method;
+	const char		*pattern;
+	int			 principals;	/* mask of enum principal_kind; 0 = no principal needed */
+	void			(*handler)(struct api_req *, struct api_resp *);
+	const char		*name;		/* metrics label */
+};
+
+static const struct route routes[] = {
+	{ LISTENER_STATUS, "GET", "/healthz", 0, api_healthz, "healthz" },
+	{ LISTENER_STATUS, "GET", "/readyz", 0, api_readyz, "readyz" },
+	{ LISTENER_STATUS, "GET", "/metrics", 0, api_metrics, "metrics" },
+	{ LISTENER_API, "GET", "/v1/whoami", PRINCIPAL_ANY, api_whoami, "whoami" },
+	{ LISTENER_API, "GET", "/v1/municipality", PRINCIPAL_TERMINAL, api_municipality,
+	    "municipality" },
+};
+
+/*
+ * Match path against pattern, collecting {params}. Returns 1 on a match.
+ * Segments are compared literally: no decoding, so "%2F" never becomes a
+ * separator.
+ */
+static int
+match(const char *pattern, const char *path, struct api_req *req)
+{
+	const char *p = pattern, *s = path;
+	int n = 0;
+
+	while (*p != '\0' && *s != '\0') {
+		if (*p == '{') {
+			const char *pe = strchr(p, '}'), *se = strchr(s, '/');
+			size_t len;
+
+			if (pe == NULL)
+				return 0;
+			len = se != NULL ? (size_t)(se - s) : strlen(s);
+			if (len == 0 || len >= sizeof(req->params[0]) || n >= API_MAX_PARAMS)
+				return 0;
+			memcpy(req->params[n], s, len);
+			req->params[n][len] = '\0';
+			n++;
+			p = pe + 1;
+			s += len;
+			continue;
+		}
+		if (*p != *s)
+			return 0;
+		p++;
+		s++;
+	}
+	if (*p != '\0' || *s != '\0')
+		return 0;
+	req->nparams = n;
+	return 1;
+}
+
+void
+api_dispatch(struct api_req *req, struct api_resp *resp)
+{
+	char allow[64] = "";
+	const struct route *r;
+	size_t i;
+	int path_known = 0;
+
+	resp->route = "unmatched";
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		r = &routes[i];
+		if ((r->listeners & req->listener) == 0 || !match(r->pattern, req->path, req))
+			continue;
+		if (strcmp(r->method, req->method) != 0) {
+			path_known = 1;
+			if (strstr(allow, r->method) == NULL)
+				snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
+				    "%s%s", allow[0] ? ", " : "", r->method);
+			continue;
+		}
+		resp->route = r->name;
+		if (r->principals != 0 && (r->principals & req->principal.kind) == 0) {
+			api_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL,
+			    "a %s may not call %s %s",
+			    api_principal_kind_name(req->principal.kind), r->method, r->pattern);
+			return;
+		}
+		r->handler(req, resp);
+		return;
+	}
+	if (path_known) {
+		api_problem(resp, 405, "method-not-allowed", "Method Not Allowed", NULL, NULL,
+		    "%s is not allowed here", req->method);
+		api_add_header(resp, "Allow", "%s", allow);
+		return;
+	}
+	api_problem(resp, 404, "not-found", "Not Found", NULL, NULL, "no such resource");
+}

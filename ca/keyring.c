@@ -1,0 +1,156 @@
+/*
+ * keyring: see keyring.h.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
+#include "ca/keyring.h"
+
+X509 *
+keyring_read_cert(const char *path, char *err, size_t errlen)
+{
+	FILE *f;
+	X509 *x;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open certificate", path);
+		return NULL;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	if (x == NULL)
+		snprintf(err, errlen, "%s: not a PEM certificate", path);
+	return x;
+}
+
+/* The PIN is read from pin_file (first line); never logged or echoed. */
+static char *
+read_pin(const char *pin_file, char *err, size_t errlen)
+{
+	FILE *f;
+	char buf[256];
+	size_t n;
+
+	if ((f = fopen(pin_file, "r")) == NULL) {
+		snprintf(err, errlen, "%s: cannot open PIN file", pin_file);
+		return NULL;
+	}
+	if (fgets(buf, sizeof(buf), f) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "%s: empty PIN file", pin_file);
+		return NULL;
+	}
+	fclose(f);
+	n = strcspn(buf, "\r\n");
+	buf[n] = '\0';
+	return strdup(buf);
+}
+
+static int
+load_pair(const char *what, const struct keyring_spec *s, struct keypair *kp,
+    char *err, size_t errlen)
+{
+	char sub[512], *pin = NULL;
+	int rc = -1;
+
+	if ((kp->cert = keyring_read_cert(s->cert, sub, sizeof(sub))) == NULL) {
+		snprintf(err, errlen, "%s: %s", what, sub);
+		goto out;
+	}
+	if (s->pin_file != NULL && *s->pin_file != '\0' &&
+	    (pin = read_pin(s->pin_file, sub, sizeof(sub))) == NULL) {
+		snprintf(err, errlen, "%s: %s", what, sub);
+		goto out;
+	}
+	if (signer_open(s->key, pin, &kp->key, sub, sizeof(sub)) != 0) {
+		snprintf(err, errlen, "%s: %s", what, sub);
+		goto out;
+	}
+	if (signer_matches_cert(kp->key, kp->cert) != 1) {
+		snprintf(err, errlen, "%s: key does not match certificate %s", what, s->cert);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (pin != NULL) {
+		OPENSSL_cleanse(pin, strlen(pin));
+		free(pin);
+	}
+	return rc;
+}
+
+/* An issuing CA must be a CA; its responder must be issued by it. */
+static int
+check_pair(const char *what, const struct keypair *ca, const struct keypair *ocsp,
+    char *err, size_t errlen)
+{
+	EVP_PKEY *capub = X509_get0_pubkey(ca->cert);
+
+	if (X509_check_ca(ca->cert) < 1) {
+		snprintf(err, errlen, "%s CA certificate is not a CA certificate", what);
+		return -1;
+	}
+	if (capub == NULL || X509_verify(ocsp->cert, capub) != 1 ||
+	    X509_check_issued(ca->cert, ocsp->cert) != X509_V_OK) {
+		ERR_clear_error();
+		snprintf(err, errlen, "%s OCSP responder certificate is not issued by the %s CA",
+		    what, what);
+		return -1;
+	}
+	if ((X509_get_extended_key_usage(ocsp->cert) & XKU_OCSP_SIGN) == 0) {
+		snprintf(err, errlen, "%s OCSP responder certificate lacks id-kp-OCSPSigning", what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+keyring_load(const struct keyring_spec *sign_ca, const struct keyring_spec *auth_ca,
+    const struct keyring_spec *sign_ocsp, const struct keyring_spec *auth_ocsp,
+    struct keyring **out, char *err, size_t errlen)
+{
+	struct keyring *kr;
+
+	*out = NULL;
+	if ((kr = calloc(1, sizeof(*kr))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (load_pair("ca.sign", sign_ca, &kr->sign_ca, err, errlen) != 0 ||
+	    load_pair("ca.auth", auth_ca, &kr->auth_ca, err, errlen) != 0 ||
+	    load_pair("ocsp.sign", sign_ocsp, &kr->sign_ocsp, err, errlen) != 0 ||
+	    load_pair("ocsp.auth", auth_ocsp, &kr->auth_ocsp, err, errlen) != 0 ||
+	    check_pair("SIGN", &kr->sign_ca, &kr->sign_ocsp, err, errlen) != 0 ||
+	    check_pair("AUTH", &kr->auth_ca, &kr->auth_ocsp, err, errlen) != 0) {
+		keyring_free(kr);
+		return -1;
+	}
+	*out = kr;
+	return 0;
+}
+
+static void
+free_pair(struct keypair *kp)
+{
+	X509_free(kp->cert);
+	signer_free(kp->key);
+}
+
+void
+keyring_free(struct keyring *kr)
+{
+	if (kr == NULL)
+		return;
+	free_pair(&kr->sign_ca);
+	free_pair(&kr->auth_ca);
+	free_pair(&kr->sign_ocsp);
+	free_pair(&kr->auth_ocsp);
+	free(kr);
+}

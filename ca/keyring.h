@@ -1,0 +1,42 @@
+/*
+ * keyring: the four key pairs jpkid signs with: the SIGN and AUTH issuing
+ * CAs and their delegated OCSP responders. Each is a certificate plus a
+ * signer (ca/signer.h) whose public key must match it; loading refuses a
+ * mismatch, an OCSP certificate not issued by its CA, or an issuing CA
+ * certificate that is not a CA. Reloaded whole on SIGHUP: a new keyring is
+ * built and swapped in only when every pair loads.
+ */
+#ifndef JPKI_KEYRING_H
+#define JPKI_KEYRING_H
+
+#include <stddef.h>
+#include <openssl/x509.h>
+
+#include "ca/signer.h"
+
+struct keypair {
+	X509		*cert;
+	struct signer	*key;
+};
+
+struct keyring {
+	struct keypair	sign_ca, auth_ca, sign_ocsp, auth_ocsp;
+};
+
+struct keyring_spec {		/* paths as in the config file */
+	const char *cert, *key, *pin_file;
+};
+
+/*
+ * Load all four pairs. Returns 0 and *out, or -1 with a message naming the
+ * failing pair and file in err (never a PIN or key material).
+ */
+int	keyring_load(const struct keyring_spec *sign_ca, const struct keyring_spec *auth_ca,
+	    const struct keyring_spec *sign_ocsp, const struct keyring_spec *auth_ocsp,
+	    struct keyring **out, char *err, size_t errlen);
+/* Accepts NULL. */
+void	keyring_free(struct keyring *);
+/* Load one PEM certificate file; NULL with err on failure. */
+X509	*keyring_read_cert(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,347 @@
+/*
+ * config: see config.h. Table-driven: each key names its type, target and
+ * bounds, so validation and documentation stay in one place.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "daemon/config.h"
+
+enum ktype { K_STR, K_INT, K_BOOL, K_LEVEL, K_SIZE };
+
+struct kdef {
+	const char	*section;
+	const char	*name;
+	enum ktype	 type;
+	size_t		 off;
+	long long	 min, max;
+	int		 is_path;
+};
+
+#define O(f) offsetof(struct config, f)
+static const struct kdef keys[] = {
+	{ "daemon", "log_level", K_LEVEL, O(log_level), 0, 0, 0 },
+	{ "daemon", "threads", K_INT, O(threads), 1, 256, 0 },
+	{ "daemon", "drain_timeout", K_INT, O(drain_timeout_s), 0, 3600, 0 },
+	{ "daemon", "migrate", K_BOOL, O(migrate), 0, 1, 0 },
+	{ "api", "listen", K_STR, O(api_listen), 0, 0, 0 },
+	{ "api", "tls_cert", K_STR, O(tls_cert), 0, 0, 1 },
+	{ "api", "tls_key", K_STR, O(tls_key), 0, 0, 1 },
+	{ "api", "client_ca", K_STR, O(client_ca), 0, 0, 1 },
+	{ "api", "tls_priorities", K_STR, O(tls_priorities), 0, 0, 0 },
+	{ "api", "connection_limit", K_INT, O(connection_limit), 1, 100000, 0 },
+	{ "api", "per_ip_connection_limit", K_INT, O(per_ip_connection_limit), 0, 100000, 0 },
+	{ "api", "connection_memory_limit", K_INT, O(connection_memory_limit), 8192, 16777216, 0 },
+	{ "api", "connection_timeout", K_INT, O(connection_timeout_s), 1, 3600, 0 },
+	{ "api", "max_body", K_SIZE, O(max_body), 1024, 1073741824LL, 0 },
+	{ "status", "listen", K_STR, O(status_listen), 0, 0, 0 },
+	{ "database", "conninfo", K_STR, O(conninfo), 0, 0, 0 },
+	{ "database", "pool_size", K_INT, O(pool_size), 1, 512, 0 },
+	{ "database", "statement_timeout_ms", K_INT, O(statement_timeout_ms), 0, 3600000, 0 },
+	{ "database", "borrow_timeout_ms", K_INT, O(borrow_timeout_ms), 1, 600000, 0 },
+#define KEYPAIR(sec, f) \
+	{ sec, "cert", K_STR, O(f.cert), 0, 0, 1 }, \
+	{ sec, "key", K_STR, O(f.key), 0, 0, 2 }, \
+	{ sec, "pin_file", K_STR, O(f.pin_file), 0, 0, 1 }
+	KEYPAIR("ca.sign", ca_sign),
+	KEYPAIR("ca.auth", ca_auth),
+	KEYPAIR("ocsp.sign", ocsp_sign),
+	KEYPAIR("ocsp.auth", ocsp_auth),
+#undef KEYPAIR
+};
+#undef O
+
+struct parse {
+	struct config	*cfg;
+	char		*dir;	/* directory of the config file, for relative paths */
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+};
+
+static void
+set_defaults(struct config *c)
+{
+	c->log_level = LOG_LVL_INFO;
+	c->threads = 8;
+	c->drain_timeout_s = 10;
+	c->migrate = 1;
+	c->connection_limit = 512;
+	c->per_ip_connection_limit = 64;
+	c->connection_memory_limit = 65536;
+	c->connection_timeout_s = 30;
+	c->max_body = 1048576;
+	c->pool_size = 8;
+	c->statement_timeout_ms = 10000;
+	c->borrow_timeout_ms = 2000;
+}
+
+/*
+ * A relative path is taken relative to the config file. is_path 2 means
+ * "key spec": a pkcs11: URI is left as it is.
+ */
+static char *
+resolve(const struct parse *p, const char *v, int is_path)
+{
+	char *out;
+
+	if (is_path == 2 && strncmp(v, "pkcs11:", 7) == 0)
+		return strdup(v);
+	if (is_path == 2 && strncmp(v, "file:", 5) == 0)
+		v += 5;
+	if (v[0] == '/' || p->dir == NULL)
+		return strdup(v);
+	if (asprintf(&out, "%s/%s", p->dir, v) < 0)
+		return NULL;
+	return out;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "on") || !strcmp(v, "1"))
+		*out = 1;
+	else if (!strcmp(v, "false") || !strcmp(v, "no") || !strcmp(v, "off") || !strcmp(v, "0"))
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * inih handler (Debian's inih passes no line number: returning 0 makes
+ * ini_parse_file return the line, and config_load prefixes it).
+ */
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	const struct kdef *k = NULL;
+	char *base = (char *)p->cfg, *end;
+	long long n;
+	size_t i;
+
+	if (p->failed)
+		return 0;
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name)) {
+			k = &keys[i];
+			break;
+		}
+	if (k == NULL) {
+		snprintf(p->err, p->errlen, "unknown key '%s' in [%s]", name, section);
+		goto fail;
+	}
+	switch (k->type) {
+	case K_STR: {
+		char **dst = (char **)(base + k->off);
+
+		free(*dst);
+		*dst = k->is_path ? resolve(p, value, k->is_path) : strdup(value);
+		if (*dst == NULL) {
+			snprintf(p->err, p->errlen, "out of memory");
+			goto fail;
+		}
+		break;
+	}
+	case K_INT:
+	case K_SIZE:
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || n < k->min || n > k->max) {
+			snprintf(p->err, p->errlen,
+			    "[%s] %s must be an integer from %lld to %lld, not '%s'",
+			    section, name, k->min, k->max, value);
+			goto fail;
+		}
+		if (k->type == K_INT)
+			*(int *)(base + k->off) = (int)n;
+		else
+			*(size_t *)(base + k->off) = (size_t)n;
+		break;
+	case K_BOOL:
+		if (parse_bool(value, (int *)(base + k->off)) != 0) {
+			snprintf(p->err, p->errlen,
+			    "[%s] %s must be true or false, not '%s'", section, name, value);
+			goto fail;
+		}
+		break;
+	case K_LEVEL:
+		if (log_parse_level(value, (enum log_level *)(base + k->off)) != 0) {
+			snprintf(p->err, p->errlen,
+			    "[%s] %s must be error, warn, info or debug, not '%s'",
+			    section, name, value);
+			goto fail;
+		}
+		break;
+	}
+	return 1;
+fail:
+	p->failed = 1;
+	return 0;
+}
+
+int
+config_split_listen(const char *s, char *host, size_t hostlen, int *port)
+{
+	const char *colon, *h = s;
+	size_t hl;
+	char *end;
+	long v;
+
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+
+		if (rb == NULL || rb[1] != ':')
+			return -1;
+		h = s + 1;
+		hl = (size_t)(rb - h);
+		colon = rb + 1;
+	} else {
+		if ((colon = strrchr(s, ':')) == NULL)
+			return -1;
+		hl = (size_t)(colon - s);
+	}
+	if (hl >= hostlen)
+		return -1;
+	memcpy(host, h, hl);
+	host[hl] = '\0';
+	errno = 0;
+	v = strtol(colon + 1, &end, 10);
+	if (errno != 0 || end == colon + 1 || *end != '\0' || v < 0 || v > 65535)
+		return -1;
+	*port = (int)v;
+	return 0;
+}
+
+static int
+require(const struct config *c, const char *v, const char *sec, const char *key,
+    char *err, size_t errlen)
+{
+	if (v != NULL && *v != '\0')
+		return 0;
+	snprintf(err, errlen, "%s: [%s] %s is required", c->path, sec, key);
+	return -1;
+}
+
+static int
+check_listen(const struct config *c, const char *v, const char *sec, char *err,
+    size_t errlen)
+{
+	char host[256];
+	int port;
+
+	if (!strcmp(v, "systemd") || config_split_listen(v, host, sizeof(host), &port) == 0)
+		return 0;
+	snprintf(err, errlen, "%s: [%s] listen must be host:port, [v6]:port or systemd, not '%s'",
+	    c->path, sec, v);
+	return -1;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config *c;
+	struct parse p;
+	FILE *f = NULL;
+	char *slash;
+	int rc;
+
+	memset(&p, 0, sizeof(p));
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	set_defaults(c);
+	if ((p.dir = strdup(path)) != NULL) {
+		if ((slash = strrchr(p.dir, '/')) == p.dir)
+			slash[1] = '\0';	/* a file in "/" */
+		else if (slash != NULL)
+			*slash = '\0';
+		else {
+			free(p.dir);
+			p.dir = NULL;
+		}
+	}
+	p.cfg = c;
+	p.err = err;
+	p.errlen = errlen;
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	rc = ini_parse_file(f, handler, &p);
+	if (p.failed) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s", err);
+		snprintf(err, errlen, "%s:%d: %s", path, rc, msg);
+		goto fail;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s:%d: syntax error", path, rc);
+		goto fail;
+	}
+	if (require(c, c->api_listen, "api", "listen", err, errlen) ||
+	    require(c, c->tls_cert, "api", "tls_cert", err, errlen) ||
+	    require(c, c->tls_key, "api", "tls_key", err, errlen) ||
+	    require(c, c->client_ca, "api", "client_ca", err, errlen) ||
+	    require(c, c->status_listen, "status", "listen", err, errlen) ||
+	    require(c, c->conninfo, "database", "conninfo", err, errlen) ||
+	    require(c, c->ca_sign.cert, "ca.sign", "cert", err, errlen) ||
+	    require(c, c->ca_sign.key, "ca.sign", "key", err, errlen) ||
+	    require(c, c->ca_auth.cert, "ca.auth", "cert", err, errlen) ||
+	    require(c, c->ca_auth.key, "ca.auth", "key", err, errlen) ||
+	    require(c, c->ocsp_sign.cert, "ocsp.sign", "cert", err, errlen) ||
+	    require(c, c->ocsp_sign.key, "ocsp.sign", "key", err, errlen) ||
+	    require(c, c->ocsp_auth.cert, "ocsp.auth", "cert", err, errlen) ||
+	    require(c, c->ocsp_auth.key, "ocsp.auth", "key", err, errlen) ||
+	    check_listen(c, c->api_listen, "api", err, errlen) ||
+	    check_listen(c, c->status_listen, "status", err, errlen))
+		goto fail;
+	fclose(f);
+	free(p.dir);
+	return c;
+fail:
+	if (f != NULL)
+		fclose(f);
+	free(p.dir);
+	config_free(c);
+	return NULL;
+}
+
+static void
+free_key(struct config_key *k)
+{
+	free(k->cert);
+	free(k->key);
+	free(k->pin_file);
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	free(c->path);
+	free(c->api_listen);
+	free(c->tls_cert);
+	free(c->tls_key);
+	free(c->client_ca);
+	free(c->tls_priorities);
+	free(c->status_listen);
+	free(c->conninfo);
+	free_key(&c->ca_sign);
+	free_key(&c->ca_auth);
+	free_key(&c->ocsp_sign);
+	free_key(&c->ocsp_auth);
+	free(c);
+}

@@ -1,0 +1,478 @@
+/*
+ * http: see http.h.
+ *
+ * Each listener runs a libmicrohttpd thread pool ([daemon] threads); a
+ * handler may block on a database connection borrowed from the pool for up
+ * to [database] borrow_timeout_ms, so the pool is sized with the database
+ * pool in mind. Limits (connections, per-IP, memory, timeout, body size) are
+ * explicit, never the library defaults.
+ */
+#include <config.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+
+#include "api/metrics.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "daemon/http.h"
+
+/* Default GnuTLS priorities: TLS 1.2 and 1.3 only, no legacy ciphers. */
+#define DEFAULT_PRIORITIES \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:" \
+	"+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:" \
+	"+ECDHE-ECDSA:%SERVER_PRECEDENCE"
+
+struct listener_ctx {
+	struct http_server	*srv;
+	enum listener		 kind;
+	struct MHD_Daemon	*d;
+};
+
+struct http_server {
+	struct app		*app;
+	size_t			 max_body;
+	struct listener_ctx	 api, status;
+	char			*tls_cert, *tls_key, *client_ca;	/* PEM text, kept for MHD */
+};
+
+/* Per-request state, from the first callback to the completion callback. */
+struct request {
+	uint64_t	 start_us;
+	char		*body;
+	size_t		 len, cap;
+	int		 too_big;
+};
+
+int
+http_listen_socket(const char *addr, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res = NULL, *ai;
+	char host[256], port[16];
+	int p, fd = -1, one = 1, rc;
+
+	if (config_split_listen(addr, host, sizeof(host), &p) != 0) {
+		snprintf(err, errlen, "bad listen address '%s'", addr);
+		return -1;
+	}
+	snprintf(port, sizeof(port), "%d", p);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] ? host : NULL, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0)
+			break;
+		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+int
+http_socket_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return -1;
+	if (ss.ss_family == AF_INET)
+		return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return -1;
+}
+
+static const char *
+header_lookup(void *hctx, const char *name)
+{
+	return MHD_lookup_connection_value(hctx, MHD_HEADER_KIND, name);
+}
+
+static void
+peer_address(struct MHD_Connection *conn, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	snprintf(buf, len, "-");
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, len);
+}
+
+/*
+ * Verify the peer's certificate chain against the client-CA bundle (the
+ * trust libmicrohttpd was given) for the TLS client purpose, and map it to
+ * a principal. libmicrohttpd only *requests* a certificate, so a handshake
+ * without one succeeds: this check is what enforces it, on every request.
+ * Returns 0, or -1 with resp set to 401/503.
+ */
+static int
+authenticate(struct MHD_Connection *conn, struct api_req *req, struct api_resp *resp)
+{
+	const union MHD_ConnectionInfo *ci;
+	gnutls_session_t s;
+	gnutls_typed_vdata_st purpose = {
+		.type = GNUTLS_DT_KEY_PURPOSE_OID,
+		.data = (void *)GNUTLS_KP_TLS_WWW_CLIENT,
+	};
+	const gnutls_datum_t *peers;
+	unsigned int status = 0, npeers = 0;
+	const char *why = NULL;
+	gnutls_datum_t pretty = { NULL, 0 };
+	int rc;
+
+	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	if (ci == NULL || (s = ci->tls_session) == NULL) {
+		why = "no TLS session";
+		goto fail;
+	}
+	peers = gnutls_certificate_get_peers(s, &npeers);
+	if (peers == NULL || npeers == 0) {
+		why = "no client certificate";
+		goto fail;
+	}
+	rc = gnutls_certificate_verify_peers(s, &purpose, 1, &status);
+	if (rc != GNUTLS_E_SUCCESS) {
+		why = gnutls_strerror(rc);
+		goto fail;
+	}
+	if (status != 0) {
+		if (gnutls_certificate_verification_status_print(status,
+		    GNUTLS_CRT_X509, &pretty, 0) == 0)
+			why = (const char *)pretty.data;
+		else
+			why = "certificate not trusted";
+		goto fail;
+	}
+	return api_authenticate(req, peers[0].data, peers[0].size, resp);
+fail:
+	log_kv(LOG_LVL_WARN, "client certificate rejected", "request_id", req->request_id,
+	    "remote", req->remote, "reason", why, (char *)NULL);
+	api_problem(resp, 401, "unauthenticated", "Unauthorized", NULL, NULL,
+	    "a valid client certificate issued by the jpkid client CA is required");
+	gnutls_free(pretty.data);
+	return -1;
+}
+
+static enum MHD_Result
+send_response(struct MHD_Connection *conn, struct api_req *req, struct api_resp *resp)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	int i;
+
+	r = MHD_create_response_from_buffer(resp->body_len, resp->body,
+	    MHD_RESPMEM_MUST_FREE);
+	if (r == NULL)
+		return MHD_NO;
+	resp->body = NULL;	/* now libmicrohttpd's */
+	if (resp->content_type != NULL)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+	MHD_add_response_header(r, "X-Request-Id", req->request_id);
+	if (req->listener == LISTENER_API) {
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
+	}
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	for (i = 0; i < resp->nheaders; i++)
+		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
+	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void
+log_request(struct api_req *req, struct api_resp *resp, uint64_t us)
+{
+	char status[8], ms[32], pid[32];
+
+	snprintf(status, sizeof(status), "%d", resp->status);
+	snprintf(ms, sizeof(ms), "%.3f", (double)us / 1000.0);
+	snprintf(pid, sizeof(pid), "%lld", req->principal.id);
+	log_kv(resp->status >= 500 ? LOG_LVL_WARN : LOG_LVL_INFO, "request",
+	    "request_id", req->request_id,
+	    "listener", req->listener == LISTENER_API ? "api" : "status",
+	    "remote", req->remote, "method", req->method, "path", req->path,
+	    "route", resp->route, "status", status, "ms", ms,
+	    "principal", api_principal_kind_name(req->principal.kind),
+	    "principal_id", req->principal.kind ? pid : "-",
+	    "municipality", req->principal.municipality_code[0] ?
+	    req->principal.municipality_code : "-",
+	    "problem", resp->problem ? resp->problem : "-",
+	    "rule", resp->rule ? resp->rule : "-", (char *)NULL);
+}
+
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload, size_t *upload_size,
+    void **con_cls)
+{
+	struct listener_ctx *lc = cls;
+	struct request *rq = *con_cls;
+	struct api_req req;
+	struct api_resp resp;
+	char remote[INET6_ADDRSTRLEN];
+	enum MHD_Result ret;
+	uint64_t us;
+
+	if (rq == NULL) {
+		const char *cl;
+
+		if ((rq = calloc(1, sizeof(*rq))) == NULL)
+			return MHD_NO;
+		rq->start_us = clock_mono_us();
+		*con_cls = rq;
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && strtoull(cl, NULL, 10) > lc->srv->max_body)
+			rq->too_big = 1;
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		if (!rq->too_big && rq->len + *upload_size > lc->srv->max_body)
+			rq->too_big = 1;
+		if (!rq->too_big) {
+			if (rq->len + *upload_size + 1 > rq->cap) {
+				size_t ncap = (rq->len + *upload_size + 1) * 2;
+				char *nb;
+
+				if (ncap > lc->srv->max_body + 1)
+					ncap = lc->srv->max_body + 1;
+				if ((nb = realloc(rq->body, ncap)) == NULL)
+					return MHD_NO;
+				rq->body = nb;
+				rq->cap = ncap;
+			}
+			memcpy(rq->body + rq->len, upload, *upload_size);
+			rq->len += *upload_size;
+			rq->body[rq->len] = '\0';
+		}
+		*upload_size = 0;	/* consumed (or discarded, when too big) */
+		return MHD_YES;
+	}
+
+	memset(&req, 0, sizeof(req));
+	memset(&resp, 0, sizeof(resp));
+	resp.route = "unmatched";
+	req.app = lc->srv->app;
+	req.listener = lc->kind;
+	req.method = method;
+	req.path = url;
+	req.header = header_lookup;
+	req.hctx = conn;
+	req.body = rq->body != NULL ? rq->body : "";
+	req.body_len = rq->len;
+	peer_address(conn, remote, sizeof(remote));
+	req.remote = remote;
+	if (util_random_hex(8, req.request_id) != 0)
+		snprintf(req.request_id, sizeof(req.request_id), "-");
+
+	if (rq->too_big)
+		api_problem(&resp, 413, "body-too-large", "Content Too Large", NULL, NULL,
+		    "the request body exceeds %zu bytes", lc->srv->max_body);
+	else if (lc->kind != LISTENER_API || authenticate(conn, &req, &resp) == 0)
+		api_dispatch(&req, &resp);
+	(void)version;
+
+	us = clock_mono_us() - rq->start_us;
+	metrics_observe(req.app->metrics, resp.route, resp.status, us);
+	log_request(&req, &resp, us);
+	ret = send_response(conn, &req, &resp);
+	api_resp_free(&resp);
+	return ret;
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct request *rq = *con_cls;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (rq == NULL)
+		return;
+	free(rq->body);
+	free(rq);
+	*con_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	util_rstrip(buf);
+	log_kv(LOG_LVL_WARN, "libmicrohttpd", "detail", buf, (char *)NULL);
+}
+
+static struct MHD_Daemon *
+start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	struct http_server *srv = lc->srv;
+
+	if (tls)
+		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
+		    on_request, lc,
+		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connection_limit,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
+		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
+		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,
+		    MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
+		    MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
+		    MHD_OPTION_HTTPS_MEM_TRUST, srv->client_ca,
+		    MHD_OPTION_HTTPS_PRIORITIES,
+		    cfg->tls_priorities ? cfg->tls_priorities : DEFAULT_PRIORITIES,
+		    MHD_OPTION_END);
+	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, lc,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connection_limit,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,
+	    MHD_OPTION_END);
+}
+
+static void
+free_tls(struct http_server *srv)
+{
+	if (srv->tls_key != NULL) {
+		OPENSSL_cleanse(srv->tls_key, strlen(srv->tls_key));
+		free(srv->tls_key);
+	}
+	free(srv->tls_cert);
+	free(srv->client_ca);
+}
+
+struct http_server *
+http_start(struct app *app, const struct config *cfg, int api_fd, int status_fd,
+    char *err, size_t errlen)
+{
+	struct http_server *srv;
+
+	if ((srv = calloc(1, sizeof(*srv))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail_fds;
+	}
+	srv->app = app;
+	srv->max_body = cfg->max_body;
+	if ((srv->tls_cert = util_read_file(cfg->tls_cert, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: cannot read TLS certificate", cfg->tls_cert);
+		goto fail;
+	}
+	if ((srv->tls_key = util_read_file(cfg->tls_key, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: cannot read TLS key", cfg->tls_key);
+		goto fail;
+	}
+	if ((srv->client_ca = util_read_file(cfg->client_ca, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: cannot read client CA bundle", cfg->client_ca);
+		goto fail;
+	}
+	srv->api.srv = srv->status.srv = srv;
+	srv->api.kind = LISTENER_API;
+	srv->status.kind = LISTENER_STATUS;
+	if ((srv->api.d = start_one(&srv->api, cfg, api_fd, 1)) == NULL) {
+		snprintf(err, errlen, "cannot start the HTTPS API listener "
+		    "(check [api] tls_cert, tls_key, client_ca, tls_priorities)");
+		goto fail;
+	}
+	api_fd = -1;
+	if ((srv->status.d = start_one(&srv->status, cfg, status_fd, 0)) == NULL) {
+		snprintf(err, errlen, "cannot start the status listener");
+		goto fail;
+	}
+	return srv;
+fail:
+	http_stop(srv);
+	srv = NULL;
+fail_fds:
+	if (api_fd >= 0)
+		close(api_fd);
+	if (status_fd >= 0)
+		close(status_fd);
+	return NULL;
+}
+
+void
+http_quiesce(struct http_server *srv)
+{
+	MHD_socket fd;
+
+	if (srv->api.d != NULL && (fd = MHD_quiesce_daemon(srv->api.d)) != MHD_INVALID_SOCKET)
+		close(fd);
+	if (srv->status.d != NULL &&
+	    (fd = MHD_quiesce_daemon(srv->status.d)) != MHD_INVALID_SOCKET)
+		close(fd);
+}
+
+static unsigned int
+conns(struct MHD_Daemon *d)
+{
+	const union MHD_DaemonInfo *di;
+
+	if (d == NULL)
+		return 0;
+	di = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return di != NULL ? di->num_connections : 0;
+}
+
+unsigned int
+http_connections(struct http_server *srv)
+{
+	return conns(srv->api.d) + conns(srv->status.d);
+}
+
+void
+http_stop(struct http_server *srv)
+{
+	if (srv == NULL)
+		return;
+	if (srv->api.d != NULL)
+		MHD_stop_daemon(srv->api.d);
+	if (srv->status.d != NULL)
+		MHD_stop_daemon(srv->status.d);
+	free_tls(srv);
+	free(srv);
+}

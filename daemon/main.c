@@ -1,0 +1,286 @@
+/*
+ * jpkid: the central certificate authority daemon.
+ *
+ *   jpkid -c /etc/jpkid/jpkid.conf [-t]
+ *
+ * Start: read the config, load the four key pairs (fatal if any fails),
+ * open the database pool (PostgreSQL may still be down: jpkid starts and
+ * reports not ready), apply pending migrations, open or inherit (systemd
+ * socket activation) the listeners, tell systemd READY=1.
+ * SIGHUP: re-read the config and re-open the keys; the new keyring replaces
+ * the old only when every pair loads. SIGTERM/SIGINT: stop accepting, let
+ * requests in flight finish (up to [daemon] drain_timeout), free everything.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "api/metrics.h"
+#include "ca/keyring.h"
+#include "common/clock.h"
+#include "common/log.h"
+#include "daemon/config.h"
+#include "daemon/http.h"
+#include "daemon/sd.h"
+#include "db/migrate.h"
+#include "db/store.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: jpkid -c FILE [-t]\n"
+	    "  -c FILE   configuration file (see jpkid.conf.example)\n"
+	    "  -t        check the configuration and keys, then exit\n"
+	    "  -V        print the version\n");
+	exit(2);
+}
+
+static int
+load_keys(const struct config *cfg, struct keyring **out, char *err, size_t errlen)
+{
+#define SPEC(k) { cfg->k.cert, cfg->k.key, cfg->k.pin_file }
+	struct keyring_spec sc = SPEC(ca_sign), ac = SPEC(ca_auth),
+	    so = SPEC(ocsp_sign), ao = SPEC(ocsp_auth);
+#undef SPEC
+	return keyring_load(&sc, &ac, &so, &ao, out, err, errlen);
+}
+
+/* Apply pending migrations once the database answers. 0 when done. */
+static int
+try_migrate(struct app *app)
+{
+	struct store_conn *c;
+	struct store_err err;
+	char msg[512];
+	int n;
+
+	if ((c = store_borrow(app->store, 1000, &err)) == NULL)
+		return -1;
+	n = migrate_apply(store_pgconn(c), msg, sizeof(msg));
+	store_release(c);
+	if (n < 0) {
+		log_err("migrations failed: %s", msg);
+		return -1;
+	}
+	if (n > 0)
+		log_info("applied %d migration(s)", n);
+	__atomic_store_n(&app->schema_ready, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Warn about settings that only a restart changes. */
+static void
+warn_restart(const struct config *o, const struct config *n)
+{
+#define DIFF(f) ((o->f == NULL) != (n->f == NULL) || (o->f && strcmp(o->f, n->f)))
+	if (DIFF(api_listen) || DIFF(status_listen) || DIFF(tls_cert) || DIFF(tls_key) ||
+	    DIFF(client_ca) || DIFF(tls_priorities) || DIFF(conninfo) ||
+	    o->pool_size != n->pool_size || o->threads != n->threads)
+		log_warn("reload: listener, TLS and database settings change only on restart");
+#undef DIFF
+}
+
+static void
+reload(struct app *app, struct config **cfgp)
+{
+	struct config *ncfg;
+	struct keyring *nk, *old;
+	char err[1024];
+
+	sd_reloading();
+	log_info("SIGHUP: reloading %s", (*cfgp)->path);
+	if ((ncfg = config_load((*cfgp)->path, err, sizeof(err))) == NULL) {
+		log_err("reload failed, keeping the running configuration: %s", err);
+		goto out;
+	}
+	if (load_keys(ncfg, &nk, err, sizeof(err)) != 0) {
+		log_err("reload failed, keeping the running keys: %s", err);
+		config_free(ncfg);
+		goto out;
+	}
+	warn_restart(*cfgp, ncfg);
+	pthread_rwlock_wrlock(&app->keys_lock);
+	old = app->keys;
+	app->keys = nk;
+	pthread_rwlock_unlock(&app->keys_lock);
+	keyring_free(old);
+	log_set_level(ncfg->log_level);
+	config_free(*cfgp);
+	*cfgp = ncfg;
+	log_info("reload complete");
+out:
+	sd_ready("serving");
+}
+
+static int
+open_listeners(const struct config *cfg, int *api_fd, int *status_fd)
+{
+	char err[512];
+
+	if (sd_sockets(api_fd, status_fd) < 0)
+		log_warn("cannot read systemd sockets");
+	if (*api_fd < 0) {
+		if (strcmp(cfg->api_listen, "systemd") == 0) {
+			log_err("[api] listen = systemd but no socket was passed");
+			return -1;
+		}
+		if ((*api_fd = http_listen_socket(cfg->api_listen, err, sizeof(err))) < 0) {
+			log_err("API listener: %s", err);
+			return -1;
+		}
+	}
+	if (*status_fd < 0) {
+		if (strcmp(cfg->status_listen, "systemd") == 0) {
+			log_err("[status] listen = systemd but no socket was passed");
+			return -1;
+		}
+		if ((*status_fd = http_listen_socket(cfg->status_listen, err, sizeof(err))) < 0) {
+			log_err("status listener: %s", err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void
+drain(struct http_server *srv, int timeout_s)
+{
+	uint64_t deadline = clock_mono_ms() + (uint64_t)timeout_s * 1000u;
+	unsigned int n;
+
+	sd_stopping();
+	http_quiesce(srv);
+	while ((n = http_connections(srv)) > 0 && clock_mono_ms() < deadline) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (n > 0)
+		log_warn("drain timeout: closing %u connection(s)", n);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct config *cfg = NULL;
+	struct app app;
+	struct http_server *srv = NULL;
+	const char *path = NULL;
+	sigset_t set;
+	char err[1024], status[256];
+	int ch, check_only = 0, api_fd = -1, status_fd = -1, rc = 1, sig;
+	uint64_t wd_us, last_ping = 0;
+
+	while ((ch = getopt(argc, argv, "c:tVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			check_only = 1;
+			break;
+		case 'V':
+			printf("jpkid %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (path == NULL || optind != argc)
+		usage();
+
+	memset(&app, 0, sizeof(app));
+	pthread_rwlock_init(&app.keys_lock, NULL);
+	app.version = PACKAGE_VERSION;
+	app.started_at = time(NULL);
+
+	/* Signals are taken synchronously by the main thread only. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		goto out;
+	}
+	log_set_level(cfg->log_level);
+	if (load_keys(cfg, &app.keys, err, sizeof(err)) != 0) {
+		log_err("keys: %s", err);
+		goto out;
+	}
+	if (check_only) {
+		printf("%s: configuration and keys OK\n", path);
+		rc = 0;
+		goto out;
+	}
+	if ((app.metrics = metrics_new()) == NULL ||
+	    (app.store = store_open(cfg->conninfo, cfg->pool_size,
+	    cfg->statement_timeout_ms)) == NULL) {
+		log_err("out of memory");
+		goto out;
+	}
+	app.borrow_timeout_ms = cfg->borrow_timeout_ms;
+	if (!cfg->migrate)
+		app.schema_ready = 1;
+	else if (try_migrate(&app) != 0)
+		log_warn("database not reachable yet: migrations will be retried");
+	if (open_listeners(cfg, &api_fd, &status_fd) != 0)
+		goto out;
+	snprintf(status, sizeof(status), "serving: api port %d (https), status port %d (http)",
+	    http_socket_port(api_fd), http_socket_port(status_fd));
+	if ((srv = http_start(&app, cfg, api_fd, status_fd, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		goto out;
+	}
+	log_info("jpkid %s %s", PACKAGE_VERSION, status);
+	sd_ready(status);
+
+	wd_us = sd_watchdog_usec();
+	for (;;) {
+		struct timespec to = { 1, 0 };
+		uint64_t now = clock_mono_us();
+
+		if (wd_us > 0 && now - last_ping >= wd_us / 2) {
+			sd_watchdog_ping();
+			last_ping = now;
+		}
+		if (!__atomic_load_n(&app.schema_ready, __ATOMIC_ACQUIRE))
+			try_migrate(&app);
+		if (wd_us > 0 && wd_us / 4 < 1000000u) {
+			to.tv_sec = 0;
+			to.tv_nsec = (long)(wd_us / 4) * 1000;
+		}
+		sig = sigtimedwait(&set, NULL, &to);
+		if (sig < 0)
+			continue;	/* EAGAIN (timeout) or EINTR */
+		if (sig == SIGHUP) {
+			reload(&app, &cfg);
+			continue;
+		}
+		log_info("signal %d: draining and stopping", sig);
+		break;
+	}
+	drain(srv, cfg->drain_timeout_s);
+	rc = 0;
+out:
+	http_stop(srv);
+	store_close(app.store);
+	keyring_free(app.keys);
+	metrics_free(app.metrics);
+	config_free(cfg);
+	pthread_rwlock_destroy(&app.keys_lock);
+	if (rc == 0 && !check_only)
+		log_info("stopped");
+	return rc;
+}

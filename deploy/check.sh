@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Build with -Werror and run every test suite against a throwaway PostgreSQL
+# cluster. The last line is "N passed, N failed"; exit status is non-zero on
+# any failure. Environment: JPKI_SKIP_ASAN=1 skips the sanitizer build,
+# JPKI_SKIP_DISTCHECK=1 skips make distcheck.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. deploy/lib.sh
+
+passed=0
+failed=0
+failures=""
+count() {	# count NAME PASSED FAILED
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	[ "$3" -gt 0 ] && failures="$failures $1"
+	printf '%-28s %4d passed, %d failed\n' "$1:" "$2" "$3"
+}
+finish() {
+	echo
+	[ -n "$failures" ] && echo "failed suites:$failures"
+	echo "$passed passed, $failed failed"
+	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+	exit $?
+}
+
+jpki_install_packages || { count packages 0 1; finish; }
+
+work=$(mktemp -d /tmp/jpkid-check.XXXXXX)
+chmod 0755 "$work"
+pgdir=$work/pg
+cleanup() {
+	jpki_pg_stop "$pgdir"
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+build=$top/_build-check
+if jpki_build "$top" "$build" --enable-test-clock CFLAGS="-O2 -g -Werror"; then
+	count build 1 0
+else
+	count build 0 1
+	finish
+fi
+
+jpki_pg_init "$pgdir" && jpki_pg_start "$pgdir" || { count postgresql 0 1; finish; }
+export JPKID_TEST_DB="host=$pgdir port=$(cat "$pgdir/port") user=postgres dbname=postgres"
+
+# Unit suites (Check): count individual checks from each suite's summary line
+# "NN%: Checks: C, Failures: F, Errors: E".
+unit_suites() {	# NAME BUILDDIR
+	local name=$1 dir=$2 p=0 f=0 log c fl er
+	make -C "$dir" -s check >/dev/null 2>&1
+	for log in "$dir"/tests/unit/*.log; do
+		[ -f "$log" ] || continue
+		if grep -q '^SKIP' "${log%.log}.trs" 2>/dev/null ||
+		   grep -q ':test-result: SKIP' "${log%.log}.trs" 2>/dev/null; then
+			echo "  skipped: $(basename "$log" .log)"
+			f=$((f + 1))	# a skipped suite in check.sh is a failure: tools must be there
+			continue
+		fi
+		read -r c fl er < <(sed -n 's/.*Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' "$log" | tail -n1)
+		if [ -z "${c:-}" ]; then
+			echo "  no summary (crashed?): $log"; sed 's/^/    /' "$log" | tail -n 20
+			f=$((f + 1))
+			continue
+		fi
+		p=$((p + c - fl - er))
+		f=$((f + fl + er))
+		[ $((fl + er)) -gt 0 ] && grep -E ':(F|E):' "$log" | sed 's/^/    /'
+		c=
+	done
+	count "$name" "$p" "$f"
+}
+unit_suites "unit" "$build"
+
+# Script suites print "ok - ..." / "not ok - ..." and end with "N passed, N failed".
+script_suite() {	# NAME COMMAND...
+	local name=$1 out p f
+	shift
+	out=$work/$name.out
+	"$@" > "$out" 2>&1
+	read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out" | tail -n1)
+	if [ -z "${p:-}" ]; then
+		echo "  $name printed no summary:"; tail -n 30 "$out" | sed 's/^/    /'
+		count "$name" 0 1
+		return
+	fi
+	grep -E '^not ok' "$out" | sed 's/^/    /'
+	[ "$f" -gt 0 ] && { echo "  log: $out (last lines)"; tail -n 15 "$out" | sed 's/^/    /'; cp "$out" "$top/_build-check/$name.out" 2>/dev/null; }
+	count "$name" "$p" "$f"
+}
+script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
+script_suite api bash tests/api/run.sh "$build"
+
+if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
+	asan=$top/_build-asan
+	if jpki_build "$top" "$asan" --enable-test-clock --enable-sanitizers CFLAGS="-O1 -g -Werror"; then
+		# libp11/SoftHSM keep global state until exit; their leaks are not ours.
+		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+			unit_suites "unit-asan" "$asan"
+		JPKI_ASAN=1 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+			script_suite api-asan bash tests/api/run.sh "$asan"
+	else
+		count asan-build 0 1
+	fi
+fi
+
+if [ "${JPKI_SKIP_DISTCHECK:-0}" != 1 ]; then
+	if make -C "$build" -s distcheck DISTCHECK_CONFIGURE_FLAGS="CFLAGS=-O0" >"$work/distcheck.out" 2>&1; then
+		count distcheck 1 0
+	else
+		tail -n 30 "$work/distcheck.out" | sed 's/^/    /'
+		count distcheck 0 1
+	fi
+fi
+finish

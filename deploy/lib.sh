@@ -1,0 +1,180 @@
+# Shared by deploy/quickstart.sh, deploy/check.sh and tests/api/run.sh.
+# Source it; functions only, no side effects at load time.
+
+PGBIN=/usr/lib/postgresql/15/bin
+
+# Debian 12 packages the build, the daemon and every test suite need.
+JPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
+ libmicrohttpd-dev libgnutls28-dev libssl-dev libpq-dev libjansson-dev
+ libsystemd-dev libp11-dev libinih-dev libargon2-dev libcurl4-openssl-dev check
+ postgresql postgresql-client softhsm2 opensc gnutls-bin libnss3-tools openssl
+ curl valgrind python3 python3-yaml python3-jsonschema systemd procps"
+
+jpki_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# apt-get only what is missing, so a second run is fast and offline-safe.
+jpki_install_packages() {
+	local missing="" p
+	for p in $JPKI_PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+			missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	jpki_log "installing:$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "run as root (apt-get install$missing)" >&2
+		return 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	# The postgresql package starts a system cluster we do not use.
+	command -v pg_ctlcluster >/dev/null && pg_ctlcluster 15 main stop 2>/dev/null || true
+}
+
+# jpki_build SRCDIR BUILDDIR [configure args...]
+jpki_build() {
+	local src=$1 build=$2
+	shift 2
+	if [ ! -x "$src/configure" ] || [ "$src/configure.ac" -nt "$src/configure" ] ||
+	   [ "$src/Makefile.am" -nt "$src/Makefile.in" ]; then
+		jpki_log "autoreconf"
+		(cd "$src" && autoreconf -fi) >/dev/null 2>&1 || (cd "$src" && autoreconf -fi)
+	fi
+	mkdir -p "$build"
+	if [ ! -f "$build/Makefile" ] || [ "$src/configure" -nt "$build/Makefile" ] ||
+	   [ "$*" != "$(cat "$build/.jpki-configure-args" 2>/dev/null)" ]; then
+		jpki_log "configure $*"
+		(cd "$build" && "$src/configure" -q "$@") || return 1
+		printf '%s' "$*" > "$build/.jpki-configure-args"
+	fi
+	jpki_log "make"
+	make -C "$build" -j"$(nproc)" -s >/dev/null || make -C "$build" -j1
+}
+
+# A free TCP port on 127.0.0.1, starting the search at $1.
+jpki_free_port() {
+	local p=${1:-20000}
+	while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do
+		p=$((p + 1))
+	done
+	echo "$p"
+}
+
+jpki_as_pg() { runuser -u postgres -- "$@"; }
+
+# jpki_pg_init DIR: a private cluster in DIR (owned by postgres, 0700),
+# listening on a Unix socket in DIR and on 127.0.0.1:PORT (saved in DIR/port).
+# Local socket: trust, protected by the directory's mode; TCP: scram with the
+# generated password in DIR/password (0600).
+jpki_pg_init() {
+	local dir=$1 port
+	if [ -f "$dir/data/PG_VERSION" ]; then
+		return 0
+	fi
+	mkdir -p "$dir"
+	chown postgres: "$dir"
+	chmod 0700 "$dir"
+	if ! jpki_as_pg test -w "$dir"; then
+		echo "the postgres user cannot reach $dir: a parent directory is not" \
+		     "searchable by others (chmod o+x it)" >&2
+		return 1
+	fi
+	head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$dir/password"
+	chown postgres: "$dir/password"
+	chmod 0600 "$dir/password"
+	jpki_as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres --pwfile="$dir/password" \
+		--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+	port=$(jpki_free_port 54330)
+	echo "$port" > "$dir/port"
+	cat >> "$dir/data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$dir'
+unix_socket_permissions = 0700
+fsync = on
+max_connections = 100
+CONF
+}
+
+# jpki_pg_start DIR: start (if not running) and wait until it accepts.
+jpki_pg_start() {
+	local dir=$1 port
+	port=$(cat "$dir/port")
+	if ! jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		# The port may have been taken since init: pick another.
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			port=$(jpki_free_port 54330)
+			echo "$port" > "$dir/port"
+			sed -i "s/^port = .*/port = $port/" "$dir/data/postgresql.conf"
+		fi
+		jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null
+	fi
+}
+
+jpki_pg_stop() {
+	local dir=$1
+	[ -f "$dir/data/PG_VERSION" ] || return 0
+	jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
+}
+
+# psql as the superuser over the socket: jpki_psql DIR DB [psql args...]
+jpki_psql() {
+	local dir=$1 db=$2
+	shift 2
+	psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$(cat "$dir/port")" -U postgres -d "$db" "$@"
+}
+
+# Create role and database "jpkid" once.
+jpki_pg_createdb() {
+	local dir=$1 db=${2:-jpkid}
+	jpki_psql "$dir" postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'jpkid'" |
+		grep -q 1 || jpki_psql "$dir" postgres -c "CREATE ROLE jpkid LOGIN"
+	jpki_psql "$dir" postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" |
+		grep -q 1 || jpki_psql "$dir" postgres -c "CREATE DATABASE $db OWNER jpkid"
+}
+
+# jpki_write_config FILE CADIR CONNINFO API_PORT STATUS_PORT
+jpki_write_config() {
+	local file=$1 ca=$2 conninfo=$3 api=$4 status=$5
+	cat > "$file" <<CONF
+# written by deploy/lib.sh (jpki_write_config); every key: deploy/jpkid.conf.example
+[daemon]
+log_level = info
+threads = 4
+drain_timeout = 10
+migrate = true
+
+[api]
+listen = 127.0.0.1:$api
+tls_cert = $ca/server.crt
+tls_key = $ca/server.key
+client_ca = $ca/client-ca.crt
+
+[status]
+listen = 127.0.0.1:$status
+
+[database]
+conninfo = $conninfo
+pool_size = 4
+borrow_timeout_ms = 2000
+
+[ca.sign]
+cert = $ca/sign-ca.crt
+key = $ca/sign-ca.key
+
+[ca.auth]
+cert = $ca/auth-ca.crt
+key = $ca/auth-ca.key
+
+[ocsp.sign]
+cert = $ca/sign-ocsp.crt
+key = $ca/sign-ocsp.key
+
+[ocsp.auth]
+cert = $ca/auth-ocsp.crt
+key = $ca/auth-ocsp.key
+CONF
+	chmod 0600 "$file"
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Quickstart: install, build, start a private PostgreSQL under ./var/pg, create a
+# development CA (once), load demo data, and run jpkid in the foreground.
+# Run again to reuse what exists. Ctrl-C stops jpkid and the cluster.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+. deploy/lib.sh
+
+var=$top/var
+build=$top/_build
+jpki_install_packages
+jpki_build "$top" "$build"
+jpkid=$build/jpkid
+jpkictl=$build/jpkictl
+
+mkdir -p "$var"
+chmod 0755 "$var"
+jpki_log "PostgreSQL cluster in $var/pg"
+jpki_pg_init "$var/pg"
+jpki_pg_start "$var/pg"
+cleanup() {
+	[ -n "${jpkid_pid:-}" ] && kill -TERM "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null
+	jpki_log "stopping PostgreSQL"
+	jpki_pg_stop "$var/pg"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+jpki_pg_createdb "$var/pg" jpkid
+conninfo="host=$var/pg port=$(cat "$var/pg/port") user=postgres dbname=jpkid"
+
+jpki_log "migrations"
+"$jpkictl" migrate --db "$conninfo"
+
+if [ ! -f "$var/ca/sign-ca.crt" ]; then
+	jpki_log "development CA hierarchy in $var/ca"
+	"$jpkictl" init --dir "$var/ca"
+fi
+
+jpki_log "demo data and client certificates"
+jpki_psql "$var/pg" jpkid -f deploy/demo/municipalities.sql
+"$jpkictl" enroll --db "$conninfo" --manifest "$var/ca/manifest.txt" >/dev/null
+
+api_port=$(jpki_free_port 8443)
+status_port=$(jpki_free_port 8080)
+[ "$status_port" = "$api_port" ] && status_port=$(jpki_free_port $((api_port + 1)))
+jpki_write_config "$var/jpkid.conf" "$var/ca" "$conninfo" "$api_port" "$status_port"
+
+term=$(ls "$var"/ca/terminal-*.crt | head -n1)
+term=${term%.crt}
+cat <<INFO
+
+  jpkid is starting.
+    API (HTTPS, client certificate): https://127.0.0.1:$api_port/v1/
+    status (HTTP: health, metrics):  http://127.0.0.1:$status_port/readyz
+    configuration:                   $var/jpkid.conf
+    credentials (terminals, register feed, relying party, operator):
+                                     $var/ca/  (list: $var/ca/manifest.txt)
+    PostgreSQL:                      psql -h $var/pg -p $(cat "$var/pg/port") -U postgres jpkid
+
+  Try, from another shell:
+    curl --cacert $var/ca/client-ca.crt --cert $term.crt --key $term.key \\
+         https://127.0.0.1:$api_port/v1/whoami
+    curl http://127.0.0.1:$status_port/readyz
+
+  Ctrl-C stops jpkid and PostgreSQL.
+
+INFO
+"$jpkid" -c "$var/jpkid.conf" &
+jpkid_pid=$!
+wait "$jpkid_pid" || true
+jpkid_pid=

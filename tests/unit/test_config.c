@@ -1,0 +1,224 @@
+/*
+ * test_config: jpkid.conf parsing (daemon/config.c): defaults, relative
+ * paths, every kind of bad value naming file:line, unknown keys, required
+ * keys, listen addresses, and the shipped example file.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "tests/unit/testlib.h"
+
+static char dir[] = "/tmp/jpkid-test-config.XXXXXX";
+
+static const char *base =
+    "[api]\n"
+    "listen = 127.0.0.1:8443\n"
+    "tls_cert = tls/server.crt\n"
+    "tls_key = /abs/server.key\n"
+    "client_ca = client-ca.crt\n"
+    "[status]\n"
+    "listen = [::1]:8080\n"
+    "[database]\n"
+    "conninfo = host=/tmp dbname=jpkid\n"
+    "[ca.sign]\ncert = sign-ca.crt\nkey = pkcs11:token=jpkid;object=sign?pin-source=file:/p\n"
+    "[ca.auth]\ncert = auth-ca.crt\nkey = file:auth-ca.key\n"
+    "[ocsp.sign]\ncert = sign-ocsp.crt\nkey = sign-ocsp.key\n"
+    "[ocsp.auth]\ncert = auth-ocsp.crt\nkey = auth-ocsp.key\npin_file = pin\n";
+
+/* Write base + extra to dir/jpkid.conf and load it. */
+static struct config *
+load_with(const char *extra, char *err, size_t errlen)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/jpkid.conf", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(extra, f);	/* first, so its line numbers are 1.. */
+	fputs(base, f);
+	fclose(f);
+	return config_load(path, err, errlen);
+}
+
+START_TEST(test_defaults_and_relative_paths)
+{
+	char err[512], want[512];
+	struct config *c = load_with("", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->threads, 8);
+	ck_assert_int_eq(c->pool_size, 8);
+	ck_assert_int_eq(c->migrate, 1);
+	ck_assert_int_eq(c->drain_timeout_s, 10);
+	ck_assert_uint_eq(c->max_body, 1048576);
+	ck_assert_int_eq(c->log_level, LOG_LVL_INFO);
+	snprintf(want, sizeof(want), "%s/tls/server.crt", dir);
+	ck_assert_str_eq(c->tls_cert, want);
+	ck_assert_str_eq(c->tls_key, "/abs/server.key");
+	/* A pkcs11: URI is a key spec, not a path: kept as written. */
+	ck_assert_str_eq(c->ca_sign.key, "pkcs11:token=jpkid;object=sign?pin-source=file:/p");
+	snprintf(want, sizeof(want), "%s/auth-ca.key", dir);
+	ck_assert_str_eq(c->ca_auth.key, want);
+	snprintf(want, sizeof(want), "%s/pin", dir);
+	ck_assert_str_eq(c->ocsp_auth.pin_file, want);
+	ck_assert_ptr_null(c->ocsp_sign.pin_file);
+	ck_assert_str_eq(c->conninfo, "host=/tmp dbname=jpkid");
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_values_set)
+{
+	char err[512];
+	struct config *c = load_with("[daemon]\nthreads = 16\nlog_level = debug\n"
+	    "migrate = no\n[api]\nmax_body = 2048\n", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->threads, 16);
+	ck_assert_int_eq(c->log_level, LOG_LVL_DEBUG);
+	ck_assert_int_eq(c->migrate, 0);
+	ck_assert_uint_eq(c->max_body, 2048);
+	config_free(c);
+}
+END_TEST
+
+/* Each bad input and the exact message it must produce (after "DIR/jpkid.conf"). */
+static const struct {
+	const char *extra;
+	const char *want;
+} bad[] = {
+	{ "[daemon]\nthreads = 0\n", ":2: [daemon] threads must be an integer from 1 to 256, not '0'" },
+	{ "[daemon]\nthreads = 8x\n", ":2: [daemon] threads must be an integer from 1 to 256, not '8x'" },
+	{ "[daemon]\nmigrate = maybe\n", ":2: [daemon] migrate must be true or false, not 'maybe'" },
+	{ "[daemon]\nlog_level = loud\n", ":2: [daemon] log_level must be error, warn, info or debug, not 'loud'" },
+	{ "[daemon]\nthread = 4\n", ":2: unknown key 'thread' in [daemon]" },
+	{ "[nosuch]\nx = 1\n", ":2: unknown key 'x' in [nosuch]" },
+	{ "[database]\npool_size = 100000\n", ":2: [database] pool_size must be an integer from 1 to 512, not '100000'" },
+	{ "garbage line\n", ":1: syntax error" },
+};
+
+START_TEST(test_bad_values_name_file_line)
+{
+	char err[512], want[512];
+	struct config *c = load_with(bad[_i].extra, err, sizeof(err));
+
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s/jpkid.conf%s", dir, bad[_i].want);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(test_missing_required_key)
+{
+	char path[256], err[512], want[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/min.conf", dir);
+	f = fopen(path, "w");
+	fputs("[api]\nlisten = 127.0.0.1:1\n", f);
+	fclose(f);
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: [api] tls_cert is required", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+/* A later value replaces an earlier one, so the bad listen goes last. */
+START_TEST(test_bad_listen)
+{
+	char path[256], err[512], want[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/listen.conf", dir);
+	f = fopen(path, "w");
+	fputs(base, f);
+	fputs("[status]\nlisten = localhost\n", f);
+	fclose(f);
+	ck_assert_ptr_null(config_load(path, err, sizeof(err)));
+	snprintf(want, sizeof(want),
+	    "%s: [status] listen must be host:port, [v6]:port or systemd, not 'localhost'", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	char err[512];
+
+	ck_assert_ptr_null(config_load("/nonexistent/jpkid.conf", err, sizeof(err)));
+	ck_assert_str_eq(err, "/nonexistent/jpkid.conf: No such file or directory");
+}
+END_TEST
+
+START_TEST(test_split_listen)
+{
+	char host[64];
+	int port;
+
+	ck_assert_int_eq(config_split_listen("127.0.0.1:8443", host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "127.0.0.1");
+	ck_assert_int_eq(port, 8443);
+	ck_assert_int_eq(config_split_listen("[::1]:80", host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "::1");
+	ck_assert_int_eq(port, 80);
+	ck_assert_int_eq(config_split_listen(":0", host, sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "");
+	ck_assert_int_eq(port, 0);
+	ck_assert_int_eq(config_split_listen("host:65536", host, sizeof(host), &port), -1);
+	ck_assert_int_eq(config_split_listen("[::1]8443", host, sizeof(host), &port), -1);
+	ck_assert_int_eq(config_split_listen("noport", host, sizeof(host), &port), -1);
+}
+END_TEST
+
+/* The shipped example documents every key and must itself load. */
+START_TEST(test_example_file_loads)
+{
+	const char *src = getenv("top_srcdir");
+	char path[512], err[512];
+	struct config *c;
+
+	snprintf(path, sizeof(path), "%s/deploy/jpkid.conf.example", src ? src : ".");
+	c = config_load(path, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->api_listen, "127.0.0.1:8443");
+	ck_assert_str_eq(c->status_listen, "127.0.0.1:8080");
+	ck_assert_str_eq(c->ca_sign.cert, "/etc/jpkid/sign-ca.crt");
+	config_free(c);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("config");
+	int rc;
+
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	tcase_add_test(tc, test_defaults_and_relative_paths);
+	tcase_add_test(tc, test_values_set);
+	tcase_add_loop_test(tc, test_bad_values_name_file_line, 0,
+	    (int)(sizeof(bad) / sizeof(bad[0])));
+	tcase_add_test(tc, test_missing_required_key);
+	tcase_add_test(tc, test_bad_listen);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_split_listen);
+	tcase_add_test(tc, test_example_file_loads);
+	suite_add_tcase(s, tc);
+	rc = testlib_run(s);
+	{
+		char cmd[300];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			rc = 99;
+	}
+	return rc;
+}
