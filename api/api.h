@@ -19,6 +19,7 @@
 #include "db/store.h"
 
 struct metrics;
+struct api_resp;
 
 /* Which listener a request came in on. */
 enum listener { LISTENER_API = 1, LISTENER_STATUS = 2 };
@@ -69,6 +70,14 @@ struct api_req {
 	const char	*body;
 	size_t		 body_len;
 	const char	*remote;	/* peer address, for logs */
+	/*
+	 * Set by the HTTP layer on the API listener: verifies the client
+	 * certificate and fills principal, or sets resp (401/503) and returns
+	 * -1. The router calls it for every API request, matched or not, after
+	 * resolving the route (so metrics label failures by route).
+	 */
+	int		(*authenticate)(struct api_req *, struct api_resp *);
+	void		*conn;		/* HTTP layer's connection, for authenticate */
 	char		 request_id[33];
 	struct principal principal;
 	/* {name} segments of the matched route, in order. */

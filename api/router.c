@@ -1,9 +1,10 @@
 /*
  * router: the table of routes. A route names its listener(s), method,
  * path pattern ({name} matches one non-empty segment), the principal kinds
- * it admits, and its handler. The daemon has already authenticated API
- * requests; the router checks the principal kind (403 otherwise), answers
- * 405 with Allow for a known path with another method, and 404 otherwise.
+ * it admits, and its handler. The router resolves the route, has the HTTP
+ * layer authenticate every API request (req->authenticate), then checks the
+ * principal kind (403 otherwise), answers 405 with Allow for a known path
+ * with another method, and 404 otherwise.
  */
 #include <config.h>
 
@@ -32,8 +33,8 @@ static const struct route routes[] = {
 
 /*
  * Match path against pattern, collecting {params}. Returns 1 on a match.
- * Segments are compared literally: no decoding, so "%2F" never becomes a
- * separator.
+ * The path arrives percent-decoded from libmicrohttpd; a {param} never
+ * spans a '/'.
  */
 static int
 match(const char *pattern, const char *path, struct api_req *req)
@@ -73,37 +74,41 @@ void
 api_dispatch(struct api_req *req, struct api_resp *resp)
 {
 	char allow[64] = "";
-	const struct route *r;
+	const struct route *r, *found = NULL;
 	size_t i;
-	int path_known = 0;
 
 	resp->route = "unmatched";
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		r = &routes[i];
 		if ((r->listeners & req->listener) == 0 || !match(r->pattern, req->path, req))
 			continue;
-		if (strcmp(r->method, req->method) != 0) {
-			path_known = 1;
-			if (strstr(allow, r->method) == NULL)
-				snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
-				    "%s%s", allow[0] ? ", " : "", r->method);
-			continue;
+		if (strcmp(r->method, req->method) == 0) {
+			found = r;
+			resp->route = r->name;
+			break;
 		}
-		resp->route = r->name;
-		if (r->principals != 0 && (r->principals & req->principal.kind) == 0) {
-			api_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL,
-			    "a %s may not call %s %s",
-			    api_principal_kind_name(req->principal.kind), r->method, r->pattern);
-			return;
-		}
-		r->handler(req, resp);
-		return;
+		if (strstr(allow, r->method) == NULL)
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
+			    "%s%s", allow[0] ? ", " : "", r->method);
 	}
-	if (path_known) {
+	/* Every API request is authenticated, even one for a missing route. */
+	if (req->authenticate != NULL && req->authenticate(req, resp) != 0)
+		return;
+	if (found == NULL && allow[0] != '\0') {
 		api_problem(resp, 405, "method-not-allowed", "Method Not Allowed", NULL, NULL,
 		    "%s is not allowed here", req->method);
 		api_add_header(resp, "Allow", "%s", allow);
 		return;
 	}
-	api_problem(resp, 404, "not-found", "Not Found", NULL, NULL, "no such resource");
+	if (found == NULL) {
+		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL, "no such resource");
+		return;
+	}
+	if (found->principals != 0 && (found->principals & req->principal.kind) == 0) {
+		api_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL,
+		    "a %s may not call %s %s",
+		    api_principal_kind_name(req->principal.kind), found->method, found->pattern);
+		return;
+	}
+	found->handler(req, resp);
 }

@@ -137,8 +137,9 @@ peer_address(struct MHD_Connection *conn, char *buf, size_t len)
  * Returns 0, or -1 with resp set to 401/503.
  */
 static int
-authenticate(struct MHD_Connection *conn, struct api_req *req, struct api_resp *resp)
+authenticate(struct api_req *req, struct api_resp *resp)
 {
+	struct MHD_Connection *conn = req->conn;
 	const union MHD_ConnectionInfo *ci;
 	gnutls_session_t s;
 	gnutls_typed_vdata_st purpose = {
@@ -300,8 +301,13 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	if (rq->too_big)
 		api_problem(&resp, 413, "body-too-large", "Content Too Large", NULL, NULL,
 		    "the request body exceeds %zu bytes", lc->srv->max_body);
-	else if (lc->kind != LISTENER_API || authenticate(conn, &req, &resp) == 0)
+	else {
+		if (lc->kind == LISTENER_API) {
+			req.authenticate = authenticate;
+			req.conn = conn;
+		}
 		api_dispatch(&req, &resp);
+	}
 	(void)version;
 
 	us = clock_mono_us() - rq->start_us;

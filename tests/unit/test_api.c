@@ -157,6 +157,43 @@ START_TEST(test_whoami_operator_has_no_municipality)
 }
 END_TEST
 
+static int auth_calls;
+
+static int
+deny(struct api_req *req, struct api_resp *resp)
+{
+	auth_calls++;
+	api_problem(resp, 401, "unauthenticated", "Unauthorized", NULL, NULL, "no");
+	return -1;
+}
+
+/* Authentication comes before 404/405/403, and failures keep their route label. */
+START_TEST(test_every_api_request_authenticated_first)
+{
+	struct api_req req;
+	struct api_resp r;
+	const char *paths[] = { "/v1/whoami", "/v1/nope", "/v1/municipality" };
+	const char *labels[] = { "whoami", "unmatched", "municipality" };
+	int i;
+
+	auth_calls = 0;
+	for (i = 0; i < 3; i++) {
+		memset(&req, 0, sizeof(req));
+		memset(&r, 0, sizeof(r));
+		req.app = &app;
+		req.listener = LISTENER_API;
+		req.method = "GET";
+		req.path = paths[i];
+		req.authenticate = deny;
+		api_dispatch(&req, &r);
+		ck_assert_int_eq(r.status, 401);
+		ck_assert_str_eq(r.route, labels[i]);
+		api_resp_free(&r);
+	}
+	ck_assert_int_eq(auth_calls, 3);
+}
+END_TEST
+
 START_TEST(test_healthz)
 {
 	struct api_resp r;
@@ -230,6 +267,7 @@ main(void)
 	tcase_add_test(tc, test_api_routes_not_on_status_listener);
 	tcase_add_test(tc, test_whoami_terminal);
 	tcase_add_test(tc, test_whoami_operator_has_no_municipality);
+	tcase_add_test(tc, test_every_api_request_authenticated_first);
 	tcase_add_test(tc, test_healthz);
 	tcase_add_test(tc, test_problem_with_rule_and_fields);
 	tcase_add_test(tc, test_metrics_render_counts_and_cumulative_buckets);
