@@ -2,7 +2,7 @@
  * auth: client certificate -> principal. The TLS layer has already
  * verified the chain against the configured client-CA bundle; here the
  * certificate must also be registered (terminals, register_feeds,
- * relying_parties, operators tables, by SHA-256 of the DER) and enabled.
+ * relying_parties, operators, kiosks tables, by SHA-256 of the DER) and enabled.
  * Registration, not the subject, decides who a caller is: disabling a row
  * takes effect on the next request.
  */
@@ -26,6 +26,7 @@ api_principal_kind_name(enum principal_kind k)
 	case PRINCIPAL_REGISTER_FEED:	return "register_feed";
 	case PRINCIPAL_RELYING_PARTY:	return "relying_party";
 	case PRINCIPAL_OPERATOR:	return "operator";
+	case PRINCIPAL_KIOSK:		return "kiosk";
 	default:			return "anonymous";
 	}
 }
@@ -41,6 +42,8 @@ kind_from_name(const char *s)
 		return PRINCIPAL_RELYING_PARTY;
 	if (!strcmp(s, "operator"))
 		return PRINCIPAL_OPERATOR;
+	if (!strcmp(s, "kiosk"))
+		return PRINCIPAL_KIOSK;
 	return PRINCIPAL_NONE;
 }
 

@@ -355,6 +355,7 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	if (tls)
 		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
 		    on_request, lc,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,	/* first, or MHD warns */
 		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
@@ -362,7 +363,6 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
 		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
 		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,
 		    MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
 		    MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
 		    MHD_OPTION_HTTPS_MEM_TRUST, srv->client_ca,
@@ -370,6 +370,7 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 		    cfg->tls_priorities ? cfg->tls_priorities : DEFAULT_PRIORITIES,
 		    MHD_OPTION_END);
 	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, lc,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
@@ -377,7 +378,6 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,
 	    MHD_OPTION_END);
 }
 

@@ -42,6 +42,12 @@ jpki_build() {
 		jpki_log "autoreconf"
 		(cd "$src" && autoreconf -fi) >/dev/null 2>&1 || (cd "$src" && autoreconf -fi)
 	fi
+	# An in-tree configure blocks out-of-tree builds: clean it (the build
+	# directories of these scripts are _build*).
+	if [ -f "$src/config.status" ] && [ "$(cd "$src" && pwd)" != "$(mkdir -p "$build" && cd "$build" && pwd)" ]; then
+		jpki_log "cleaning the in-tree configuration of $src (make distclean)"
+		make -C "$src" -s distclean >/dev/null 2>&1 || rm -f "$src/config.status"
+	fi
 	mkdir -p "$build"
 	if [ ! -f "$build/Makefile" ] || [ "$src/configure" -nt "$build/Makefile" ] ||
 	   [ "$*" != "$(cat "$build/.jpki-configure-args" 2>/dev/null)" ]; then
