@@ -92,6 +92,7 @@ script_suite() {	# NAME COMMAND...
 	count "$name" "$p" "$f"
 }
 script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
+script_suite systemd-units bash tests/interop/units.sh
 script_suite api bash tests/api/run.sh "$build"
 
 if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then

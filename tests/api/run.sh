@@ -282,15 +282,46 @@ expect test_socket_activation_clean_exit eval '[ $? = 0 ]'
 sed -n 's/^\t{ LISTENER_[A-Z_|]*, "\([A-Z]*\)", "\([^"]*\)".*/\1 \2/p' "$top/api/router.c" > "$work/routes"
 expect test_openapi_documents_exactly_the_router_routes eval '[ -s "$work/routes" ] && $PY "$top/tests/api/oacheck.py" "$spec" --routes "$work/routes"'
 
+# ---------------------------------------------------------------- start while PostgreSQL is down
+jpki_psql "$pg" postgres -c "CREATE DATABASE jpkid_late OWNER jpkid"
+late_conf=$work/late.conf
+lapi=$(jpki_free_port $((sst + 1)))
+lst=$(jpki_free_port $((lapi + 1)))
+jpki_write_config "$late_conf" "$ca" "host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid_late" "$lapi" "$lst"
+jpki_pg_stop "$pg"
+start_jpkid "$late_conf" "$work/late-jpkid.log"
+late_pid=$JPKID_PID
+sleep 1
+call GET "http://127.0.0.1:$lst/readyz"
+expect test_starts_with_postgresql_down_not_ready eval '[ "$STATUS" = 503 ] && jq_eq .checks.database unreachable && jq_eq .checks.schema "migrations pending" && jq_eq .checks.keys ok'
+jpki_pg_start "$pg"
+expect test_migrates_and_becomes_ready_when_postgresql_comes wait_ready "http://127.0.0.1:$lst" 20
+expect test_late_migrations_recorded \
+	test "$(jpki_psql "$pg" jpkid_late -tAc 'SELECT count(*) > 0 FROM schema_migrations')" = t
+kill -TERM "$late_pid"
+wait "$late_pid"
+expect test_late_instance_clean_exit eval '[ $? = 0 ]'
+
 # ---------------------------------------------------------------- shutdown
+# A request still uploading when SIGTERM arrives is answered before exit.
+head -c 300000 /dev/zero > "$work/slow"
+# shellcheck disable=SC2046
+curl -sS --max-time 20 -o "$work/slow.body" -w '%{http_code}' -X POST --limit-rate 150K \
+	$(tls "$term_a") --data-binary @"$work/slow" "$API/v1/municipality" > "$work/slow.status" 2>"$work/slow.err" &
+slow_pid=$!
+sleep 0.7
 kill -TERM "$main_pid"
+wait "$slow_pid"
+expect test_sigterm_lets_request_in_flight_finish eval '[ "$(cat "$work/slow.status")" = 405 ]'
 wait "$main_pid"
 rc=$?
 expect test_sigterm_drains_and_exits_0 eval '[ $rc = 0 ] && grep -q "msg=stopped" "$work/jpkid.log"'
+call GET "$ST/healthz"
+expect test_listeners_closed_after_stop eval '[ "$CURLRC" != 0 ]'
 
 if [ "${JPKI_ASAN:-0}" != 1 ] && command -v valgrind >/dev/null; then
 	vg_conf=$work/vg.conf
-	vapi=$(jpki_free_port $((sst + 1)))
+	vapi=$(jpki_free_port $((lst + 1)))
 	vst=$(jpki_free_port $((vapi + 1)))
 	jpki_write_config "$vg_conf" "$ca" "$conninfo" "$vapi" "$vst"
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
