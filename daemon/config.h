@@ -1,0 +1,67 @@
+/*
+ * config: jpkid.conf, an INI file read with inih. Every key is documented in
+ * deploy/jpkid.conf.example. Unknown sections or keys are errors (a typo
+ * must not silently fall back to a default). Relative paths are resolved
+ * against the directory of the config file.
+ */
+#ifndef JPKI_CONFIG_H
+#define JPKI_CONFIG_H
+
+#include <stddef.h>
+
+#include "common/log.h"
+
+struct config_key {		/* one CA or OCSP responder key pair */
+	char	*cert;		/* PEM certificate path */
+	char	*key;		/* PEM path or pkcs11: URI (ca/signer.h) */
+	char	*pin_file;	/* file holding the PKCS#11 PIN, or NULL */
+};
+
+struct config {
+	char		*path;		/* the file read */
+
+	/* [daemon] */
+	enum log_level	 log_level;
+	int		 threads;	/* libmicrohttpd thread pool per listener */
+	int		 drain_timeout_s;	/* SIGTERM: wait this long for requests */
+	int		 migrate;	/* apply pending migrations at start */
+
+	/* [api]: HTTPS, client certificates required */
+	char		*api_listen;	/* "host:port", "[v6]:port" or "systemd" */
+	char		*tls_cert;
+	char		*tls_key;
+	char		*client_ca;	/* bundle of CAs that issue terminal/feed/RP/operator certs */
+	char		*tls_priorities;	/* GnuTLS priority string */
+	int		 connection_limit;
+	int		 per_ip_connection_limit;
+	int		 connection_memory_limit;	/* bytes per connection */
+	int		 connection_timeout_s;
+	size_t		 max_body;	/* bytes; larger bodies get 413 */
+
+	/* [status]: plain HTTP (OCSP, CRLs, CA certificates, health) */
+	char		*status_listen;
+
+	/* [database] */
+	char		*conninfo;
+	int		 pool_size;
+	int		 statement_timeout_ms;
+	int		 borrow_timeout_ms;
+
+	/* [ca.sign] [ca.auth] [ocsp.sign] [ocsp.auth] */
+	struct config_key ca_sign, ca_auth, ocsp_sign, ocsp_auth;
+};
+
+/*
+ * Read path into a new config. Returns NULL with a message (file:line:
+ * reason) in err on any error: unreadable file, syntax, unknown key, bad
+ * value, missing required key.
+ */
+struct config	*config_load(const char *path, char *err, size_t errlen);
+void		 config_free(struct config *);
+/*
+ * Split a listen address "127.0.0.1:8443", "[::1]:8443" or ":8443" into
+ * host (may be empty: all addresses) and port. 0 on success.
+ */
+int		 config_split_listen(const char *, char *host, size_t hostlen, int *port);
+
+#endif
