@@ -135,60 +135,95 @@ cert_sha256(const char *path, unsigned char md[SHA256_DIGEST_LENGTH])
 	return 0;
 }
 
+/*
+ * Per principal kind: how to register a new certificate and how to refresh
+ * a registered one. $1 name, $2 cert_sha256 (binary), $3 municipality,
+ * $4 window code (terminals only). A certificate belongs to exactly one
+ * principal (the schema's principal_cert_unique trigger), so enroll looks it
+ * up first: same kind -> update in place (idempotent), other kind -> refuse.
+ */
+static const struct {
+	const char	*kind;
+	int		 nparams;
+	const char	*insert;
+	const char	*update;
+} enroll_sql[] = {
+	{ "terminal", 4,
+	  "INSERT INTO terminals (name, cert_sha256, municipality_code, window_code) "
+	  "VALUES ($1, $2, $3, $4)",
+	  "UPDATE terminals SET name = $1, municipality_code = $3, window_code = $4, "
+	  "enabled = true WHERE cert_sha256 = $2" },
+	{ "register_feed", 2,
+	  "INSERT INTO register_feeds (name, cert_sha256) VALUES ($1, $2)",
+	  "UPDATE register_feeds SET name = $1, enabled = true WHERE cert_sha256 = $2" },
+	{ "relying_party", 2,
+	  "INSERT INTO relying_parties (name, cert_sha256) VALUES ($1, $2)",
+	  "UPDATE relying_parties SET name = $1, enabled = true WHERE cert_sha256 = $2" },
+	{ "operator", 2,
+	  "INSERT INTO operators (username, role, cert_sha256) VALUES ($1, 'admin', $2)",
+	  "UPDATE operators SET username = $1, enabled = true WHERE cert_sha256 = $2" },
+	{ "kiosk", 2,
+	  "INSERT INTO kiosks (name, cert_sha256) VALUES ($1, $2)",
+	  "UPDATE kiosks SET name = $1, enabled = true WHERE cert_sha256 = $2" },
+};
+
 /* One certificate; kind as in the principals view. */
 static int
 enroll_one(PGconn *pg, const char *kind, const char *name, const char *muni,
     const char *window, const char *path)
 {
 	unsigned char md[SHA256_DIGEST_LENGTH];
-	const char *sql, *vals[4];
-	int lens[4] = { 0, 0, 0, 0 }, fmts[4] = { 0, 0, 0, 0 }, n, rc = -1;
+	const char *vals[4], *sql;
+	int lens[4] = { 0, SHA256_DIGEST_LENGTH, 0, 0 }, fmts[4] = { 0, 1, 0, 0 };
 	char hex[2 * SHA256_DIGEST_LENGTH + 1];
-	PGresult *res;
+	PGresult *res = NULL;
+	size_t i;
+	int rc = -1;
 
+	for (i = 0; i < sizeof(enroll_sql) / sizeof(enroll_sql[0]); i++)
+		if (strcmp(enroll_sql[i].kind, kind) == 0)
+			break;
+	if (i == sizeof(enroll_sql) / sizeof(enroll_sql[0])) {
+		fprintf(stderr, "jpkictl: unknown kind '%s' (terminal, register_feed, "
+		    "relying_party, operator, kiosk)\n", kind);
+		return -1;
+	}
+	if (!strcmp(kind, "terminal") && muni == NULL) {
+		fprintf(stderr, "jpkictl: a terminal needs --municipality (R1)\n");
+		return -1;
+	}
 	if (cert_sha256(path, md) != 0)
 		return -1;
 	vals[0] = name;
 	vals[1] = (const char *)md;
-	lens[1] = SHA256_DIGEST_LENGTH;
-	fmts[1] = 1;
-	n = 2;
-	if (!strcmp(kind, "terminal")) {
-		if (muni == NULL) {
-			fprintf(stderr, "jpkictl: a terminal needs --municipality (R1)\n");
-			return -1;
-		}
-		vals[2] = muni;
-		vals[3] = window;
-		n = 4;
-		sql = "INSERT INTO terminals (name, cert_sha256, municipality_code, window_code) "
-		    "VALUES ($1, $2, $3, $4) ON CONFLICT (cert_sha256) DO UPDATE SET "
-		    "name = EXCLUDED.name, municipality_code = EXCLUDED.municipality_code, "
-		    "window_code = EXCLUDED.window_code, enabled = true";
-	} else if (!strcmp(kind, "register_feed"))
-		sql = "INSERT INTO register_feeds (name, cert_sha256) VALUES ($1, $2) "
-		    "ON CONFLICT (cert_sha256) DO UPDATE SET name = EXCLUDED.name, enabled = true";
-	else if (!strcmp(kind, "relying_party"))
-		sql = "INSERT INTO relying_parties (name, cert_sha256) VALUES ($1, $2) "
-		    "ON CONFLICT (cert_sha256) DO UPDATE SET name = EXCLUDED.name, enabled = true";
-	else if (!strcmp(kind, "operator"))
-		sql = "INSERT INTO operators (username, role, cert_sha256) VALUES ($1, 'admin', $2) "
-		    "ON CONFLICT (username) DO UPDATE SET cert_sha256 = EXCLUDED.cert_sha256, "
-		    "enabled = true";
-	else {
-		fprintf(stderr, "jpkictl: unknown kind '%s' (terminal, register_feed, "
-		    "relying_party, operator)\n", kind);
-		return -1;
-	}
-	res = PQexecParams(pg, sql, n, NULL, vals, lens, fmts, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+	vals[2] = muni;
+	vals[3] = window;
+	res = PQexecParams(pg, "SELECT kind FROM principals WHERE cert_sha256 = $1", 1,
+	    NULL, vals + 1, lens + 1, fmts + 1, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		fprintf(stderr, "jpkictl: enroll %s: %s", path, PQerrorMessage(pg));
-	else {
-		util_hex(md, sizeof(md), hex);
-		printf("enrolled %s %s %s%s%s\n", kind, name, hex, muni ? " municipality " : "",
-		    muni ? muni : "");
-		rc = 0;
+		goto out;
 	}
+	sql = enroll_sql[i].insert;
+	if (PQntuples(res) == 1) {
+		if (strcmp(PQgetvalue(res, 0, 0), kind) != 0) {
+			fprintf(stderr, "jpkictl: enroll %s: already registered as a %s\n",
+			    path, PQgetvalue(res, 0, 0));
+			goto out;
+		}
+		sql = enroll_sql[i].update;
+	}
+	PQclear(res);
+	res = PQexecParams(pg, sql, enroll_sql[i].nparams, NULL, vals, lens, fmts, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		fprintf(stderr, "jpkictl: enroll %s: %s", path, PQerrorMessage(pg));
+		goto out;
+	}
+	util_hex(md, sizeof(md), hex);
+	printf("%s %s %s %s%s%s\n", sql == enroll_sql[i].insert ? "enrolled" : "updated",
+	    kind, name, hex, muni ? " municipality " : "", muni ? muni : "");
+	rc = 0;
+out:
 	PQclear(res);
 	return rc;
 }
@@ -273,6 +308,6 @@ usage:
 	fprintf(stderr, "usage: jpkictl enroll (--db CONNINFO | -c jpkid.conf) --kind KIND "
 	    "--name NAME [--municipality CODE] [--window CODE] CERT.pem\n"
 	    "       jpkictl enroll (--db CONNINFO | -c jpkid.conf) --manifest DIR/manifest.txt\n"
-	    "KIND: terminal, register_feed, relying_party, operator\n");
+	    "KIND: terminal, register_feed, relying_party, operator, kiosk\n");
 	return 2;
 }

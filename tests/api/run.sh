@@ -124,8 +124,11 @@ expect test_migrations_applied_at_start \
 	test "$(jpki_psql "$pg" jpkid -tAc 'SELECT count(*) > 0 FROM schema_migrations')" = t
 jpki_psql "$pg" jpkid -f "$top/deploy/demo/municipalities.sql"
 "$jpkictl" enroll --db "$conninfo" --manifest "$ca/manifest.txt" > "$work/enroll.out" 2>&1
-expect test_enroll_manifest_registers_six_principals \
-	test "$(jpki_psql "$pg" jpkid -tAc 'SELECT count(*) FROM principals')" -ge 5
+expect test_enroll_manifest_registers_the_principals \
+	test "$(jpki_psql "$pg" jpkid -tAc 'SELECT count(*) FROM principals')" = "$(grep -vc '^#' "$ca/manifest.txt")"
+"$jpkictl" enroll --db "$conninfo" --manifest "$ca/manifest.txt" > "$work/enroll2.out" 2>&1
+expect test_enroll_again_is_idempotent eval '[ $? = 0 ] && grep -q "^updated terminal" "$work/enroll2.out" && [ "$(jpki_psql "$pg" jpkid -tAc "SELECT count(*) FROM principals")" = "$(grep -vc "^#" "$ca/manifest.txt")" ]'
+expect test_enroll_refuses_certificate_of_another_kind eval '! "$jpkictl" enroll --db "$conninfo" --kind terminal --name x --municipality 131016 "$ca/feed.crt" 2>"$work/enroll3.err" && grep -q "already registered as a register_feed" "$work/enroll3.err"'
 
 # ---------------------------------------------------------------- status listener
 call GET "$ST/healthz"
