@@ -202,7 +202,14 @@ main(int argc, char **argv)
 	app.version = PACKAGE_VERSION;
 	app.started_at = time(NULL);
 
-	/* Signals are taken synchronously by the main thread only. */
+	/*
+	 * Signals are taken synchronously by the main thread only. Reset the
+	 * dispositions first: an ignored signal (inherited from a shell that
+	 * started us in the background) would be discarded, not queued.
+	 */
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
