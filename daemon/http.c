@@ -348,29 +348,21 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 static struct MHD_Daemon *
 start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 {
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ITC | MHD_USE_ERROR_LOG;
 	struct http_server *srv = lc->srv;
+	/* Single-pointer options take ptr_value (libmicrohttpd's MHD_OptionItem). */
+	struct MHD_OptionItem tls_opts[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key },
+		{ MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->client_ca },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
+		  cfg->tls_priorities ? cfg->tls_priorities : DEFAULT_PRIORITIES },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 
-	if (tls)
-		return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL,
-		    on_request, lc,
-		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,	/* first, or MHD warns */
-		    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-		    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-		    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
-		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connection_limit,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
-		    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
-		    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
-		    MHD_OPTION_HTTPS_MEM_CERT, srv->tls_cert,
-		    MHD_OPTION_HTTPS_MEM_KEY, srv->tls_key,
-		    MHD_OPTION_HTTPS_MEM_TRUST, srv->client_ca,
-		    MHD_OPTION_HTTPS_PRIORITIES,
-		    cfg->tls_priorities ? cfg->tls_priorities : DEFAULT_PRIORITIES,
-		    MHD_OPTION_END);
-	return MHD_start_daemon(flags, 0, NULL, NULL, on_request, lc,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,
+	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ITC | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
+	    on_request, lc,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,	/* first, or MHD warns */
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
@@ -378,6 +370,7 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
+	    MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 4,	/* tls_opts + 4: END only */
 	    MHD_OPTION_END);
 }
 

@@ -22,90 +22,12 @@
 
 #include "db/migrate.h"
 #include "db/store.h"
+#include "tests/unit/testdb.h"
 #include "tests/unit/testlib.h"
 
 static long run_pid;		/* the runner's pid, inherited by forked tests */
 static char *store_ci;		/* migrated database */
 static char *empty_ci;		/* database without the schema */
-
-/*
- * Conninfo of base with dbname replaced. Works for key=value strings and
- * URIs alike (PQconninfoParse understands both). Caller frees.
- */
-static char *
-conninfo_with_db(const char *base, const char *dbname)
-{
-	PQconninfoOption *opts, *o;
-	char *out, *p;
-	const char *v, *s;
-	size_t cap = 64;
-
-	opts = PQconninfoParse(base, NULL);
-	ck_assert_msg(opts != NULL, "JPKID_TEST_DB is not a valid conninfo");
-	for (o = opts; o->keyword != NULL; o++)
-		if (o->val != NULL)
-			cap += strlen(o->keyword) + 2 * strlen(o->val) + 4;
-	cap += strlen(dbname) * 2 + 16;
-	p = out = malloc(cap);
-	ck_assert_ptr_nonnull(out);
-	for (o = opts; o->keyword != NULL; o++) {
-		if (strcmp(o->keyword, "dbname") == 0)
-			v = dbname;
-		else if ((v = o->val) == NULL)
-			continue;
-		p += sprintf(p, "%s='", o->keyword);
-		for (s = v; *s != '\0'; s++) {
-			if (*s == '\'' || *s == '\\')
-				*p++ = '\\';
-			*p++ = *s;
-		}
-		p += sprintf(p, "' ");
-	}
-	*p = '\0';
-	PQconninfoFree(opts);
-	return out;
-}
-
-static void
-quiet(void *arg, const char *msg)
-{
-	(void)arg;
-	(void)msg;
-}
-
-static PGconn *
-connect_or_fail(const char *conninfo)
-{
-	PGconn *conn = PQconnectdb(conninfo);
-
-	ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "connect: %s", PQerrorMessage(conn));
-	PQsetNoticeProcessor(conn, quiet, NULL);
-	return conn;
-}
-
-static void
-must(PGconn *conn, const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	ExecStatusType st = PQresultStatus(res);
-
-	ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s: %s", sql,
-	    PQresultErrorMessage(res));
-	PQclear(res);
-}
-
-static long
-scalar(PGconn *conn, const char *sql)
-{
-	PGresult *res = PQexec(conn, sql);
-	long v;
-
-	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1,
-	    "%s: %s", sql, PQresultErrorMessage(res));
-	v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return v;
-}
 
 static char *
 create_db(PGconn *admin, const char *tag)
