@@ -30,44 +30,24 @@ keyring_read_cert(const char *path, char *err, size_t errlen)
 	return x;
 }
 
-/* The PIN is read from pin_file (first line); never logged or echoed. */
-static char *
-read_pin(const char *pin_file, char *err, size_t errlen)
-{
-	FILE *f;
-	char buf[256];
-	size_t n;
-
-	if ((f = fopen(pin_file, "r")) == NULL) {
-		snprintf(err, errlen, "%s: cannot open PIN file", pin_file);
-		return NULL;
-	}
-	if (fgets(buf, sizeof(buf), f) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "%s: empty PIN file", pin_file);
-		return NULL;
-	}
-	fclose(f);
-	n = strcspn(buf, "\r\n");
-	buf[n] = '\0';
-	return strdup(buf);
-}
-
 static int
 load_pair(const char *what, const struct keyring_spec *s, struct keypair *kp,
     char *err, size_t errlen)
 {
-	char sub[512], *pin = NULL;
+	char sub[512], pinbuf[256], *pin = NULL;
 	int rc = -1;
 
 	if ((kp->cert = keyring_read_cert(s->cert, sub, sizeof(sub))) == NULL) {
 		snprintf(err, errlen, "%s: %s", what, sub);
 		goto out;
 	}
-	if (s->pin_file != NULL && *s->pin_file != '\0' &&
-	    (pin = read_pin(s->pin_file, sub, sizeof(sub))) == NULL) {
-		snprintf(err, errlen, "%s: %s", what, sub);
-		goto out;
+	if (s->pin_file != NULL && *s->pin_file != '\0') {
+		if (signer_read_pin(s->pin_file, pinbuf, sizeof(pinbuf), sub,
+		    sizeof(sub)) != 0) {
+			snprintf(err, errlen, "%s: %s", what, sub);
+			goto out;
+		}
+		pin = pinbuf;
 	}
 	if (signer_open(s->key, pin, &kp->key, sub, sizeof(sub)) != 0) {
 		snprintf(err, errlen, "%s: %s", what, sub);
@@ -79,10 +59,7 @@ load_pair(const char *what, const struct keyring_spec *s, struct keypair *kp,
 	}
 	rc = 0;
 out:
-	if (pin != NULL) {
-		OPENSSL_cleanse(pin, strlen(pin));
-		free(pin);
-	}
+	OPENSSL_cleanse(pinbuf, sizeof(pinbuf));
 	return rc;
 }
 

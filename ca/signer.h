@@ -34,6 +34,14 @@ int		 signer_open(const char *spec, const char *pin, struct signer **out,
 		    char *err, size_t errlen);
 /* Accepts NULL. */
 void		 signer_free(struct signer *);
+/*
+ * Read a PIN from a file ("/path" or "file:/path"): its first line, without
+ * the line end, into pin (pinlen bytes). 0, or -1 with err naming the file
+ * (never its contents); an empty first line is an error. The caller
+ * OPENSSL_cleanse()s pin when done.
+ */
+int		 signer_read_pin(const char *src, char *pin, size_t pinlen,
+		    char *err, size_t errlen);
 /* "pem" or "pkcs11". */
 const char	*signer_backend(const struct signer *);
 /* The public key (borrowed; valid until signer_free). */

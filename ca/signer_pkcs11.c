@@ -30,6 +30,7 @@
 #include <openssl/err.h>
 #include <openssl/sha.h>
 
+#include "ca/signer.h"
 #include "ca/signer_int.h"
 
 #define PIN_MAX	256
@@ -166,12 +167,9 @@ module_put(struct p11_module *m)
 	module_release(m);
 }
 
-/*
- * Read a PIN from a pin-source ("file:/path" or "/path"): the first line,
- * without its line end. 0 or -1 with err (naming the file, not its data).
- */
-static int
-read_pin_source(const char *src, char *pin, size_t pinlen, char *err,
+/* See signer.h. Shared by pin-source=, [ca.*] pin_file and --pin-file. */
+int
+signer_read_pin(const char *src, char *pin, size_t pinlen, char *err,
     size_t errlen)
 {
 	const char	*path = src;
@@ -185,8 +183,7 @@ read_pin_source(const char *src, char *pin, size_t pinlen, char *err,
 			path += 2;
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
-		signer_err(err, errlen, "pkcs11: pin-source %s: %s", path,
-		    strerror(errno));
+		signer_err(err, errlen, "PIN file %s: %s", path, strerror(errno));
 		return -1;
 	}
 	while (got < pinlen - 1 &&
@@ -194,8 +191,8 @@ read_pin_source(const char *src, char *pin, size_t pinlen, char *err,
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			signer_err(err, errlen, "pkcs11: pin-source %s: %s",
-			    path, strerror(errno));
+			signer_err(err, errlen, "PIN file %s: %s", path,
+			    strerror(errno));
 			goto out;
 		}
 		got += (size_t)n;
@@ -203,7 +200,7 @@ read_pin_source(const char *src, char *pin, size_t pinlen, char *err,
 	pin[got] = '\0';
 	pin[strcspn(pin, "\r\n")] = '\0';
 	if (pin[0] == '\0') {
-		signer_err(err, errlen, "pkcs11: pin-source %s is empty", path);
+		signer_err(err, errlen, "PIN file %s is empty", path);
 		goto out;
 	}
 	rc = 0;
@@ -341,7 +338,7 @@ p11_open(struct signer *s, const char *spec, const char *pin_arg, char *err,
 	else if (u.pin_value != NULL)
 		pin = u.pin_value;
 	else if (u.pin_source != NULL) {
-		if (read_pin_source(u.pin_source, pinbuf, sizeof(pinbuf), err,
+		if (signer_read_pin(u.pin_source, pinbuf, sizeof(pinbuf), err,
 		    errlen) == -1)
 			goto out;
 		pin = pinbuf;

@@ -21,6 +21,7 @@
 #include <openssl/crypto.h>
 
 #include "ca/devca.h"
+#include "ca/signer.h"
 #include "tools/jpkictl.h"
 
 #define PIN_MAX	256
@@ -58,33 +59,6 @@ parse_int(const char *opt, const char *s, int *out)
 	}
 	*out = (int)v;
 	return 0;
-}
-
-/* First line of path into pin. 0 or -1 (message names the file only). */
-static int
-read_pin_file(const char *path, char *pin, size_t len)
-{
-	FILE	*fp;
-	int	 rc = -1;
-
-	if ((fp = fopen(path, "re")) == NULL) {
-		fprintf(stderr, "jpkictl init: --pin-file %s: %s\n", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fgets(pin, (int)len, fp) == NULL) {
-		fprintf(stderr, "jpkictl init: --pin-file %s: empty\n", path);
-		goto out;
-	}
-	pin[strcspn(pin, "\r\n")] = '\0';
-	if (pin[0] == '\0') {
-		fprintf(stderr, "jpkictl init: --pin-file %s: empty\n", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	fclose(fp);
-	return rc;
 }
 
 int
@@ -170,8 +144,10 @@ jpkictl_init_main(int argc, char **argv)
 		o.municipalities[1] = "131016";
 	rc = 1;
 	if (pin_file != NULL) {
-		if (read_pin_file(pin_file, pin, sizeof(pin)) == -1)
+		if (signer_read_pin(pin_file, pin, sizeof(pin), err, sizeof(err)) == -1) {
+			fprintf(stderr, "jpkictl init: --pin-file: %s\n", err);
 			goto out;
+		}
 		o.pin = pin;
 	}
 	if (devca_init(&o, err, sizeof(err)) == -1) {

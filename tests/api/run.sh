@@ -220,6 +220,9 @@ expect test_api_works_again_without_restart eval '[ "$STATUS" = 200 ] && jq_eq .
 expect test_config_check_flag_ok eval '"$jpkid" -t -c "$conf" | grep -q "configuration and keys OK"'
 sed 's/^threads = 4$/threads = many/' "$conf" > "$work/bad.conf"
 expect test_config_bad_value_names_line eval '! "$jpkid" -t -c "$work/bad.conf" 2>"$work/bad.err" && grep -q "bad.conf:4: \[daemon\] threads must be an integer" "$work/bad.err"'
+: > "$work/empty.pin"
+sed "s#^key = $ca/sign-ca.key#key = $ca/sign-ca.key\npin_file = $work/empty.pin#" "$conf" > "$work/pin.conf"
+expect test_config_empty_pin_file_refused eval '! "$jpkid" -t -c "$work/pin.conf" 2>"$work/pin.err" && grep -q "keys: ca.sign: PIN file $work/empty.pin is empty" "$work/pin.err"'
 kill -HUP "$main_pid"
 sleep 0.5
 expect test_sighup_reload_keeps_serving eval 'grep -q "reload complete" "$work/jpkid.log" && wait_ready "$ST" 5'
