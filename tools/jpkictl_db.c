@@ -19,10 +19,10 @@
 #include <string.h>
 
 #include <libpq-fe.h>
-#include <openssl/pem.h>
 #include <openssl/sha.h>
 #include <openssl/x509.h>
 
+#include "ca/keyring.h"
 #include "common/util.h"
 #include "daemon/config.h"
 #include "db/migrate.h"
@@ -113,19 +113,17 @@ jpkictl_migrate_main(int argc, char **argv)
 static int
 cert_sha256(const char *path, unsigned char md[SHA256_DIGEST_LENGTH])
 {
-	FILE *f;
-	X509 *x;
+	char err[512];
 	unsigned char *der = NULL;
+	X509 *x;
 	int len;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "jpkictl: %s: cannot open\n", path);
+	if ((x = keyring_read_cert(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "jpkictl: %s\n", err);
 		return -1;
 	}
-	x = PEM_read_X509(f, NULL, NULL, NULL);
-	fclose(f);
-	if (x == NULL || (len = i2d_X509(x, &der)) <= 0) {
-		fprintf(stderr, "jpkictl: %s: not a PEM certificate\n", path);
+	if ((len = i2d_X509(x, &der)) <= 0) {
+		fprintf(stderr, "jpkictl: %s: cannot encode certificate\n", path);
 		X509_free(x);
 		return -1;
 	}
