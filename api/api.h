@@ -15,6 +15,8 @@
 
 #include <jansson.h>
 
+#include <openssl/evp.h>
+
 #include "ca/keyring.h"
 #include "db/store.h"
 
@@ -45,6 +47,14 @@ struct principal {
 	char		cert_sha256[65];	/* hex, for logs and audit */
 };
 
+/* [issuance] settings (daemon/config.h), fixed at start (owned copies). */
+struct issuance_cfg {
+	char	*status_url;		/* R24 URLs: <status_url>/crl/..., /ocsp, /ca/... */
+	char	*sign_policy_oid, *auth_policy_oid;
+	int	 inquiry_days;		/* R13 */
+	int	 fee_reissue_yen, fee_reissue_both_yen, fees_waived;	/* R18 */
+};
+
 /* Shared state of one running jpkid. */
 struct app {
 	struct store		*store;
@@ -55,6 +65,8 @@ struct app {
 	int			 schema_ready;	/* migrations applied (atomic access) */
 	time_t			 started_at;
 	const char		*version;
+	struct issuance_cfg	 issuance;
+	EVP_PKEY		*lint_key;	/* throwaway key of ca/profile.h */
 };
 
 #define API_MAX_PARAMS	4
@@ -142,5 +154,10 @@ void	api_readyz(struct api_req *, struct api_resp *);
 void	api_metrics(struct api_req *, struct api_resp *);
 void	api_whoami(struct api_req *, struct api_resp *);
 void	api_municipality(struct api_req *, struct api_resp *);
+/* counter: residents.c, applications.c, inquiry.c, issue.c */
+void	api_resident_get(struct api_req *, struct api_resp *);
+void	api_application_create(struct api_req *, struct api_resp *);
+void	api_inquiry_answer(struct api_req *, struct api_resp *);
+void	api_certificate_issue(struct api_req *, struct api_resp *);
 
 #endif

@@ -29,6 +29,14 @@ static const struct route routes[] = {
 	{ LISTENER_API, "GET", "/v1/whoami", PRINCIPAL_ANY, api_whoami, "whoami" },
 	{ LISTENER_API, "GET", "/v1/municipality", PRINCIPAL_TERMINAL, api_municipality,
 	    "municipality" },
+	{ LISTENER_API, "GET", "/v1/residents/{resident_code}", PRINCIPAL_TERMINAL,
+	    api_resident_get, "resident_get" },
+	{ LISTENER_API, "POST", "/v1/applications", PRINCIPAL_TERMINAL,
+	    api_application_create, "application_create" },
+	{ LISTENER_API, "POST", "/v1/applications/{id}/inquiry-answer", PRINCIPAL_TERMINAL,
+	    api_inquiry_answer, "inquiry_answer" },
+	{ LISTENER_API, "POST", "/v1/applications/{id}/certificates", PRINCIPAL_TERMINAL,
+	    api_certificate_issue, "certificate_issue" },
 };
 
 /*

@@ -56,6 +56,13 @@ static const struct kdef keys[] = {
 	KEYPAIR("ocsp.sign", ocsp_sign),
 	KEYPAIR("ocsp.auth", ocsp_auth),
 #undef KEYPAIR
+	{ "issuance", "status_url", K_STR, O(status_url), 0, 0, 0 },
+	{ "issuance", "sign_policy_oid", K_STR, O(sign_policy_oid), 0, 0, 0 },
+	{ "issuance", "auth_policy_oid", K_STR, O(auth_policy_oid), 0, 0, 0 },
+	{ "issuance", "inquiry_days", K_INT, O(inquiry_days), 1, 365, 0 },
+	{ "issuance", "fee_reissue_yen", K_INT, O(fee_reissue_yen), 0, 100000, 0 },
+	{ "issuance", "fee_reissue_both_yen", K_INT, O(fee_reissue_both_yen), 0, 100000, 0 },
+	{ "issuance", "fees_waived", K_BOOL, O(fees_waived), 0, 1, 0 },
 };
 #undef O
 
@@ -82,6 +89,9 @@ set_defaults(struct config *c)
 	c->pool_size = 8;
 	c->statement_timeout_ms = 10000;
 	c->borrow_timeout_ms = 2000;
+	c->inquiry_days = 30;		/* R13 Decision */
+	c->fee_reissue_yen = 200;	/* R18 */
+	c->fee_reissue_both_yen = 200;
 }
 
 /*
@@ -246,6 +256,39 @@ check_listen(const struct config *c, const char *v, const char *sec, char *err,
 	return -1;
 }
 
+/* A dotted OID of at least two arcs, digits only (R24 policy OIDs). */
+static int
+check_oid(const struct config *c, const char *v, const char *key, char *err, size_t errlen)
+{
+	const char *p;
+	int arcs = 1, digits = 0;
+
+	for (p = v; *p != '\0'; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && digits > 0) {
+			arcs++;
+			digits = 0;
+		} else
+			break;
+	}
+	if (*p == '\0' && digits > 0 && arcs >= 2)
+		return 0;
+	snprintf(err, errlen, "%s: [issuance] %s: '%s' is not an OID", c->path, key, v);
+	return -1;
+}
+
+/* status_url goes into certificates (R24): an http:// or https:// URL. */
+static int
+check_url(const struct config *c, const char *v, char *err, size_t errlen)
+{
+	if ((strncmp(v, "http://", 7) == 0 && v[7] != '\0') ||
+	    (strncmp(v, "https://", 8) == 0 && v[8] != '\0'))
+		return 0;
+	snprintf(err, errlen, "%s: [issuance] status_url: '%s' is not an http(s) URL", c->path, v);
+	return -1;
+}
+
 struct config *
 config_load(const char *path, char *err, size_t errlen)
 {
@@ -307,6 +350,31 @@ config_load(const char *path, char *err, size_t errlen)
 	    check_listen(c, c->api_listen, "api", err, errlen) ||
 	    check_listen(c, c->status_listen, "status", err, errlen))
 		goto fail;
+	/* [issuance] defaults that depend on other keys (R24). */
+	if (c->status_url == NULL) {
+		if (strcmp(c->status_listen, "systemd") == 0) {
+			snprintf(err, errlen, "%s: [issuance] status_url is required with"
+			    " a socket-activated status listener", c->path);
+			goto fail;
+		}
+		if (asprintf(&c->status_url, "http://%s", c->status_listen) < 0)
+			goto fail;
+	}
+	if ((c->sign_policy_oid == NULL &&
+	    (c->sign_policy_oid = strdup("1.2.392.200149.8.5.1.1.20")) == NULL) ||
+	    (c->auth_policy_oid == NULL &&
+	    (c->auth_policy_oid = strdup("1.2.392.200149.8.5.1.3.30")) == NULL))
+		goto fail;
+	if (check_oid(c, c->sign_policy_oid, "sign_policy_oid", err, errlen) ||
+	    check_oid(c, c->auth_policy_oid, "auth_policy_oid", err, errlen) ||
+	    check_url(c, c->status_url, err, errlen))
+		goto fail;
+	{
+		size_t n = strlen(c->status_url);
+
+		while (n > 0 && c->status_url[n - 1] == '/')	/* no trailing slash */
+			c->status_url[--n] = '\0';
+	}
 	fclose(f);
 	free(p.dir);
 	return c;
@@ -339,6 +407,9 @@ config_free(struct config *c)
 	free(c->tls_priorities);
 	free(c->status_listen);
 	free(c->conninfo);
+	free(c->status_url);
+	free(c->sign_policy_oid);
+	free(c->auth_policy_oid);
 	free_key(&c->ca_sign);
 	free_key(&c->ca_auth);
 	free_key(&c->ocsp_sign);

@@ -49,6 +49,15 @@ struct config {
 
 	/* [ca.sign] [ca.auth] [ocsp.sign] [ocsp.auth] */
 	struct config_key ca_sign, ca_auth, ocsp_sign, ocsp_auth;
+
+	/* [issuance]: what goes into certificates and applications (R13, R18, R24) */
+	char		*status_url;	/* public base URL of the status listener (CRL, OCSP, CA) */
+	char		*sign_policy_oid;	/* R24 certificatePolicies */
+	char		*auth_policy_oid;
+	int		 inquiry_days;	/* R13: an inquiry expires after this many days */
+	int		 fee_reissue_yen;	/* R18: per certificate on a re-issued card */
+	int		 fee_reissue_both_yen;	/* R18: both at once on a re-issued card */
+	int		 fees_waived;	/* R18: waive every fee (also per municipality) */
 };
 
 /*

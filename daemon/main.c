@@ -25,6 +25,7 @@
 #include "api/api.h"
 #include "api/metrics.h"
 #include "ca/keyring.h"
+#include "ca/profile.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/config.h"
@@ -238,6 +239,17 @@ main(int argc, char **argv)
 		goto out;
 	}
 	app.borrow_timeout_ms = cfg->borrow_timeout_ms;
+	if ((app.issuance.status_url = strdup(cfg->status_url)) == NULL ||
+	    (app.issuance.sign_policy_oid = strdup(cfg->sign_policy_oid)) == NULL ||
+	    (app.issuance.auth_policy_oid = strdup(cfg->auth_policy_oid)) == NULL ||
+	    (app.lint_key = profile_lint_key_new()) == NULL) {
+		log_err("out of memory (issuance settings, lint key)");
+		goto out;
+	}
+	app.issuance.inquiry_days = cfg->inquiry_days;
+	app.issuance.fee_reissue_yen = cfg->fee_reissue_yen;
+	app.issuance.fee_reissue_both_yen = cfg->fee_reissue_both_yen;
+	app.issuance.fees_waived = cfg->fees_waived;
 	if (!cfg->migrate)
 		app.schema_ready = 1;
 	else if (try_migrate(&app) != 0)
@@ -285,6 +297,10 @@ out:
 	store_close(app.store);
 	keyring_free(app.keys);
 	metrics_free(app.metrics);
+	free(app.issuance.status_url);
+	free(app.issuance.sign_policy_oid);
+	free(app.issuance.auth_policy_oid);
+	EVP_PKEY_free(app.lint_key);
 	config_free(cfg);
 	pthread_rwlock_destroy(&app.keys_lock);
 	if (rc == 0 && !check_only)

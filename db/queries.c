@@ -27,4 +27,289 @@ const struct query queries[Q__COUNT] = {
 	[Q_MUNICIPALITY_GET] = { Q_MUNICIPALITY_GET, "municipality_get",
 	    "SELECT code, prefecture, name FROM municipalities"
 	    " WHERE code = $1::char(6)", 1 },
+
+	/* ---- shared: idempotency and audit ---- */
+
+	/* Blocks on a concurrent transaction holding the same key (idem.h). */
+	[Q_IDEM_INSERT] = { Q_IDEM_INSERT, "idem_insert",
+	    "INSERT INTO idempotency (principal, key, request_hash)"
+	    " VALUES ($1, $2, $3::bytea) ON CONFLICT (principal, key) DO NOTHING"
+	    " RETURNING 1", 3 },
+	[Q_IDEM_GET] = { Q_IDEM_GET, "idem_get",
+	    "SELECT request_hash, status::text, content_type, response FROM idempotency"
+	    " WHERE principal = $1 AND key = $2", 2 },
+	[Q_IDEM_STORE] = { Q_IDEM_STORE, "idem_store",
+	    "UPDATE idempotency SET status = $3::int, content_type = $4, response = $5::bytea"
+	    " WHERE principal = $1 AND key = $2", 5 },
+	[Q_AUDIT_INSERT] = { Q_AUDIT_INSERT, "audit_insert",
+	    "INSERT INTO audit_log (actor, action, object, detail)"
+	    " VALUES ($1, $2, $3, $4::jsonb)", 4 },
+
+	/* ---- register feed ---- */
+
+	[Q_FEED_MUNICIPALITY_CODES] = { Q_FEED_MUNICIPALITY_CODES, "feed_municipality_codes",
+	    "SELECT code FROM municipalities ORDER BY code", 0 },
+	/*
+	 * The columns the feed writes, as JSON with the API's names (dates
+	 * "YYYY-MM-DD"), so the caller can compare them with the new row
+	 * field by field (changed_fields, audit).
+	 */
+	[Q_FEED_RESIDENT_LOCK] = { Q_FEED_RESIDENT_LOCK, "feed_resident_lock",
+	    "SELECT r.version::text,"
+	    " (to_jsonb(r) - 'version' - 'created_at' - 'updated_at')::text"
+	    " FROM residents r WHERE r.resident_code = $1::char(11) FOR UPDATE", 1 },
+	/*
+	 * $1: a JSON array of rows as api/feed.c normalizes them (every column
+	 * present, no duplicate resident_code within one array). One statement
+	 * for a PUT (an array of one) and for each import batch. A row equal to
+	 * the stored one is not written at all (the WHERE), so its version
+	 * stays and the trigger queues nothing; a written row comes back with
+	 * the version the trigger gave it: 1 = inserted, > 1 = updated (an
+	 * update always bumps, since it is a real change).
+	 */
+#define FEED_RESIDENT_COLS \
+	"municipality_code, family_name, given_name, family_name_kana, given_name_kana," \
+	" former_surname, alias, family_name_substitute, given_name_substitute," \
+	" address_substitute, birth_date, sex, address, adult_ward, status"
+	[Q_FEED_RESIDENTS_UPSERT] = { Q_FEED_RESIDENTS_UPSERT, "feed_residents_upsert",
+	    "INSERT INTO residents AS r (resident_code, " FEED_RESIDENT_COLS ")"
+	    " SELECT resident_code, " FEED_RESIDENT_COLS
+	    " FROM json_populate_recordset(NULL::residents, $1::json)"
+	    " ON CONFLICT (resident_code) DO UPDATE SET"
+	    " (" FEED_RESIDENT_COLS ") = (EXCLUDED.municipality_code, EXCLUDED.family_name,"
+	    " EXCLUDED.given_name, EXCLUDED.family_name_kana, EXCLUDED.given_name_kana,"
+	    " EXCLUDED.former_surname, EXCLUDED.alias, EXCLUDED.family_name_substitute,"
+	    " EXCLUDED.given_name_substitute, EXCLUDED.address_substitute, EXCLUDED.birth_date,"
+	    " EXCLUDED.sex, EXCLUDED.address, EXCLUDED.adult_ward, EXCLUDED.status)"
+	    " WHERE (r.municipality_code, r.family_name, r.given_name, r.family_name_kana,"
+	    " r.given_name_kana, r.former_surname, r.alias, r.family_name_substitute,"
+	    " r.given_name_substitute, r.address_substitute, r.birth_date, r.sex, r.address,"
+	    " r.adult_ward, r.status) IS DISTINCT FROM"
+	    " (EXCLUDED.municipality_code, EXCLUDED.family_name,"
+	    " EXCLUDED.given_name, EXCLUDED.family_name_kana, EXCLUDED.given_name_kana,"
+	    " EXCLUDED.former_surname, EXCLUDED.alias, EXCLUDED.family_name_substitute,"
+	    " EXCLUDED.given_name_substitute, EXCLUDED.address_substitute, EXCLUDED.birth_date,"
+	    " EXCLUDED.sex, EXCLUDED.address, EXCLUDED.adult_ward, EXCLUDED.status)"
+	    " RETURNING r.resident_code, r.version::text", 1 },
+#undef FEED_RESIDENT_COLS
+	/*
+	 * R10, R12, set-based: process the unprocessed register_changes of the
+	 * residents in $1 (queued by residents_register_change(), whether the
+	 * change came through the API or straight in SQL; the register-change
+	 * sweep can call this with the codes of its pending rows). basic_four
+	 * revokes the valid SIGN certificates (affiliationChanged); removed or
+	 * deceased revokes both types (cessationOfOperation, which wins when
+	 * both are pending). A change only revokes certificates issued before
+	 * it: one queued long ago must not revoke a certificate issued later
+	 * from the changed data. A change made in this very transaction
+	 * (changed_at = now()) predates nothing committed, so it applies to
+	 * every certificate (also when the daemon's clock is pinned in tests).
+	 * Certificates already past notAfter are left alone (R6/R7: they ended).
+	 * $2: now, epoch seconds (the daemon's clock): revoked_at.
+	 */
+	[Q_FEED_REGISTER_APPLY] = { Q_FEED_REGISTER_APPLY, "feed_register_apply",
+	    "WITH ch AS ("
+	    "  UPDATE register_changes SET processed_at = now()"
+	    "  WHERE processed_at IS NULL AND resident_code = ANY ($1::char(11)[])"
+	    "  RETURNING resident_code, kind,"
+	    "  CASE WHEN changed_at = now() THEN 'infinity'::timestamptz"
+	    "  ELSE changed_at END AS upto),"
+	    " per AS ("
+	    "  SELECT resident_code,"
+	    "  max(upto) FILTER (WHERE kind = 'basic_four') AS four_upto,"
+	    "  max(upto) FILTER (WHERE kind <> 'basic_four') AS gone_upto"
+	    "  FROM ch GROUP BY resident_code),"
+	    " rv AS ("
+	    "  UPDATE certificates c SET status = 'revoked',"
+	    "  revoked_at = to_timestamp($2::bigint),"
+	    "  reason = CASE WHEN c.issued_at <= per.gone_upto THEN 'cessationOfOperation'"
+	    "  ELSE 'affiliationChanged' END"
+	    "  FROM per"
+	    "  WHERE c.resident_code = per.resident_code AND c.status = 'valid'"
+	    "  AND c.not_after > to_timestamp($2::bigint)"
+	    "  AND (c.issued_at <= per.gone_upto OR"
+	    "  (c.type = 'sign' AND c.issued_at <= per.four_upto))"
+	    "  RETURNING c.resident_code, c.serial, c.type, c.reason)"
+	    " SELECT resident_code, encode(serial, 'hex'), type, reason FROM rv"
+	    " ORDER BY resident_code, type DESC, serial", 2 },
+	[Q_FEED_RESIDENT_EXISTS] = { Q_FEED_RESIDENT_EXISTS, "feed_resident_exists",
+	    "SELECT 1 FROM residents WHERE resident_code = $1::char(11) FOR KEY SHARE", 1 },
+	/* Same JSON names as the PUT /v1/cards body (dates "YYYY-MM-DD"). */
+	[Q_FEED_CARD_LOCK] = { Q_FEED_CARD_LOCK, "feed_card_lock",
+	    "SELECT json_build_object('resident_code', resident_code, 'kind', kind,"
+	    " 'issued_on', issued_on, 'expires_on', expires_on, 'status', status,"
+	    " 'family_name', card_family_name, 'given_name', card_given_name,"
+	    " 'former_surname', card_former_surname, 'alias', card_alias,"
+	    " 'birth_date', card_birth_date, 'sex', card_sex, 'address', card_address)::text"
+	    " FROM cards WHERE card_number = $1 FOR UPDATE", 1 },
+#define FEED_CARD_RECORD \
+	" json_to_record($1::json) AS j(card_number text, resident_code char(11), kind text," \
+	" issued_on date, expires_on date, status text, family_name text, given_name text," \
+	" former_surname text, alias text, birth_date date, sex char(1), address text)"
+	/*
+	 * ON CONFLICT names card_number only: any other unique violation
+	 * (cards_one_active_mynumber, R2) is raised, not swallowed.
+	 */
+	[Q_FEED_CARD_INSERT] = { Q_FEED_CARD_INSERT, "feed_card_insert",
+	    "INSERT INTO cards (card_number, resident_code, kind, issued_on, expires_on, status,"
+	    " card_family_name, card_given_name, card_former_surname, card_alias,"
+	    " card_birth_date, card_sex, card_address)"
+	    " SELECT card_number, resident_code, kind, issued_on, expires_on, status,"
+	    " family_name, given_name, former_surname, alias, birth_date, sex, address"
+	    " FROM" FEED_CARD_RECORD
+	    " ON CONFLICT (card_number) DO NOTHING RETURNING card_number", 1 },
+	/* resident_code and kind never change (the caller refuses that first). */
+	[Q_FEED_CARD_UPDATE] = { Q_FEED_CARD_UPDATE, "feed_card_update",
+	    "UPDATE cards c SET (issued_on, expires_on, status, card_family_name,"
+	    " card_given_name, card_former_surname, card_alias, card_birth_date, card_sex,"
+	    " card_address) = (j.issued_on, j.expires_on, j.status, j.family_name,"
+	    " j.given_name, j.former_surname, j.alias, j.birth_date, j.sex, j.address)"
+	    " FROM" FEED_CARD_RECORD
+	    " WHERE c.card_number = j.card_number AND c.resident_code = j.resident_code"
+	    " AND (c.issued_on, c.expires_on, c.status, c.card_family_name, c.card_given_name,"
+	    " c.card_former_surname, c.card_alias, c.card_birth_date, c.card_sex,"
+	    " c.card_address) IS DISTINCT FROM (j.issued_on, j.expires_on, j.status,"
+	    " j.family_name, j.given_name, j.former_surname, j.alias, j.birth_date, j.sex,"
+	    " j.address)"
+	    " RETURNING c.card_number", 1 },
+#undef FEED_CARD_RECORD
+	/* R11: every valid certificate on the card, both types. */
+	[Q_FEED_CARD_REVOKE] = { Q_FEED_CARD_REVOKE, "feed_card_revoke",
+	    "UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($3::bigint),"
+	    " reason = $2"
+	    " WHERE card_number = $1 AND status = 'valid'"
+	    " AND not_after > to_timestamp($3::bigint)"
+	    " RETURNING encode(serial, 'hex'), type, reason", 3 },
+	/* ---- end register feed ---- */
+
+	/* ---- counter ---- */
+
+#define RESIDENT_COLS \
+	"SELECT r.resident_code, r.municipality_code, r.family_name, r.given_name," \
+	" r.family_name_kana, r.given_name_kana, r.former_surname, r.alias," \
+	" r.family_name_substitute, r.given_name_substitute, r.address_substitute," \
+	" r.birth_date::text, r.sex, r.address, r.adult_ward::text, r.status, r.version::text," \
+	" m.name, m.prefecture" \
+	" FROM residents r JOIN municipalities m ON m.code = r.municipality_code" \
+	" WHERE r.resident_code = $1::char(11)"
+	[Q_RESIDENT_GET] = { Q_RESIDENT_GET, "resident_get", RESIDENT_COLS, 1 },
+	[Q_RESIDENT_LOCK] = { Q_RESIDENT_LOCK, "resident_lock",
+	    RESIDENT_COLS " FOR UPDATE OF r", 1 },
+#undef RESIDENT_COLS
+
+#define CARD_COLS \
+	"SELECT c.card_number, c.kind, c.issued_on::text, c.expires_on::text, c.status," \
+	" c.card_family_name, c.card_given_name, c.card_former_surname, c.card_alias," \
+	" c.card_birth_date::text, c.card_sex, c.card_address"
+	[Q_CARDS_OF_RESIDENT] = { Q_CARDS_OF_RESIDENT, "cards_of_resident",
+	    CARD_COLS " FROM cards c WHERE c.resident_code = $1::char(11)"
+	    " ORDER BY (c.status = 'active') DESC, c.issued_on DESC, c.card_number", 1 },
+	/*
+	 * R18 facts: reissued = the resident held a My Number card issued
+	 * before this one; certs = certificates ever issued on this card.
+	 */
+	[Q_CARD_FACTS] = { Q_CARD_FACTS, "card_facts",
+	    CARD_COLS ","
+	    " EXISTS (SELECT 1 FROM cards o WHERE o.resident_code = c.resident_code"
+	    "  AND o.kind = 'mynumber' AND o.card_number <> c.card_number"
+	    "  AND o.issued_on <= c.issued_on)::text,"
+	    " (SELECT count(*) FROM certificates x WHERE x.card_number = c.card_number)::text"
+	    " FROM cards c WHERE c.card_number = $1 AND c.resident_code = $2::char(11)", 2 },
+#undef CARD_COLS
+
+	[Q_CERTS_OF_RESIDENT] = { Q_CERTS_OF_RESIDENT, "certs_of_resident",
+	    "SELECT encode(serial, 'hex'), type, status,"
+	    " extract(epoch FROM not_before)::bigint::text,"
+	    " extract(epoch FROM not_after)::bigint::text,"
+	    " extract(epoch FROM revoked_at)::bigint::text, reason, card_number,"
+	    " application_id::text"
+	    " FROM certificates WHERE resident_code = $1::char(11)"
+	    " ORDER BY issued_at DESC, serial", 1 },
+	[Q_LATEST_CERTS] = { Q_LATEST_CERTS, "latest_certs",
+	    "SELECT DISTINCT ON (type) type, encode(serial, 'hex'),"
+	    " extract(epoch FROM not_before)::bigint::text,"
+	    " extract(epoch FROM not_after)::bigint::text"
+	    " FROM certificates WHERE resident_code = $1::char(11) AND status <> 'revoked'"
+	    " ORDER BY type, not_after DESC", 1 },
+	[Q_SUSPENSION_ACTIVE] = { Q_SUSPENSION_ACTIVE, "suspension_active",
+	    "SELECT extract(epoch FROM max(ends_at))::bigint::text, string_agg(reason, '; ')"
+	    " FROM suspensions WHERE cancelled_at IS NULL"
+	    " AND starts_at <= to_timestamp($1::bigint) AND ends_at > to_timestamp($1::bigint)"
+	    " HAVING count(*) > 0", 1 },
+	/* Minutes after midnight; closed dates = the municipality's and national holidays. */
+	[Q_COUNTER_HOURS] = { Q_COUNTER_HOURS, "counter_hours",
+	    "SELECT m.hours_enforced::text,"
+	    " (extract(hour FROM m.opens) * 60 + extract(minute FROM m.opens))::int::text,"
+	    " (extract(hour FROM m.closes) * 60 + extract(minute FROM m.closes))::int::text,"
+	    " array_to_string(m.closed_weekdays, ','), m.year_end_closed::text,"
+	    " array_to_string(m.closed_dates ||"
+	    "  ARRAY(SELECT day FROM holidays ORDER BY day), ','),"
+	    " m.fees_waived::text"
+	    " FROM municipalities m WHERE m.code = $1::char(6)", 1 },
+	[Q_APP_INSERT] = { Q_APP_INSERT, "app_insert",
+	    "INSERT INTO applications (municipality_code, resident_code, terminal_id,"
+	    " card_number, procedure, types, applicant_kind, applicant,"
+	    " delegation_covers_revocation, evidence, plan, state, fee_yen, idempotency_key,"
+	    " created_at)"
+	    " VALUES ($1::char(6), $2::char(11), $3::bigint, $4, $5, $6::text[], $7, $8::jsonb,"
+	    " $9::boolean, $10::jsonb, $11::jsonb, $12, $13::int, $14, to_timestamp($15::bigint))"
+	    " RETURNING id::text", 15 },
+	[Q_INQUIRY_INSERT] = { Q_INQUIRY_INSERT, "inquiry_insert",
+	    "INSERT INTO inquiries (application_id, addressee, address, answer_hash, answer_salt,"
+	    " created_at, expires_at)"
+	    " VALUES ($1::uuid, $2, $3, $4::bytea, $5::bytea, to_timestamp($6::bigint),"
+	    " to_timestamp($7::bigint))"
+	    " RETURNING id::text", 7 },
+	[Q_APP_GET] = { Q_APP_GET, "app_get",
+	    "SELECT a.id::text, a.resident_code, a.card_number, a.procedure,"
+	    " array_to_string(a.types, ','), a.applicant_kind, a.applicant::text,"
+	    " a.delegation_covers_revocation::text, a.evidence::text, a.plan::text, a.state,"
+	    " a.fee_yen::text, array_to_string(a.issued_types, ','),"
+	    " extract(epoch FROM a.created_at)::bigint::text,"
+	    " i.id::text, i.addressee, i.address, i.answer_hash, i.answer_salt,"
+	    " extract(epoch FROM i.expires_at)::bigint::text, i.wrong_attempts::text, i.state,"
+	    " extract(epoch FROM i.created_at)::bigint::text"
+	    " FROM applications a"
+	    " LEFT JOIN LATERAL (SELECT * FROM inquiries q WHERE q.application_id = a.id"
+	    "  ORDER BY q.created_at DESC LIMIT 1) i ON true"
+	    " WHERE a.id = $1::uuid AND a.municipality_code = $2::char(6)"
+	    " FOR UPDATE OF a", 2 },
+	[Q_INQUIRY_UPDATE] = { Q_INQUIRY_UPDATE, "inquiry_update",
+	    "UPDATE inquiries SET wrong_attempts = $2::int, state = $3,"
+	    " answered_at = CASE WHEN $3 = 'answered' THEN to_timestamp($4::bigint) END"
+	    " WHERE id = $1::uuid", 4 },
+	[Q_APP_SET_STATE] = { Q_APP_SET_STATE, "app_set_state",
+	    "UPDATE applications SET state = $2 WHERE id = $1::uuid", 2 },
+	/* Committed on its own before anything is signed with it (Boulder). */
+	[Q_SERIAL_RESERVE] = { Q_SERIAL_RESERVE, "serial_reserve",
+	    "INSERT INTO serials (serial, issuer) VALUES ($1::bytea, $2)", 2 },
+	/* R23: the 5-digit sequence and the terminal's window code (default: its id). */
+	[Q_SIGN_SEQ] = { Q_SIGN_SEQ, "sign_seq",
+	    "SELECT lpad(nextval('sign_subject_seq')::text, 5, '0'),"
+	    " coalesce((SELECT coalesce(window_code, lpad(id::text, 4, '0')) FROM terminals"
+	    "  WHERE id = $1::bigint), '0000')", 1 },
+	[Q_CERT_SUPERSEDE] = { Q_CERT_SUPERSEDE, "cert_supersede",
+	    "UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($3::bigint),"
+	    " reason = 'superseded'"
+	    " WHERE resident_code = $1::char(11) AND type = $2 AND status = 'valid'"
+	    " AND not_after > to_timestamp($3::bigint)"
+	    " RETURNING encode(serial, 'hex')", 3 },
+	[Q_CERT_EXPIRE] = { Q_CERT_EXPIRE, "cert_expire",
+	    "UPDATE certificates SET status = 'expired'"
+	    " WHERE resident_code = $1::char(11) AND type = $2 AND status = 'valid'"
+	    " AND not_after <= to_timestamp($3::bigint)", 3 },
+	[Q_CERT_INSERT] = { Q_CERT_INSERT, "cert_insert",
+	    "INSERT INTO certificates (issuer, serial, type, resident_code, card_number, subject,"
+	    " not_before, not_after, crl_shard, der, application_id, issued_at)"
+	    " VALUES ($1, $2::bytea, $1, $3::char(11), $4, $5, to_timestamp($6::bigint),"
+	    " to_timestamp($7::bigint), $8::char(6), $9::bytea, $10::uuid,"
+	    " to_timestamp($11::bigint))", 11 },
+	[Q_APP_ISSUED] = { Q_APP_ISSUED, "app_issued",
+	    "UPDATE applications SET issued_types = issued_types || $2::text,"
+	    " state = CASE WHEN cardinality(issued_types) + 1 = cardinality(types)"
+	    "  THEN 'completed' ELSE state END,"
+	    " completed_at = CASE WHEN cardinality(issued_types) + 1 = cardinality(types)"
+	    "  THEN to_timestamp($3::bigint) END"
+	    " WHERE id = $1::uuid RETURNING state", 3 },
+	/* ---- end counter ---- */
 };

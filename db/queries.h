@@ -10,6 +10,43 @@ enum query_id {
 	Q_PING,			/* SELECT 1 */
 	Q_PRINCIPAL_BY_CERT,	/* $1 bytea sha256 -> kind, id, name, municipality_code, municipality_name, prefecture */
 	Q_MUNICIPALITY_GET,	/* $1 code -> code, prefecture, name */
+	/* shared: idempotency and audit (api/idem.c, api/audit.c) */
+	Q_IDEM_INSERT,		/* $1 principal, $2 key, $3 hash -> 1 row when new */
+	Q_IDEM_GET,		/* $1 principal, $2 key -> request_hash, status, content_type, response */
+	Q_IDEM_STORE,		/* $1 principal, $2 key, $3 status, $4 content_type, $5 response */
+	Q_AUDIT_INSERT,		/* $1 actor, $2 action, $3 object, $4 detail jsonb */
+	/* register feed (api/feed.c, api/import.c) */
+	Q_FEED_MUNICIPALITY_CODES,	/* -> every municipality code, ordered */
+	Q_FEED_RESIDENT_LOCK,	/* $1 code -> version, current columns as JSON; FOR UPDATE */
+	Q_FEED_RESIDENTS_UPSERT,	/* $1 JSON array of rows -> resident_code, version of rows written */
+	Q_FEED_REGISTER_APPLY,	/* $1 char(11)[] codes, $2 now (epoch) -> revoked: code, serial, type, reason (R10, R12) */
+	Q_FEED_RESIDENT_EXISTS,	/* $1 code -> 1 row when the resident exists (FOR KEY SHARE) */
+	Q_FEED_CARD_LOCK,	/* $1 card_number -> current columns as JSON; FOR UPDATE */
+	Q_FEED_CARD_INSERT,	/* $1 JSON row -> card_number when inserted (nothing on conflict) */
+	Q_FEED_CARD_UPDATE,	/* $1 JSON row -> card_number when something changed */
+	Q_FEED_CARD_REVOKE,	/* $1 card_number, $2 reason, $3 now (epoch) -> revoked: serial, type, reason (R11) */
+	/* end register feed */
+	/* counter (api/residents.c, api/applications.c, api/issue.c) */
+	Q_RESIDENT_GET,		/* $1 code -> resident columns + municipality (see queries.c) */
+	Q_RESIDENT_LOCK,	/* same, FOR UPDATE: serializes issuance per resident (R9) */
+	Q_CARDS_OF_RESIDENT,	/* $1 code -> card rows, active first */
+	Q_CARD_FACTS,		/* $1 card_number, $2 resident -> card row + R18 facts */
+	Q_CERTS_OF_RESIDENT,	/* $1 code -> certificates, newest first */
+	Q_LATEST_CERTS,		/* $1 code -> latest unrevoked certificate per type */
+	Q_SUSPENSION_ACTIVE,	/* $1 now (epoch) -> latest end of an active suspension (R19) */
+	Q_COUNTER_HOURS,	/* $1 municipality -> R19 hours + closed dates, R18 fees_waived */
+	Q_APP_INSERT,		/* see queries.c */
+	Q_INQUIRY_INSERT,
+	Q_APP_GET,		/* $1 id, $2 municipality -> application + open inquiry, FOR UPDATE */
+	Q_INQUIRY_UPDATE,	/* $1 inquiry id, $2 wrong_attempts, $3 state, $4 now */
+	Q_APP_SET_STATE,	/* $1 id, $2 state */
+	Q_SERIAL_RESERVE,	/* $1 serial (binary), $2 issuer */
+	Q_SIGN_SEQ,		/* $1 terminal id -> 5-digit sequence, window code (R23 CN) */
+	Q_CERT_SUPERSEDE,	/* $1 resident, $2 type, $3 now -> revoked serials (R9) */
+	Q_CERT_EXPIRE,		/* $1 resident, $2 type, $3 now: valid but past notAfter -> expired (R8) */
+	Q_CERT_INSERT,		/* see queries.c */
+	Q_APP_ISSUED,		/* $1 id, $2 type -> state */
+	/* end counter */
 	Q__COUNT
 };
 

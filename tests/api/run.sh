@@ -284,6 +284,13 @@ kill -TERM "$sapid"
 wait "$sapid"
 expect test_socket_activation_clean_exit eval '[ $? = 0 ]'
 
+# ---------------------------------------------------------------- sections
+# Resource sections in their own files, sharing this harness (helpers,
+# $API, $ST, $ca, $pg, $conninfo, $term_a/$term_b, $work).
+for section in feed issuance; do
+	[ -f "$top/tests/api/$section.sh" ] && . "$top/tests/api/$section.sh"
+done
+
 # ---------------------------------------------------------------- contract
 sed -n 's/^\t{ LISTENER_[A-Z_|]*, "\([A-Z]*\)", "\([^"]*\)".*/\1 \2/p' "$top/api/router.c" > "$work/routes"
 expect test_openapi_documents_exactly_the_router_routes eval '[ -s "$work/routes" ] && $PY "$top/tests/api/oacheck.py" "$spec" --routes "$work/routes"'

@@ -1,0 +1,309 @@
+/*
+ * policy: the rules of RULES.md that decide issuance (R1-R21), as pure
+ * functions. Each rule lives in exactly one function here and is tested in
+ * tests/unit/test_policy.c without a database. Callers (api/) gather the
+ * facts from the database into the structures below, pass "now" in, and
+ * turn a refusal into a problem document naming its rule.
+ *
+ * A check returns 0 when the rule is satisfied, or -1 with *r filled (rule
+ * id, problem slug, human detail, the request/register fields at fault).
+ * Nothing here allocates: strings in the inputs are borrowed, outputs are
+ * fixed buffers.
+ */
+#ifndef JPKI_POLICY_H
+#define JPKI_POLICY_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "ca/jpdate.h"
+
+enum policy_type { POLICY_SIGN = 0, POLICY_AUTH = 1 };
+#define POLICY_NTYPES		2
+#define POLICY_TYPE_BIT(t)	(1u << (t))
+
+enum policy_applicant {
+	POLICY_SELF,			/* 本人 */
+	POLICY_LEGAL_REP,		/* 法定代理人 */
+	POLICY_PROXY			/* 任意代理人 (voluntary proxy) */
+};
+
+enum policy_procedure { POLICY_ISSUE, POLICY_RENEW };
+
+#define POLICY_MAX_FIELDS	8
+
+struct policy_refusal {
+	const char	*rule;		/* "R4"; static */
+	const char	*slug;		/* problem type slug, e.g. "sign-age"; static */
+	char		 detail[512];	/* for the clerk; never a secret */
+	const char	*fields[POLICY_MAX_FIELDS];	/* static field names at fault */
+	int		 nfields;
+};
+
+/* The basic four (plus capacity-free name parts) as in the register or on a card. */
+struct policy_four {
+	const char	*family_name;
+	const char	*given_name;		/* "" when none */
+	const char	*former_surname;	/* NULL when none (旧氏) */
+	const char	*alias;			/* NULL when none (通称) */
+	struct jpdate	 birth;
+	char		 sex;			/* '1', '2', '9' */
+	const char	*address;
+};
+
+struct policy_resident {
+	const char	*municipality_code;
+	const char	*status;		/* "registered", "removed", "deceased" */
+	struct policy_four four;
+	int		 adult_ward;
+	/* R20 substitute forms; NULL when the register has none. */
+	const char	*family_name_substitute;
+	const char	*given_name_substitute;
+	const char	*address_substitute;
+};
+
+struct policy_card {
+	int		 present;		/* 0: the resident has no card on record */
+	const char	*card_number;
+	int		 juki;			/* a Juki card (R17) */
+	const char	*status;		/* "active", "lost", ... */
+	struct jpdate	 issued_on, expires_on;
+	struct policy_four four;		/* recorded on the card (R3) */
+	/* R18: the resident held an earlier My Number card (this one re-issued). */
+	int		 reissued;
+	/* R18: certificates ever issued on this card (any status). */
+	int		 certs_issued_on_card;
+};
+
+/* The resident's latest certificate of one type that is not revoked. */
+struct policy_cert {
+	int		 present;
+	time_t		 not_before, not_after;
+};
+
+struct policy_fees {		/* R18; amounts are configuration */
+	int	reissue_yen;		/* per certificate, card re-issued: 200 */
+	int	reissue_both_yen;	/* both at once, card re-issued: 200 in all */
+	int	waived;			/* the municipality waives fees */
+};
+
+/* Everything the rules need to know about one resident at one instant. */
+struct policy_ctx {
+	time_t				 now;
+	const char			*terminal_municipality;
+	const struct policy_resident	*resident;
+	const struct policy_card	*card;
+	struct policy_cert		 latest[POLICY_NTYPES];
+	struct policy_fees		 fees;
+};
+
+enum policy_renewal {
+	POLICY_NEW,		/* no unrevoked certificate of the type: ordinary issuance */
+	POLICY_RENEW_WINDOW,	/* R8: valid, within 3 months of notAfter: 6th birthday */
+	POLICY_RENEW_EXPIRED,	/* R8: expired (not revoked): ordinary issuance, free */
+	POLICY_REISSUE_EARLY	/* R8: valid, before the window: new issuance revoking it (R9) */
+};
+
+/* What issuing one type now would mean. */
+struct policy_plan {
+	int			 eligible;
+	struct policy_refusal	 refusal;	/* when !eligible */
+	enum policy_renewal	 renewal;
+	struct jpdate		 window_opens;	/* R8, when latest present */
+	time_t			 not_before;	/* = now */
+	time_t			 not_after;	/* R6/R7 (with caps) */
+	int			 birthday_n;	/* 5 or 6: which birthday counted */
+	const char		*capped_by;	/* NULL, "birthday", "card", "auth" */
+	int			 supersedes;	/* R9: a valid certificate would be revoked */
+	int			 fee_yen;	/* R18, this type alone */
+};
+
+/* "sign"/"auth", "self"/"legal_representative"/"voluntary_proxy", "issue"/"renew". */
+const char	*policy_type_name(enum policy_type);
+int		 policy_type_parse(const char *, enum policy_type *);
+const char	*policy_applicant_name(enum policy_applicant);
+int		 policy_applicant_parse(const char *, enum policy_applicant *);
+const char	*policy_procedure_name(enum policy_procedure);
+int		 policy_procedure_parse(const char *, enum policy_procedure *);
+const char	*policy_renewal_name(enum policy_renewal);	/* "new", "renewal", "renewal_after_expiry", "reissue" */
+
+/* ---- Who may get a certificate ---- */
+
+/* R1: registered (status) in the terminal's municipality. */
+int	policy_r1_registered_here(const struct policy_resident *, const char *terminal_muni,
+	    struct policy_refusal *r);
+/* R2 (and R17 for a Juki card): an active My Number card not past expires_on (JST date of now). */
+int	policy_r2_valid_card(const struct policy_card *, time_t now, struct policy_refusal *r);
+/* R3: the card's basic four equal the register's; fields names the differing ones ("family_name", ...). */
+int	policy_r3_card_matches(const struct policy_resident *, const struct policy_card *,
+	    struct policy_refusal *r);
+/* R4 (with R5 age): SIGN refused under 15 on the JST date of now, or for an adult ward. */
+int	policy_r4_sign_allowed(const struct policy_resident *, time_t now, struct policy_refusal *r);
+
+/* ---- Validity ---- */
+
+/*
+ * R6: AUTH notAfter for issuance at now: end of the n-th birthday strictly
+ * after the JST date of now (n = 5, or 6 for a renewal in the window, R8),
+ * capped at the end of card_expires. *capped_by: "birthday" or "card".
+ */
+time_t	policy_r6_auth_not_after(struct jpdate birth, time_t now, int n, struct jpdate card_expires,
+	    const char **capped_by);
+/* R7: SIGN: as R6, also capped by auth_not_after when nonzero ("auth"). */
+time_t	policy_r7_sign_not_after(struct jpdate birth, time_t now, int n, struct jpdate card_expires,
+	    time_t auth_not_after, const char **capped_by);
+/*
+ * R8: classify issuing a type now, given its latest unrevoked certificate.
+ * *window_opens is set when latest->present. Renewal procedure with no
+ * certificate of the type on record is refused (R8) by policy_plan().
+ */
+enum policy_renewal policy_r8_renewal(const struct policy_cert *latest, time_t now,
+	    struct jpdate *window_opens);
+
+/* ---- Applicants and evidence ---- */
+
+/*
+ * R13: the applicant kind fits the resident: a legal representative is
+ * required under 15 (R5 age on the JST date of now) or for an adult ward,
+ * and allowed for any minor (under 18) or ward; a voluntary proxy is not
+ * allowed for those under 15 or wards; a voluntary proxy replacing a
+ * valid certificate (supersedes) needs delegation_covers_revocation.
+ */
+int	policy_r13_applicant(enum policy_applicant, const struct policy_resident *, time_t now,
+	    int supersedes, int delegation_covers_revocation, struct policy_refusal *r);
+/* R13: the inquiry expires at the end of the JST day created + days. */
+time_t	policy_r13_inquiry_expires(time_t created, int days);
+/* R13: never same-day: visit 2 must fall on a later JST date than visit 1. */
+int	policy_r13_second_visit(time_t filed, time_t now, struct policy_refusal *r);
+#define POLICY_R13_MAX_WRONG	5
+enum policy_answer {
+	POLICY_ANSWER_OK,	/* code matches: proceed */
+	POLICY_ANSWER_WRONG,	/* wrong code, attempts left: wrong_attempts + 1 */
+	POLICY_ANSWER_VOID,	/* wrong code that used the last attempt, or already void: void */
+	POLICY_ANSWER_EXPIRED	/* past expires_at (checked before the code) */
+};
+/*
+ * R13: outcome of entering an answer code. state is the inquiry state
+ * ("open", "answered", "void", "expired"); code_matches was computed in
+ * constant time by the caller. Not "open": VOID (void/answered) or EXPIRED.
+ */
+enum policy_answer policy_r13_answer(const char *state, int wrong_attempts, time_t expires_at,
+	    time_t now, int code_matches);
+
+/* R14 document lists. */
+enum policy_doc_list { POLICY_DOC_UNKNOWN = 0, POLICY_DOC_A, POLICY_DOC_B };
+/*
+ * R14: the list of a document kind: A = "mynumber_card", "juki_card_photo",
+ * "drivers_licence", "driving_history_certificate", "passport",
+ * "residence_card", "special_permanent_resident_certificate",
+ * "disability_handbook"; B = "health_insurance_card", "pension_book",
+ * "pension_certificate", "student_id", "employee_id_photo"... (see policy.c).
+ */
+enum policy_doc_list policy_doc_list(const char *kind);
+
+enum policy_holder { POLICY_HOLDER_RESIDENT, POLICY_HOLDER_APPLICANT };
+struct policy_doc {
+	const char		*kind;
+	enum policy_holder	 holder;	/* whose document */
+	int			 expired;	/* never counts */
+	int			 copy;		/* never counts */
+};
+/* Proof of a legal representative's authority (R13/R14). */
+enum policy_authority {
+	POLICY_AUTHORITY_NONE,
+	POLICY_AUTHORITY_FAMILY_REGISTER,	/* 戸籍謄本 */
+	POLICY_AUTHORITY_GUARDIANSHIP,		/* 登記事項証明書 */
+	POLICY_AUTHORITY_SAME_HOUSEHOLD		/* omitted: same household, same municipality */
+};
+int	policy_authority_parse(const char *, enum policy_authority *);
+struct policy_evidence {
+	const struct policy_doc	*docs;
+	size_t			 ndocs;
+	enum policy_authority	 authority;
+};
+/*
+ * R14 for certificate issuance: self: the resident's My Number card;
+ * legal representative: the representative's own list-A document plus
+ * proof of authority (or same household); voluntary proxy: one list-A
+ * document of the proxy. Expired documents and copies never count.
+ * Unknown kinds are refused naming field "evidence.documents".
+ */
+int	policy_r14_evidence(enum policy_applicant, const struct policy_evidence *,
+	    struct policy_refusal *r);
+
+/* ---- Money, time, characters ---- */
+
+/* R17: 2015-12-22 17:00:00 JST, the end of issuance on Juki cards. */
+#define POLICY_R17_JUKI_CUTOFF	((time_t)1450771200)
+/* R17: issuance on a Juki card is refused at and after the cutoff. */
+int	policy_r17_juki(int juki, time_t now, struct policy_refusal *r);
+
+/*
+ * R18: fee of one application issuing the types in mask with the given
+ * plans (plans[t] used when mask has t): renewals (in the window or after
+ * expiry) are free; issuance on a re-issued card before any certificate
+ * was issued on it costs reissue_yen per certificate, reissue_both_yen in
+ * all when both are issued at once; everything else (with a first card,
+ * later issuance) is free; waived makes every fee 0. Also fills
+ * plans[t].fee_yen.
+ */
+int	policy_r18_fee(unsigned mask, struct policy_plan plans[POLICY_NTYPES],
+	    const struct policy_card *, const struct policy_fees *);
+
+struct policy_window { time_t starts, ends; };	/* [starts, ends) */
+/* R19: 1 and *until = end of the active suspension, or 0. */
+int	policy_r19_suspended(time_t now, const struct policy_window *w, size_t n, time_t *until);
+struct policy_hours {
+	int			 enforced;	/* off: always open */
+	int			 opens_min, closes_min;	/* minutes after JST midnight, [opens, closes) */
+	unsigned		 closed_weekdays;	/* bit d set: ISO weekday d closed */
+	int			 year_end_closed;	/* 29 Dec - 3 Jan */
+	const struct jpdate	*closed;		/* holidays and the municipality's own days */
+	size_t			 nclosed;
+};
+/* R19: the counter is open at now (JST), when enforced. */
+int	policy_r19_counter_open(time_t now, const struct policy_hours *, struct policy_refusal *r);
+
+/* R20 + R25: the name and address values a SIGN certificate carries. */
+struct policy_cert_names {
+	char	name[1024];		/* R25 .1 */
+	char	name_map[512];		/* R25 .2: '0'/'1' per character of name */
+	char	address[1024];		/* R25 .5 */
+	char	address_map[256];	/* R25 .6 */
+	char	sex[2];			/* R25 .3 */
+	char	birth[10];		/* R25 .4 "E"+YYYYMMDD */
+};
+/*
+ * R20/R25: compose the certificate values. name = family + U+3000 + given
+ * (no space when given is empty), then "（" former surname "）" and
+ * "（" alias "）" when registered. Each part (family, given, former,
+ * alias, address) is used as is when representable (R20); otherwise its
+ * substitute form (family/given/address only) when the register has one
+ * and it is representable, with '1' in the map for each of its
+ * characters; otherwise refused naming the field and the characters at
+ * fault. Address longer than 200 characters: refused (R25).
+ */
+int	policy_r20_cert_names(const struct policy_resident *, struct policy_cert_names *out,
+	    struct policy_refusal *r);
+
+/* ---- Putting it together ---- */
+
+/*
+ * Plan issuing type t now, by rule order: R1, R17/R2, R3, R4 (SIGN), R8
+ * (renew with nothing on record), R20 (SIGN), then validity R6/R7 with
+ * R8's birthday count. auth_cap: the notAfter SIGN must not pass (R7)
+ * beyond the current valid AUTH, e.g. the AUTH planned in the same
+ * application; 0 to take it from ctx->latest[POLICY_AUTH] when that one is
+ * valid at now. fee_yen is left 0 (see policy_r18_fee).
+ */
+int	policy_plan(const struct policy_ctx *, enum policy_type t, enum policy_procedure,
+	    time_t auth_cap, struct policy_plan *out);
+/*
+ * Plan an application for the types in mask: AUTH first, then SIGN capped
+ * by the planned AUTH (R7), then fees (R18). Returns 0 when every type
+ * requested is eligible, -1 otherwise (plans[t].eligible says which).
+ */
+int	policy_plan_application(const struct policy_ctx *, unsigned mask, enum policy_procedure,
+	    struct policy_plan plans[POLICY_NTYPES]);
+
+#endif
