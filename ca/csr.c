@@ -44,18 +44,18 @@ csr_key_ok(EVP_PKEY *pk, char *err, size_t errlen)
 	int	 rc = -1;
 
 	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-		csr_err(err, errlen, "R22: the key must be RSA (rsaEncryption), "
+		csr_err(err, errlen, "the key must be RSA (rsaEncryption), "
 		    "not %s", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
 		goto out;
 	}
 	if (EVP_PKEY_get_bits(pk) != CSR_RSA_BITS) {
-		csr_err(err, errlen, "R22: the RSA key must have %d bits, not %d",
+		csr_err(err, errlen, "the RSA key must have %d bits, not %d",
 		    CSR_RSA_BITS, EVP_PKEY_get_bits(pk));
 		goto out;
 	}
 	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
 	    !BN_is_word(e, CSR_RSA_E)) {
-		csr_err(err, errlen, "R22: the RSA public exponent must be %d",
+		csr_err(err, errlen, "the RSA public exponent must be %d",
 		    CSR_RSA_E);
 		goto out;
 	}
@@ -93,6 +93,7 @@ csr_parse(const unsigned char *der, size_t len, EVP_PKEY **key, const char **rul
 		csr_err(err, errlen, "CSR: unreadable public key");
 		goto out;
 	}
+	/* err without the rule id: callers print "<rule>: <err>". */
 	if (csr_key_ok(pk, err, errlen) == -1) {
 		*rule = "R22";
 		goto out;

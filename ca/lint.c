@@ -330,6 +330,7 @@ lint_validity(struct lint *l)
 	const ASN1_TIME	*nb = X509_get0_notBefore(l->cert);
 	const ASN1_TIME	*na = X509_get0_notAfter(l->cert);
 	const char	*rule = l->sign ? "R7" : "R6";
+	int		 c1, c2;
 
 	if (lint_utctime(l, "notBefore", nb) == -1 ||
 	    lint_utctime(l, "notAfter", na) == -1)
@@ -338,10 +339,12 @@ lint_validity(struct lint *l)
 		return lint_fail(l, "%s: notBefore differs from the request", rule);
 	if (ASN1_TIME_cmp_time_t(na, l->req->not_after) != 0)
 		return lint_fail(l, "%s: notAfter differs from the request", rule);
-	if (ASN1_TIME_compare(nb, na) >= 0)
+	if (ASN1_TIME_compare(nb, na) != -1)
 		return lint_fail(l, "%s: notBefore must be before notAfter", rule);
-	if (ASN1_TIME_compare(nb, X509_get0_notBefore(l->req->issuer)) < 0 ||
-	    ASN1_TIME_compare(na, X509_get0_notAfter(l->req->issuer)) > 0)
+	/* ASN1_TIME_compare: -1, 0, 1, or -2 on error (a bad CA time fails too). */
+	c1 = ASN1_TIME_compare(nb, X509_get0_notBefore(l->req->issuer));
+	c2 = ASN1_TIME_compare(na, X509_get0_notAfter(l->req->issuer));
+	if (c1 == -2 || c1 == -1 || c2 == -2 || c2 == 1)
 		return lint_fail(l, "%s: validity must lie inside the issuing CA's",
 		    rule);
 	return 0;

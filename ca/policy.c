@@ -239,21 +239,18 @@ policy_r2_valid_card(const struct policy_card *card, time_t now, struct policy_r
 		if (policy_r17_juki(1, now, r) != 0)
 			return -1;
 		refuse(r, "R2", "not-mynumber-card",
-		    "card %s is a Juki card, not a My Number card",
-		    card->card_number != NULL ? card->card_number : "");
+		    "the card is a Juki card, not a My Number card");
 		refuse_field(r, "card_number");
 		return -1;
 	}
 	if (!streq(card->status, "active")) {
-		refuse(r, "R2", "card-not-active", "card %s is \"%s\", not \"active\"",
-		    card->card_number != NULL ? card->card_number : "",
+		refuse(r, "R2", "card-not-active", "the card is \"%s\", not \"active\"",
 		    card->status != NULL ? card->status : "");
 		refuse_field(r, "card_number");
 		return -1;
 	}
 	if (jpdate_cmp(card->expires_on, jpdate_from_time(now)) < 0) {
-		refuse(r, "R2", "card-expired", "card %s expired on %s",
-		    card->card_number != NULL ? card->card_number : "",
+		refuse(r, "R2", "card-expired", "the card expired on %s",
 		    jpdate_format(card->expires_on, buf, sizeof(buf)));
 		refuse_field(r, "card_number");
 		return -1;
@@ -395,7 +392,7 @@ policy_r13_applicant(enum policy_applicant a, const struct policy_resident *res,
 			refuse(r, "R13", "legal-representative-required",
 			    "a resident under 15 or an adult ward applies through a legal "
 			    "representative");
-			refuse_field(r, "applicant");
+			refuse_field(r, "applicant.kind");
 			return -1;
 		}
 		return 0;
@@ -404,7 +401,7 @@ policy_r13_applicant(enum policy_applicant a, const struct policy_resident *res,
 			refuse(r, "R13", "legal-representative-not-allowed",
 			    "the resident is an adult (age %d) and not a ward: no legal "
 			    "representative", age);
-			refuse_field(r, "applicant");
+			refuse_field(r, "applicant.kind");
 			return -1;
 		}
 		return 0;
@@ -412,7 +409,7 @@ policy_r13_applicant(enum policy_applicant a, const struct policy_resident *res,
 		if (needs_rep) {
 			refuse(r, "R13", "proxy-not-allowed",
 			    "no voluntary proxy for a resident under 15 or an adult ward");
-			refuse_field(r, "applicant");
+			refuse_field(r, "applicant.kind");
 			return -1;
 		}
 		if (supersedes && !delegation_covers_revocation) {
@@ -425,7 +422,7 @@ policy_r13_applicant(enum policy_applicant a, const struct policy_resident *res,
 		return 0;
 	}
 	refuse(r, "R13", "unknown-applicant", "unknown applicant kind");
-	refuse_field(r, "applicant");
+	refuse_field(r, "applicant.kind");
 	return -1;
 }
 

@@ -40,16 +40,19 @@ serial_new(unsigned char *out, size_t *len)
 	int		rc = -1;
 
 	/*
-	 * Top bit cleared: positive without a 0x00 pad. Leading zero octets
-	 * are dropped (minimal). All zero (probability 2^-127) draws again.
+	 * Top bit cleared: positive. Leading zero octets are dropped while
+	 * the next octet's top bit is clear (X.690 8.3.2: a 0x00 before an
+	 * octet >= 0x80 is the sign, not padding). All zero (probability
+	 * 2^-127) draws again.
 	 */
 	for (tries = 0; tries < 8; tries++) {
 		if (RAND_bytes(buf, sizeof(buf)) != 1)
 			goto out;
 		buf[0] &= 0x7f;
-		for (i = 0; i < sizeof(buf) && buf[i] == 0; i++)
+		for (i = 0; i + 1 < sizeof(buf) && buf[i] == 0 &&
+		    (buf[i + 1] & 0x80) == 0; i++)
 			continue;
-		if (i == sizeof(buf))
+		if (!serial_valid(buf + i, sizeof(buf) - i))
 			continue;
 		*len = sizeof(buf) - i;
 		memcpy(out, buf + i, *len);

@@ -292,7 +292,8 @@ def gen_address(rng, muni):
 		a = "%s%s%s%s丁目%s番%s号" % (prefix, ward, town, fw(rng.randint(1, chome)),
 			fw(rng.randint(1, 28)), fw(rng.randint(1, 24)))
 	else:
-		a = "%s%s%s%s番地" % (prefix, ward, town, fw(rng.randint(1, 980)))
+		a = "%s%s%s%s番地" % (prefix, ward, town,
+			fw(rng.randint(1, 60 if prefix.startswith("東京都") else 300)))
 		if rng.random() < 0.5:
 			a += fw(rng.randint(1, 30))
 	if rng.random() < 0.4:	# 方書: apartment building and room
@@ -516,6 +517,13 @@ def household(rng, muni):
 				break
 			people.append(japanese(rng, fam, b, rng.choice("12"), address))
 			at += rng.uniform(1.3, 5)
+	seen = []	# no two members with the same given name
+	for p in people:
+		for _ in range(10):
+			if p["given_name"] not in seen:
+				break
+			p["given_name"], p["given_name_kana"] = pick_given(rng, p["birth_date"], p["sex"])
+		seen.append(p["given_name"])
 	for p in people:
 		if len(fam) == 3:
 			p["family_name_substitute"] = fam[2]
@@ -593,9 +601,9 @@ def generate(count):
 		while len(people) < quota[m]:
 			rng = random.Random("%s:%s:%d" % (SEED, m, h))
 			h += 1
-			hh = household(rng, m)
-			if len(people) + len(hh) > quota[m]:
-				continue	# try a smaller household
+			# The last household may lose its youngest members, so that a
+			# smaller --count gives a prefix of each municipality's list.
+			hh = household(rng, m)[:quota[m] - len(people)]
 			for p in hh:
 				a = age_on(p["birth_date"], TODAY)
 				if a >= 18 and rng.random() < (0.025 if a >= 75 else 0.004):

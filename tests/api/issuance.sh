@@ -1,0 +1,352 @@
+# Issuance through the counter API (issue 3), sourced by tests/api/run.sh.
+# A second jpkid on the same database runs with a test clock read from a
+# file ($clock_file), so the tests can move time: the day before/of/after a
+# 15th birthday, the voluntary proxy's second visit, the R8 renewal window.
+# Fixtures: tests/api/issuance.sql. Every issued certificate is checked
+# with openssl, GnuTLS certtool and NSS certutil (tests/interop/issued.sh).
+
+jpki_psql "$pg" jpkid -q -f "$top/tests/api/issuance.sql" >/dev/null
+clock_file=$work/clock
+set_clock() { echo "$1" > "$clock_file"; }
+T0=1795222800		# 2026-11-21 10:00 JST (Saturday)
+set_clock $T0
+iapi_port=$(jpki_free_port $((api_port + 20)))
+ist_port=$(jpki_free_port $((iapi_port + 1)))
+iconf=$work/jpkid-iss.conf
+jpki_write_config "$iconf" "$ca" "$conninfo" "$iapi_port" "$ist_port"
+JPKID_TEST_CLOCK=@$clock_file start_jpkid "$iconf" "$work/jpkid-iss.log"
+iss_pid=$JPKID_PID
+IAPI=https://127.0.0.1:$iapi_port
+expect test_issuance_daemon_ready wait_ready "http://127.0.0.1:$ist_port" 20
+
+# A holder key pair and its CSR (the card's key; one is enough for tests).
+openssl req -new -newkey rsa:2048 -nodes -keyout "$work/holder.key" -subj "/CN=ignored" \
+	-outform DER -out "$work/holder.csr" 2>/dev/null
+CSR=$(base64 -w0 "$work/holder.csr")
+openssl req -new -newkey rsa:1024 -nodes -keyout "$work/weak.key" -subj "/CN=weak" \
+	-outform DER -out "$work/weak.csr" 2>/dev/null
+WEAK_CSR=$(base64 -w0 "$work/weak.csr")
+issued=$work/issued
+mkdir -p "$issued"
+cp "$ca/sign-ca.crt" "$ca/auth-ca.crt" "$issued/"
+
+# jv PATH: a value of the last JSON body ("" when absent).
+jv() {
+	$PY -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+for k in sys.argv[2].strip(".").split("."):
+    d = d[int(k)] if isinstance(d, list) else d.get(k) if isinstance(d, dict) else None
+print("" if d is None else (d if isinstance(d, str) else json.dumps(d)))' "$work/body" "$1" 2>/dev/null
+}
+post() {	# post PATH JSON [curl args...] (terminal A)
+	local path=$1 data=$2
+	shift 2
+	call POST "$IAPI$path" $(tls "$term_a") -H 'Content-Type: application/json' \
+		--data-binary "$data" "$@"
+}
+resident() { call GET "$IAPI/v1/residents/$1" $(tls "$term_a"); }
+SELF_EV='{"documents":[{"kind":"mynumber_card","holder":"resident"}]}'
+PROXY_EV='{"documents":[{"kind":"passport","holder":"applicant"}]}'
+REP_EV='{"documents":[{"kind":"drivers_licence","holder":"applicant"}],"authority":"family_register"}'
+apply() {	# apply CODE TYPES-JSON [KIND [EVIDENCE [extra json members]]]: sets APP
+	local kind=${3:-self} ev=${4:-$SELF_EV} extra=${5:-}
+	local name=''
+	[ "$kind" != self ] && name=',"name":"代理 人","relationship":"知人"'
+	post /v1/applications "{\"resident_code\":\"$1\",\"procedure\":\"issue\",\"types\":$2,\"applicant\":{\"kind\":\"$kind\"$name},\"evidence\":$ev$extra}"
+	APP=$(jv .id)
+}
+issue() {	# issue APP TYPE [CSR]: sets SERIAL, saves the certificate
+	post "/v1/applications/$1/certificates" "{\"type\":\"$2\",\"csr\":\"${3:-$CSR}\"}"
+	SERIAL=$(jv .serial)
+}
+save_cert() {	# save_cert NAME TYPE [key=value...]: the last issued certificate for interop
+	local name=$1 type=$2
+	shift 2
+	jv .certificate > "$issued/$name.crt"
+	{ echo "type=$type"; for kv in "$@"; do echo "$kv"; done; } > "$issued/$name.expect"
+}
+db() { jpki_psql "$pg" jpkid -tAc "$1"; }
+
+# ---------------------------------------------------------------- R1-R5 via GET
+resident 13101699001
+expect test_resident_get_shows_eligibility_and_validity eval '[ "$STATUS" = 200 ] &&
+	conforms GET /v1/residents/13101699001 && jq_eq .resident.age 46 &&
+	jq_eq .eligibility.auth.eligible true && jq_eq .eligibility.auth.renewal new &&
+	jq_eq .eligibility.auth.not_after 2031-01-02T14:59:59Z &&
+	jq_eq .eligibility.auth.birthday 5 && jq_eq .eligibility.auth.capped_by birthday &&
+	jq_eq .eligibility.auth.fee_yen 0 && jq_eq .cards.0.card_number 900000000001'
+expect test_resident_read_is_audited \
+	test "$(db "SELECT count(*) FROM audit_log WHERE action = 'resident.read' AND object = '13101699001'")" -ge 1
+resident 14100399001
+expect test_r1_other_municipality_resident_is_404 eval 'is_problem 404 && conforms GET /v1/residents/14100399001'
+body_other=$(cat "$work/body")
+resident 13101600000
+expect test_r1_404_is_identical_for_missing_and_foreign eval '[ "$STATUS" = 404 ] &&
+	[ "$(sed s/13101600000/X/ "$work/body")" = "$(echo "$body_other" | sed s/14100399001/X/)" ]'
+expect test_r1_foreign_lookup_is_audited \
+	test "$(db "SELECT count(*) FROM audit_log WHERE action = 'resident.scope_denied' AND object = '14100399001' AND detail->>'rule' = 'R1'")" = 1
+call GET "$IAPI/v1/residents/13101699001" $(tls feed)
+expect test_resident_get_forbidden_to_register_feed eval 'is_problem 403'
+resident 13101699009
+expect test_r1_removed_resident_refused eval '[ "$STATUS" = 200 ] && jq_eq .eligibility.auth.refusal.rule R1'
+resident 13101699005
+expect test_r2_expired_card_refused eval 'jq_eq .eligibility.auth.refusal.rule R2 && jq_eq .eligibility.auth.refusal.slug card-expired'
+resident 13101699006
+expect test_r2_lost_card_refused eval 'jq_eq .eligibility.auth.refusal.rule R2 && jq_eq .eligibility.auth.refusal.slug card-not-active'
+db "DELETE FROM cards WHERE resident_code = '13101699016'" >/dev/null
+resident 13101699016
+expect test_r2_no_card_refused eval 'jq_eq .eligibility.auth.refusal.rule R2'
+resident 13101699008
+expect test_r17_juki_card_refused eval 'jq_eq .eligibility.auth.refusal.rule R17'
+resident 13101699007
+expect test_r3_card_mismatch_names_fields eval 'jq_eq .eligibility.sign.refusal.rule R3 && jq_eq .eligibility.sign.refusal.fields "[\"address\"]"'
+resident 13101699002
+expect test_r4_minor_sign_refused_auth_allowed eval 'jq_eq .eligibility.sign.refusal.rule R4 &&
+	jq_eq .eligibility.auth.eligible true && jq_eq .eligibility.auth.applicant_kinds "[\"legal_representative\"]"'
+resident 13101699004
+expect test_r4_adult_ward_sign_refused eval 'jq_eq .eligibility.sign.refusal.rule R4 && jq_eq .eligibility.sign.refusal.slug sign-adult-ward'
+set_clock 1795136400	# 2026-11-20: the day before the 15th birthday
+resident 13101699003
+expect test_r5_day_before_15th_birthday_sign_refused eval 'jq_eq .resident.age 14 && jq_eq .eligibility.sign.refusal.rule R4'
+set_clock $T0		# the 15th birthday itself
+resident 13101699003
+expect test_r5_on_15th_birthday_sign_allowed eval 'jq_eq .resident.age 15 && jq_eq .eligibility.sign.eligible true &&
+	jq_eq .eligibility.sign.not_after 2031-11-21T14:59:59Z'
+resident 13101699010
+expect test_r20_unrepresentable_name_refuses_sign_only eval 'jq_eq .eligibility.sign.refusal.rule R20 &&
+	jq_eq .eligibility.sign.refusal.fields "[\"family_name\"]" && jq_eq .eligibility.auth.eligible true'
+resident 13101699014
+expect test_r18_reissued_card_fee eval 'jq_eq .eligibility.auth.fee_yen 200 && jq_eq .eligibility.sign.fee_yen 200'
+
+# ---------------------------------------------------------------- self issuance, both types
+apply 13101699001 '["sign","auth"]'
+expect test_application_self_is_ready eval '[ "$STATUS" = 201 ] && conforms POST /v1/applications &&
+	jq_eq .state ready && jq_eq .fee_yen 0 && jq_eq .plan.auth.not_after 2031-01-02T14:59:59Z'
+APP_A=$APP
+issue "$APP_A" sign
+expect test_r7_auth_before_sign_in_one_application eval 'is_problem 409 && jq_eq .rule R7'
+issue "$APP_A" auth "$WEAK_CSR"
+expect test_r22_rsa1024_csr_refused eval 'is_problem 422 && jq_eq .rule R22 && conforms POST /v1/applications/x/certificates'
+issue "$APP_A" auth "AAAA$CSR"
+expect test_csr_garbage_refused_with_field eval 'is_problem 422 && $PY -c "import json,sys; assert \"csr\" in json.load(open(sys.argv[1]))[\"fields\"]" "$work/body"'
+issue "$APP_A" auth
+AUTH_A=$SERIAL
+expect test_issue_auth_201_committed eval '[ "$STATUS" = 201 ] && conforms POST /v1/applications/x/certificates &&
+	jq_eq .not_after 2031-01-02T14:59:59Z && jq_eq .application.state ready &&
+	[ "$(db "SELECT status FROM certificates WHERE serial = decode('"'"'$AUTH_A'"'"', '"'"'hex'"'"')")" = valid ]'
+save_cert self-auth auth
+issue "$APP_A" sign
+SIGN_A=$SERIAL
+expect test_issue_sign_201_completes_application eval '[ "$STATUS" = 201 ] && jq_eq .application.state completed &&
+	jq_eq .not_after 2031-01-02T14:59:59Z && jq_eq .type sign'
+save_cert self-sign sign "name=山田　太郎" "name_map=00000" "sex=1" "birth=319800102" \
+	"address=東京都千代田区千代田１丁目１番１号" "address_map=00000000000000000"
+subject=$(openssl x509 -in "$issued/self-sign.crt" -noout -subject -nameopt RFC2253,-esc_msb)
+expect test_r23_sign_subject_names_municipality eval 'echo "$subject" | grep -q "L=千代田区,L=東京都,C=JP"'
+issue "$APP_A" sign
+expect test_issue_again_on_completed_application_409 eval 'is_problem 409'
+expect test_application_and_certificates_audited \
+	test "$(db "SELECT count(*) FROM audit_log WHERE action = 'certificate.issue' AND object = '13101699001'")" = 2
+
+# ---------------------------------------------------------------- idempotency
+post /v1/applications "{\"resident_code\":\"13101699012\",\"procedure\":\"issue\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}" -H 'Idempotency-Key: k-12-app'
+first_id=$(jv .id)
+post /v1/applications "{\"resident_code\":\"13101699012\",\"procedure\":\"issue\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}" -H 'Idempotency-Key: k-12-app'
+expect test_idempotent_application_retry_same_result eval '[ "$STATUS" = 201 ] && [ "$(jv .id)" = "$first_id" ] &&
+	[ "$(header Idempotent-Replayed)" = true ] &&
+	[ "$(db "SELECT count(*) FROM applications WHERE resident_code = '"'"'13101699012'"'"'")" = 1 ]'
+post /v1/applications "{\"resident_code\":\"13101699012\",\"procedure\":\"issue\",\"types\":[\"sign\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}" -H 'Idempotency-Key: k-12-app'
+expect test_idempotency_key_reused_for_other_request_422 eval 'is_problem 422 && jq_eq .type urn:jpkid:problem:idempotency-key-reused'
+issue "$first_id" auth "$CSR" -H 'Idempotency-Key: k-12-cert'
+first_serial=$SERIAL
+issue "$first_id" auth "$CSR" -H 'Idempotency-Key: k-12-cert'
+expect test_idempotent_issuance_retry_returns_same_certificate eval '[ "$STATUS" = 201 ] && [ "$SERIAL" = "$first_serial" ] &&
+	[ "$(db "SELECT count(*) FROM certificates WHERE resident_code = '"'"'13101699012'"'"'")" = 1 ]'
+
+# ---------------------------------------------------------------- rule refusals on POST
+apply 13101699002 '["sign"]' legal_representative "$REP_EV"
+expect test_r4_sign_for_minor_refused_on_application eval 'is_problem 422 && jq_eq .rule R4 && conforms POST /v1/applications'
+apply 13101699002 '["auth"]'
+expect test_r13_minor_needs_legal_representative eval 'is_problem 422 && jq_eq .rule R13'
+apply 13101699002 '["auth"]' voluntary_proxy "$PROXY_EV"
+expect test_r13_no_voluntary_proxy_for_minor eval 'is_problem 422 && jq_eq .rule R13'
+apply 13101699002 '["auth"]' legal_representative '{"documents":[{"kind":"drivers_licence","holder":"applicant"}]}'
+expect test_r14_legal_representative_without_authority eval 'is_problem 422 && jq_eq .rule R14'
+apply 13101699002 '["auth"]' legal_representative "$REP_EV"
+expect test_r13_legal_representative_auth_for_minor eval '[ "$STATUS" = 201 ] && jq_eq .state ready && jq_eq .applicant_kind legal_representative'
+issue "$APP" auth
+expect test_r6_minor_auth_capped_by_card eval '[ "$STATUS" = 201 ] && jq_eq .not_after 2031-05-05T14:59:59Z'
+save_cert minor-auth auth
+apply 13101699015 '["auth"]' self '{"documents":[{"kind":"mynumber_card","holder":"resident","expired":true}]}'
+expect test_r14_expired_document_never_counts eval 'is_problem 422 && jq_eq .rule R14'
+apply 13101699015 '["auth"]' self '{"documents":[{"kind":"mynumber_card","holder":"resident","copy":true}]}'
+expect test_r14_copy_never_counts eval 'is_problem 422 && jq_eq .rule R14'
+apply 13101699007 '["sign"]'
+expect test_r3_refused_on_application eval 'is_problem 422 && jq_eq .rule R3'
+apply 13101699008 '["auth"]'
+expect test_r17_refused_on_application eval 'is_problem 422 && jq_eq .rule R17'
+apply 13101699010 '["sign"]'
+expect test_r20_refused_on_application_naming_characters eval 'is_problem 422 && jq_eq .rule R20 && grep -q "𠮷" "$work/body"'
+post /v1/applications '{"resident_code":"123","procedure":"fly","types":["x"],"applicant":{"kind":"self"},"evidence":{"documents":[]},"extra":1}'
+expect test_application_invalid_fields_listed eval 'is_problem 422 && $PY -c "import json,sys
+f=json.load(open(sys.argv[1]))[\"fields\"]
+assert set([\"resident_code\",\"procedure\",\"types\",\"extra\"]) <= set(f), f" "$work/body"'
+post /v1/applications 'not json'
+expect test_application_not_json_400 eval 'is_problem 400'
+apply 14100399001 '["auth"]'
+expect test_r1_application_for_foreign_resident_404 eval 'is_problem 404'
+
+# ---------------------------------------------------------------- substitutes (R20, R25)
+apply 13101699011 '["sign","auth"]'
+issue "$APP" auth
+issue "$APP" sign
+expect test_r20_substitute_form_used_in_sign eval '[ "$STATUS" = 201 ]'
+save_cert substitute-sign sign "name=吉川　優（高橋）" "name_map=11000000" "sex=2" "birth=419921010" \
+	"address=東京都千代田区平河町１丁目１番" "address_map=000000000000000"
+
+# ---------------------------------------------------------------- R18 fee on a re-issued card
+apply 13101699014 '["sign","auth"]'
+expect test_r18_both_on_reissued_card_200_in_all eval '[ "$STATUS" = 201 ] && jq_eq .fee_yen 200'
+
+# ---------------------------------------------------------------- R19
+db "INSERT INTO suspensions (starts_at, ends_at, reason, created_by) VALUES (to_timestamp($T0 - 60), to_timestamp($T0 + 600), 'maintenance', 'test')" >/dev/null
+resident 13101699001
+expect test_r19_suspension_503_retry_after eval 'is_problem 503 && jq_eq .rule R19 && [ "$(header Retry-After)" = 600 ] && conforms GET /v1/residents/x'
+db "UPDATE suspensions SET cancelled_at = now()" >/dev/null
+db "UPDATE municipalities SET hours_enforced = true, opens = '08:30', closes = '17:15' WHERE code = '131016'" >/dev/null
+resident 13101699001
+expect test_r19_closed_on_saturday_when_hours_enforced eval 'is_problem 422 && jq_eq .rule R19'
+set_clock 1795482000	# Tuesday 2026-11-24 10:00 JST
+resident 13101699001
+expect test_r19_open_on_weekday_morning eval '[ "$STATUS" = 200 ]'
+db "UPDATE municipalities SET hours_enforced = false WHERE code = '131016'" >/dev/null
+set_clock $T0
+
+# ---------------------------------------------------------------- voluntary proxy, two visits (R13)
+apply 13101699013 '["sign","auth"]' voluntary_proxy "$PROXY_EV"
+expect test_r13_proxy_application_awaits_inquiry eval '[ "$STATUS" = 201 ] && conforms POST /v1/applications &&
+	jq_eq .state awaiting_inquiry && jq_eq .inquiry.addressee "吉田　修" &&
+	jq_eq .inquiry.address "東京都千代田区二番町２番" && jq_eq .inquiry.expires_at 2026-12-21T14:59:59Z'
+PAPP=$APP
+CODE=$(jv .inquiry.answer_code)
+expect test_r13_answer_code_not_stored_in_clear eval '[ -n "$CODE" ] &&
+	[ "$(db "SELECT count(*) FROM idempotency WHERE convert_from(response, '"'"'UTF8'"'"') LIKE '"'"'%$CODE%'"'"'")" = 0 ] &&
+	[ "$(db "SELECT count(*) FROM audit_log WHERE detail::text LIKE '"'"'%$CODE%'"'"'")" = 0 ] &&
+	! grep -q "$CODE" "$work/jpkid-iss.log"'
+issue "$PAPP" auth
+expect test_r13_no_issuance_before_inquiry_answer eval 'is_problem 409 && jq_eq .rule R13'
+post "/v1/applications/$PAPP/inquiry-answer" "{\"answer_code\":\"$CODE\",\"evidence\":$PROXY_EV}"
+expect test_r13_never_same_day eval 'is_problem 422 && jq_eq .rule R13 && conforms POST /v1/applications/x/inquiry-answer'
+set_clock 1795309200	# next day
+post "/v1/applications/$PAPP/inquiry-answer" "{\"answer_code\":\"ZZZZ-ZZZZ\",\"evidence\":$PROXY_EV}"
+expect test_r13_wrong_answer_code_counted eval 'is_problem 422 && jq_eq .rule R13 && grep -q "4 attempt" "$work/body" &&
+	[ "$(db "SELECT wrong_attempts FROM inquiries i JOIN applications a ON a.id = i.application_id WHERE a.id = '"'"'$PAPP'"'"'")" = 1 ]'
+post "/v1/applications/$PAPP/inquiry-answer" "{\"answer_code\":\"$(echo "$CODE" | tr 'A-Z' 'a-z')\",\"evidence\":$PROXY_EV}"
+expect test_r13_right_answer_code_makes_ready eval '[ "$STATUS" = 200 ] && conforms POST /v1/applications/x/inquiry-answer && jq_eq .state ready'
+issue "$PAPP" auth
+issue "$PAPP" sign
+expect test_r13_proxy_issuance_on_second_visit eval '[ "$STATUS" = 201 ] && jq_eq .application.state completed'
+save_cert proxy-sign sign "name=吉田　修" "name_map=00000" "sex=1" "birth=319790505" \
+	"address=東京都千代田区二番町２番" "address_map=000000000000"
+# Replacing a valid certificate needs the delegation to cover revocation.
+apply 13101699013 '["auth"]' voluntary_proxy "$PROXY_EV"
+expect test_r13_proxy_replacing_valid_needs_delegation eval 'is_problem 422 && jq_eq .rule R13 && jq_eq .type urn:jpkid:problem:delegation-lacks-revocation'
+apply 13101699013 '["auth"]' voluntary_proxy "$PROXY_EV" ',"delegation_covers_revocation":true'
+expect test_r13_proxy_with_delegation_may_replace eval '[ "$STATUS" = 201 ] && jq_eq .state awaiting_inquiry'
+VAPP=$APP
+set_clock 1795395600	# a day later again
+for i in 1 2 3 4 5; do
+	post "/v1/applications/$VAPP/inquiry-answer" "{\"answer_code\":\"ZZZZ-ZZZ$i\",\"evidence\":$PROXY_EV}"
+done
+expect test_r13_fifth_wrong_code_voids_inquiry eval 'is_problem 422 && jq_eq .type urn:jpkid:problem:inquiry-void &&
+	[ "$(db "SELECT state FROM inquiries WHERE application_id = '"'"'$VAPP'"'"'")" = void ]'
+post "/v1/applications/$VAPP/inquiry-answer" "{\"answer_code\":\"ZZZZ-ZZZZ\",\"evidence\":$PROXY_EV}"
+expect test_r13_void_inquiry_accepts_nothing eval 'is_problem 409'
+set_clock $T0
+apply 13101699017 '["auth"]' voluntary_proxy "$PROXY_EV"
+EAPP=$APP
+ECODE=$(jv .inquiry.answer_code)
+set_clock 1797987600	# 2026-12-23: past the 30 days
+post "/v1/applications/$EAPP/inquiry-answer" "{\"answer_code\":\"$ECODE\",\"evidence\":$PROXY_EV}"
+expect test_r13_expired_inquiry_refused eval 'is_problem 422 && jq_eq .type urn:jpkid:problem:inquiry-expired'
+set_clock $T0
+
+# ---------------------------------------------------------------- renewal (R8)
+# AUTH_A ends 2031-01-02 (JST); the window opens 2030-10-02.
+set_clock 1917046800	# 2030-10-01: one day before the window
+resident 13101699001
+expect test_r8_day_before_window_is_reissue eval 'jq_eq .eligibility.auth.renewal reissue &&
+	jq_eq .eligibility.auth.renewal_window_opens 2030-10-02 && jq_eq .eligibility.auth.birthday 5 &&
+	jq_eq .eligibility.auth.not_after 2035-01-02T14:59:59Z && jq_eq .eligibility.auth.supersedes "$AUTH_A"'
+set_clock 1917133200	# 2030-10-02: exactly 3 months before
+resident 13101699001
+expect test_r8_window_opens_three_months_before eval 'jq_eq .eligibility.auth.renewal renewal &&
+	jq_eq .eligibility.auth.birthday 6 && jq_eq .eligibility.auth.not_after 2036-01-02T14:59:59Z'
+post /v1/applications "{\"resident_code\":\"13101699001\",\"procedure\":\"renew\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}"
+RAPP=$(jv .id)
+issue "$RAPP" auth
+expect test_r8_renewal_in_window_supersedes_r9 eval '[ "$STATUS" = 201 ] && jq_eq .renewal renewal &&
+	jq_eq .not_after 2036-01-02T14:59:59Z && jq_eq .superseded "[\"$AUTH_A\"]" &&
+	[ "$(db "SELECT status || '"'"' '"'"' || reason FROM certificates WHERE serial = decode('"'"'$AUTH_A'"'"', '"'"'hex'"'"')")" = "revoked superseded" ] &&
+	[ "$(db "SELECT count(*) FROM revocations WHERE serial = decode('"'"'$AUTH_A'"'"', '"'"'hex'"'"')")" = 1 ]'
+save_cert renewed-auth auth
+set_clock 1925341200	# 2031-01-05: the SIGN of 2026 has expired
+resident 13101699001
+expect test_r8_after_expiry_is_ordinary_issuance eval 'jq_eq .eligibility.sign.renewal renewal_after_expiry &&
+	jq_eq .eligibility.sign.birthday 5 && jq_eq .eligibility.sign.fee_yen 0 && jq_eq .eligibility.sign.supersedes null'
+post /v1/applications "{\"resident_code\":\"13101699001\",\"procedure\":\"renew\",\"types\":[\"sign\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}"
+issue "$(jv .id)" sign
+expect test_r8_sign_after_expiry_marks_old_expired eval '[ "$STATUS" = 201 ] && jq_eq .renewal renewal_after_expiry &&
+	jq_eq .not_after 2036-01-02T14:59:59Z && jq_eq .superseded "[]" &&
+	[ "$(db "SELECT status FROM certificates WHERE serial = decode('"'"'$SIGN_A'"'"', '"'"'hex'"'"')")" = expired ]'
+# 13101699012 got AUTH on 2026-11-21 (ends 2031-08-08); a SIGN added on
+# 2027-09-01 would reach 2032-08-08 but gets the AUTH's remaining period.
+set_clock 1819760400	# 2027-09-01 10:00 JST
+post /v1/applications "{\"resident_code\":\"13101699012\",\"procedure\":\"issue\",\"types\":[\"sign\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}"
+issue "$(jv .id)" sign
+expect test_r7_sign_added_later_capped_by_auth eval '[ "$STATUS" = 201 ] && jq_eq .capped_by auth &&
+	jq_eq .not_after 2031-08-08T14:59:59Z'
+post /v1/applications "{\"resident_code\":\"13101699015\",\"procedure\":\"renew\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}"
+expect test_r8_renew_with_nothing_to_renew_refused eval 'is_problem 422 && jq_eq .rule R8'
+set_clock $T0
+
+# ---------------------------------------------------------------- two terminals at once (R9)
+# A second terminal of the same municipality, enrolled like any other.
+openssl req -new -newkey rsa:2048 -nodes -keyout "$ca/terminal2.key" -subj "/CN=terminal 2/O=131016" \
+	-out "$work/t2.csr" 2>/dev/null
+printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n' > "$work/t2.ext"
+openssl x509 -req -in "$work/t2.csr" -CA "$ca/client-ca.crt" -CAkey "$ca/client-ca.key" \
+	-CAcreateserial -days 30 -extfile "$work/t2.ext" -out "$ca/terminal2.crt" 2>/dev/null
+"$jpkictl" enroll --db "$conninfo" --kind terminal --name "terminal 2" --municipality 131016 \
+	"$ca/terminal2.crt" >/dev/null 2>&1
+db "INSERT INTO cards (card_number, resident_code, kind, issued_on, expires_on, card_family_name, card_given_name, card_birth_date, card_sex, card_address) SELECT '900000000016', resident_code, 'mynumber', '2023-11-11', '2033-11-11', family_name, given_name, birth_date, sex, address FROM residents WHERE resident_code = '13101699016'" >/dev/null
+apply 13101699016 '["auth"]'
+C1=$APP
+call POST "$IAPI/v1/applications" $(tls terminal2) -H 'Content-Type: application/json' \
+	--data-binary "{\"resident_code\":\"13101699016\",\"procedure\":\"issue\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}"
+C2=$(jv .id)
+curl -sS -o "$work/c1.body" -w '%{http_code}' $(tls "$term_a") -H 'Content-Type: application/json' \
+	--data-binary "{\"type\":\"auth\",\"csr\":\"$CSR\"}" "$IAPI/v1/applications/$C1/certificates" > "$work/c1.status" &
+curl -sS -o "$work/c2.body" -w '%{http_code}' $(tls terminal2) -H 'Content-Type: application/json' \
+	--data-binary "{\"type\":\"auth\",\"csr\":\"$CSR\"}" "$IAPI/v1/applications/$C2/certificates" > "$work/c2.status" &
+wait
+expect test_r9_two_terminals_at_once_one_valid_certificate eval '[ "$(cat "$work/c1.status")" = 201 ] &&
+	[ "$(cat "$work/c2.status")" = 201 ] &&
+	[ "$(db "SELECT count(*) FROM certificates WHERE resident_code = '"'"'13101699016'"'"' AND type = '"'"'auth'"'"' AND status = '"'"'valid'"'"'")" = 1 ] &&
+	[ "$(db "SELECT count(*) FROM certificates WHERE resident_code = '"'"'13101699016'"'"' AND status = '"'"'revoked'"'"' AND reason = '"'"'superseded'"'"'")" = 1 ]'
+
+# ---------------------------------------------------------------- interop: real clients
+if [ -x "$top/tests/interop/issued.sh" ] || [ -f "$top/tests/interop/issued.sh" ]; then
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "interop_${line#ok - }" ;;
+		"not ok - "*) not_ok "interop_${line#not ok - }" ;;
+		esac
+	done < <(bash "$top/tests/interop/issued.sh" "$issued" 2>&1)
+else
+	not_ok test_interop_script_present
+fi
+
+kill -TERM "$iss_pid"
+wait "$iss_pid"
+expect test_issuance_daemon_clean_exit eval '[ $? = 0 ]'
