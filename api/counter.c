@@ -68,6 +68,7 @@ fill_resident(struct counter_facts *f)
 	f->version = strtoll(col(r, 0, 16), NULL, 10);
 	f->municipality_name = col(r, 0, 17);
 	f->prefecture = col(r, 0, 18);
+	f->ctx.fees.waived = strcmp(col(r, 0, 19), "true") == 0;	/* R18, per municipality */
 }
 
 static void
@@ -172,13 +173,9 @@ counter_load(struct store_conn *c, struct api_req *req, const char *code,
 		return -1;
 	fill_latest(f);
 
-	v[0] = muni;
-	if ((f->res_hours = store_exec(c, Q_COUNTER_HOURS, 1, v, NULL, NULL, err)) == NULL)
-		return -1;
 	f->ctx.fees.reissue_yen = req->app->issuance.fee_reissue_yen;
 	f->ctx.fees.reissue_both_yen = req->app->issuance.fee_reissue_both_yen;
-	f->ctx.fees.waived = req->app->issuance.fees_waived ||
-	    (PQntuples(f->res_hours) == 1 && strcmp(col(f->res_hours, 0, 6), "true") == 0);
+	f->ctx.fees.waived |= req->app->issuance.fees_waived;
 	return 0;
 not_found:
 	api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
@@ -201,8 +198,7 @@ counter_facts_free(struct counter_facts *f)
 	PQclear(f->res_resident);
 	PQclear(f->res_card);
 	PQclear(f->res_latest);
-	PQclear(f->res_hours);
-	f->res_resident = f->res_card = f->res_latest = f->res_hours = NULL;
+	f->res_resident = f->res_card = f->res_latest = NULL;
 }
 
 /* Parse "a,b,c" of ISO weekdays into a bit mask. */
@@ -222,7 +218,7 @@ counter_gate(struct store_conn *c, struct api_req *req, time_t now, struct api_r
     struct store_err *err)
 {
 	char nowbuf[24];
-	const char *v[1] = { nowbuf };
+	const char *v[2] = { nowbuf, NULL };
 	struct policy_refusal r;
 	struct policy_hours h;
 	struct jpdate closed[128];
@@ -232,9 +228,10 @@ counter_gate(struct store_conn *c, struct api_req *req, time_t now, struct api_r
 	int rc = -1;
 
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)now);
-	if ((res = store_exec(c, Q_SUSPENSION_ACTIVE, 1, v, NULL, NULL, err)) == NULL)
+	v[1] = req->principal.municipality_code;
+	if ((res = store_exec(c, Q_COUNTER_GATE, 2, v, NULL, NULL, err)) == NULL)
 		return -1;
-	if (PQntuples(res) == 1) {
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0)) {
 		long long until = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		char buf[24];
 
@@ -246,19 +243,14 @@ counter_gate(struct store_conn *c, struct api_req *req, time_t now, struct api_r
 		PQclear(res);
 		return 1;
 	}
-	PQclear(res);
-
-	v[0] = req->principal.municipality_code;
-	if ((res = store_exec(c, Q_COUNTER_HOURS, 1, v, NULL, NULL, err)) == NULL)
-		return -1;
 	memset(&h, 0, sizeof(h));
-	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "true") == 0) {
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "true") == 0) {
 		h.enforced = 1;
-		h.opens_min = atoi(PQgetvalue(res, 0, 1));
-		h.closes_min = atoi(PQgetvalue(res, 0, 2));
-		h.closed_weekdays = weekday_mask(PQgetvalue(res, 0, 3));
-		h.year_end_closed = strcmp(PQgetvalue(res, 0, 4), "true") == 0;
-		for (s = PQgetvalue(res, 0, 5); *s != '\0' && n < sizeof(closed) / sizeof(closed[0]);) {
+		h.opens_min = atoi(PQgetvalue(res, 0, 3));
+		h.closes_min = atoi(PQgetvalue(res, 0, 4));
+		h.closed_weekdays = weekday_mask(PQgetvalue(res, 0, 5));
+		h.year_end_closed = strcmp(PQgetvalue(res, 0, 6), "true") == 0;
+		for (s = PQgetvalue(res, 0, 7); *s != '\0' && n < sizeof(closed) / sizeof(closed[0]);) {
 			char d[11];
 
 			snprintf(d, sizeof(d), "%.10s", s);

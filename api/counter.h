@@ -19,7 +19,7 @@
 #include "db/store.h"
 
 struct counter_facts {
-	PGresult		*res_resident, *res_card, *res_latest, *res_hours;
+	PGresult		*res_resident, *res_card, *res_latest;
 	struct policy_resident	 resident;
 	struct policy_card	 card;
 	struct policy_ctx	 ctx;

@@ -93,7 +93,7 @@ eligibility_json(const struct counter_facts *f, enum policy_type t)
 	struct policy_plan *p = &plans[t];
 	struct policy_refusal r;
 	json_t *o, *kinds;
-	char buf[24], day[11];
+	char nb[24], na[24], day[11];
 	static const enum policy_applicant applicants[] = {
 		POLICY_SELF, POLICY_LEGAL_REP, POLICY_PROXY
 	};
@@ -106,8 +106,8 @@ eligibility_json(const struct counter_facts *f, enum policy_type t)
 	policy_r18_fee(POLICY_TYPE_BIT(t), plans, &f->card, &f->ctx.fees);
 	o = json_pack("{s:b, s:s, s:s, s:s, s:i, s:i}", "eligible", 1,
 	    "renewal", policy_renewal_name(p->renewal),
-	    "not_before", counter_rfc3339(p->not_before, buf, sizeof(buf)),
-	    "not_after", counter_rfc3339(p->not_after, buf, sizeof(buf)),
+	    "not_before", counter_rfc3339(p->not_before, nb, sizeof(nb)),
+	    "not_after", counter_rfc3339(p->not_after, na, sizeof(na)),
 	    "birthday", p->birthday_n, "fee_yen", p->fee_yen);
 	json_object_set_new(o, "capped_by", p->capped_by != NULL ?
 	    json_string(p->capped_by) : json_null());

@@ -659,7 +659,7 @@ devca_init(const struct devca_opts *o, char *err, size_t errlen)
 	d.o = o;
 	d.err = err;
 	d.errlen = errlen;
-	d.now = time(NULL);
+	d.now = o->now != 0 ? o->now : time(NULL);
 	d.bits = o->bits != 0 ? o->bits : DEVCA_DEFAULT_BITS;
 	d.days = o->days != 0 ? o->days : DEVCA_DEFAULT_DAYS;
 	if (err != NULL && errlen > 0)

@@ -24,6 +24,7 @@
 #define JPKI_DEVCA_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct devca_opts {
 	const char	*dir;
@@ -34,6 +35,7 @@ struct devca_opts {
 	const char	*pin;		/* PIN for pkcs11 keys, or NULL */
 	const char	*municipalities[2];	/* sample terminal municipality codes; default 131016, 141003 */
 	int		 force;
+	time_t		 now;		/* "now" of the hierarchy; 0: the real clock */
 };
 
 /* Returns 0, or -1 with a message in err. */

@@ -175,11 +175,13 @@ const struct query queries[Q__COUNT] = {
 #undef FEED_CARD_RECORD
 	/* R11: every valid certificate on the card, both types. */
 	[Q_FEED_CARD_REVOKE] = { Q_FEED_CARD_REVOKE, "feed_card_revoke",
-	    "UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($3::bigint),"
-	    " reason = $2"
-	    " WHERE card_number = $1 AND status = 'valid'"
-	    " AND not_after > to_timestamp($3::bigint)"
-	    " RETURNING encode(serial, 'hex'), type, reason", 3 },
+	    "WITH rv AS ("
+	    "  UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($3::bigint),"
+	    "  reason = $2"
+	    "  WHERE card_number = $1 AND status = 'valid'"
+	    "  AND not_after > to_timestamp($3::bigint)"
+	    "  RETURNING serial, type, reason)"
+	    " SELECT encode(serial, 'hex'), type, reason FROM rv ORDER BY type DESC, serial", 3 },
 	/* ---- end register feed ---- */
 
 	/* ---- counter ---- */
@@ -189,7 +191,7 @@ const struct query queries[Q__COUNT] = {
 	" r.family_name_kana, r.given_name_kana, r.former_surname, r.alias," \
 	" r.family_name_substitute, r.given_name_substitute, r.address_substitute," \
 	" r.birth_date::text, r.sex, r.address, r.adult_ward::text, r.status, r.version::text," \
-	" m.name, m.prefecture" \
+	" m.name, m.prefecture, m.fees_waived::text" \
 	" FROM residents r JOIN municipalities m ON m.code = r.municipality_code" \
 	" WHERE r.resident_code = $1::char(11)"
 	[Q_RESIDENT_GET] = { Q_RESIDENT_GET, "resident_get", RESIDENT_COLS, 1 },
@@ -231,21 +233,25 @@ const struct query queries[Q__COUNT] = {
 	    " extract(epoch FROM not_after)::bigint::text"
 	    " FROM certificates WHERE resident_code = $1::char(11) AND status <> 'revoked'"
 	    " ORDER BY type, not_after DESC", 1 },
-	[Q_SUSPENSION_ACTIVE] = { Q_SUSPENSION_ACTIVE, "suspension_active",
-	    "SELECT extract(epoch FROM max(ends_at))::bigint::text, string_agg(reason, '; ')"
-	    " FROM suspensions WHERE cancelled_at IS NULL"
-	    " AND starts_at <= to_timestamp($1::bigint) AND ends_at > to_timestamp($1::bigint)"
-	    " HAVING count(*) > 0", 1 },
-	/* Minutes after midnight; closed dates = the municipality's and national holidays. */
-	[Q_COUNTER_HOURS] = { Q_COUNTER_HOURS, "counter_hours",
-	    "SELECT m.hours_enforced::text,"
+	/*
+	 * R19 in one round trip: the latest end of an active suspension (NULL
+	 * when none) and the municipality's counter hours (minutes after
+	 * midnight; closed dates = its own and the national holidays).
+	 */
+	[Q_COUNTER_GATE] = { Q_COUNTER_GATE, "counter_gate",
+	    "SELECT (SELECT extract(epoch FROM max(ends_at))::bigint::text FROM suspensions"
+	    "  WHERE cancelled_at IS NULL AND starts_at <= to_timestamp($1::bigint)"
+	    "  AND ends_at > to_timestamp($1::bigint)),"
+	    " (SELECT string_agg(reason, '; ') FROM suspensions"
+	    "  WHERE cancelled_at IS NULL AND starts_at <= to_timestamp($1::bigint)"
+	    "  AND ends_at > to_timestamp($1::bigint)),"
+	    " m.hours_enforced::text,"
 	    " (extract(hour FROM m.opens) * 60 + extract(minute FROM m.opens))::int::text,"
 	    " (extract(hour FROM m.closes) * 60 + extract(minute FROM m.closes))::int::text,"
 	    " array_to_string(m.closed_weekdays, ','), m.year_end_closed::text,"
-	    " array_to_string(m.closed_dates ||"
-	    "  ARRAY(SELECT day FROM holidays ORDER BY day), ','),"
-	    " m.fees_waived::text"
-	    " FROM municipalities m WHERE m.code = $1::char(6)", 1 },
+	    " CASE WHEN m.hours_enforced THEN array_to_string(m.closed_dates ||"
+	    "  ARRAY(SELECT day FROM holidays ORDER BY day), ',') END"
+	    " FROM municipalities m WHERE m.code = $2::char(6)", 2 },
 	[Q_APP_INSERT] = { Q_APP_INSERT, "app_insert",
 	    "INSERT INTO applications (municipality_code, resident_code, terminal_id,"
 	    " card_number, procedure, types, applicant_kind, applicant,"

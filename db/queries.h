@@ -33,8 +33,7 @@ enum query_id {
 	Q_CARD_FACTS,		/* $1 card_number, $2 resident -> card row + R18 facts */
 	Q_CERTS_OF_RESIDENT,	/* $1 code -> certificates, newest first */
 	Q_LATEST_CERTS,		/* $1 code -> latest unrevoked certificate per type */
-	Q_SUSPENSION_ACTIVE,	/* $1 now (epoch) -> latest end of an active suspension (R19) */
-	Q_COUNTER_HOURS,	/* $1 municipality -> R19 hours + closed dates, R18 fees_waived */
+	Q_COUNTER_GATE,		/* $1 now, $2 municipality -> R19 suspension end, reasons, hours */
 	Q_APP_INSERT,		/* see queries.c */
 	Q_INQUIRY_INSERT,
 	Q_APP_GET,		/* $1 id, $2 municipality -> application + open inquiry, FOR UPDATE */

@@ -93,6 +93,7 @@ script_suite() {	# NAME COMMAND...
 }
 script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh
+script_suite demo-data bash tests/demo/check_demo.sh "$build"
 script_suite api bash tests/api/run.sh "$build"
 
 if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then

@@ -38,7 +38,9 @@ if [ ! -f "$var/ca/sign-ca.crt" ]; then
 fi
 
 jpki_log "demo data and client certificates"
-jpki_psql "$var/pg" jpkid -f deploy/demo/municipalities.sql
+jpki_psql "$var/pg" jpkid -q -f deploy/demo/municipalities.sql
+# About 1,000 synthetic residents with cards (deploy/demo/README.md); idempotent.
+/usr/bin/python3 deploy/demo/residents.py | jpki_psql "$var/pg" jpkid -q >/dev/null
 "$jpkictl" enroll --db "$conninfo" --manifest "$var/ca/manifest.txt" >/dev/null
 
 api_port=$(jpki_free_port 8443)
@@ -61,7 +63,12 @@ cat <<INFO
   Try, from another shell:
     curl --cacert $var/ca/client-ca.crt --cert $term.crt --key $term.key \\
          https://127.0.0.1:$api_port/v1/whoami
+    curl --cacert $var/ca/client-ca.crt --cert $term.crt --key $term.key \\
+         https://127.0.0.1:$api_port/v1/residents/13101600001
     curl http://127.0.0.1:$status_port/readyz
+  A clerk's whole issuance (self, legal representative, voluntary proxy,
+  renewal), step by step with curl:
+    deploy/demo/walkthrough.sh $var https://127.0.0.1:$api_port
 
   Ctrl-C stops jpkid and PostgreSQL.
 

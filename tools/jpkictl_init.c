@@ -22,6 +22,7 @@
 
 #include "ca/devca.h"
 #include "ca/signer.h"
+#include "common/clock.h"
 #include "tools/jpkictl.h"
 
 #define PIN_MAX	256
@@ -83,6 +84,7 @@ jpkictl_init_main(int argc, char **argv)
 	int			 ch, rc = 2;
 
 	memset(&o, 0, sizeof(o));
+	o.now = clock_now();	/* a test-clock build can date a hierarchy for tests */
 	pin[0] = '\0';
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "d:b:n:s:a:p:m:fh", longopts,
