@@ -117,6 +117,47 @@ struct api_resp {
 
 /* Route one request; always fills resp. */
 void	api_dispatch(struct api_req *, struct api_resp *);
+
+/*
+ * Streaming request bodies (routes listed in streaming[] of api/router.c:
+ * POST /v1/residents:import). The HTTP layer resolves such a route
+ * as soon as the request headers are in (api_route_streams), applies its own
+ * body limit, and calls api_stream_open(), which authenticates, authorizes
+ * and opens the handler's stream, all before any of the body is read. The
+ * body then goes to data() piece by piece as it arrives (never buffered
+ * whole), finish() answers, free() releases. req stays valid and unchanged
+ * (req->body empty) from api_stream_open() until free().
+ */
+struct api_stream {
+	/*
+	 * The next len bytes of the body, in order. 0: go on. -1: the handler
+	 * knows its answer already; the rest of the body is read and dropped,
+	 * and finish() is still called.
+	 */
+	int	(*data)(struct api_stream *, const char *buf, size_t len);
+	/* The whole body has arrived: fill resp. Called at most once. */
+	void	(*finish)(struct api_stream *, struct api_resp *);
+	/* Called exactly once, last, also when the client went away first. */
+	void	(*free)(struct api_stream *);
+};
+/* A streaming route's handler: its stream, or NULL with resp filled. */
+typedef struct api_stream *(*api_stream_open_fn)(struct api_req *, struct api_resp *);
+/*
+ * 1 when req (listener, method, path) names a streaming route; then
+ * req->params and resp->route are set. No authentication yet.
+ */
+int	api_route_streams(struct api_req *, struct api_resp *);
+/*
+ * After api_route_streams() said 1: authenticate (req->authenticate),
+ * check the principal kind and open the handler's stream. NULL with resp
+ * filled (401, 403, 415, 503, ...) means: answer now, do not read the body.
+ */
+struct api_stream *api_stream_open(struct api_req *, struct api_resp *);
+/*
+ * The buffered form of a streaming route, for api_dispatch(): req->body is
+ * the one piece of data.
+ */
+void	api_stream_buffered(api_stream_open_fn, struct api_req *, struct api_resp *);
 /* Free what resp owns. */
 void	api_resp_free(struct api_resp *);
 
@@ -159,5 +200,10 @@ void	api_resident_get(struct api_req *, struct api_resp *);
 void	api_application_create(struct api_req *, struct api_resp *);
 void	api_inquiry_answer(struct api_req *, struct api_resp *);
 void	api_certificate_issue(struct api_req *, struct api_resp *);
+/* register feed: feed.c, import.c */
+void	api_feed_resident_put(struct api_req *, struct api_resp *);
+void	api_feed_card_put(struct api_req *, struct api_resp *);
+void	api_import(struct api_req *, struct api_resp *);	/* buffered form of: */
+struct api_stream *api_import_open(struct api_req *, struct api_resp *);
 
 #endif

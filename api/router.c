@@ -4,11 +4,14 @@
  * it admits, and its handler. The router resolves the route, has the HTTP
  * layer authenticate every API request (req->authenticate), then checks the
  * principal kind (403 otherwise), answers 405 with Allow for a known path
- * with another method, and 404 otherwise.
+ * with another method, and 404 otherwise. A streaming route (streaming[])
+ * is resolved, authenticated and opened by the HTTP layer before its body
+ * is read (api_route_streams, api_stream_open).
  */
 #include <config.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -37,6 +40,23 @@ static const struct route routes[] = {
 	    api_inquiry_answer, "inquiry_answer" },
 	{ LISTENER_API, "POST", "/v1/applications/{id}/certificates", PRINCIPAL_TERMINAL,
 	    api_certificate_issue, "certificate_issue" },
+	{ LISTENER_API, "PUT", "/v1/residents/{resident_code}", PRINCIPAL_REGISTER_FEED,
+	    api_feed_resident_put, "resident_put" },
+	{ LISTENER_API, "PUT", "/v1/cards/{card_number}", PRINCIPAL_REGISTER_FEED,
+	    api_feed_card_put, "card_put" },
+	{ LISTENER_API, "POST", "/v1/residents:import", PRINCIPAL_REGISTER_FEED,
+	    api_import, "residents_import" },
+};
+
+/*
+ * Streaming routes (api.h, struct api_stream): the HTTP layer feeds their
+ * body as it arrives; handler is the buffered form api_dispatch() runs.
+ */
+static const struct {
+	void			(*handler)(struct api_req *, struct api_resp *);
+	api_stream_open_fn	 open;
+} streaming[] = {
+	{ api_import, api_import_open },
 };
 
 /*
@@ -119,4 +139,74 @@ api_dispatch(struct api_req *req, struct api_resp *resp)
 		return;
 	}
 	found->handler(req, resp);
+}
+
+void
+api_stream_buffered(api_stream_open_fn open, struct api_req *req, struct api_resp *resp)
+{
+	struct api_stream *s;
+
+	if ((s = open(req, resp)) == NULL)
+		return;
+	if (req->body_len > 0)
+		(void)s->data(s, req->body, req->body_len);	/* -1: finish() answers */
+	s->finish(s, resp);
+	s->free(s);
+}
+
+/* The route matching req exactly (listener, method, path), or NULL. */
+static const struct route *
+route_exact(struct api_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if ((routes[i].listeners & req->listener) != 0 &&
+		    strcmp(routes[i].method, req->method) == 0 &&
+		    match(routes[i].pattern, req->path, req))
+			return &routes[i];
+	return NULL;
+}
+
+/* The open function of a streaming route, or NULL. */
+static api_stream_open_fn
+stream_open_of(const struct route *r)
+{
+	size_t i;
+
+	for (i = 0; r != NULL && i < sizeof(streaming) / sizeof(streaming[0]); i++)
+		if (streaming[i].handler == r->handler)
+			return streaming[i].open;
+	return NULL;
+}
+
+int
+api_route_streams(struct api_req *req, struct api_resp *resp)
+{
+	const struct route *r = route_exact(req);
+
+	if (stream_open_of(r) == NULL)
+		return 0;
+	resp->route = r->name;
+	return 1;
+}
+
+struct api_stream *
+api_stream_open(struct api_req *req, struct api_resp *resp)
+{
+	const struct route *r = route_exact(req);
+	api_stream_open_fn open = stream_open_of(r);
+
+	if (open == NULL)
+		abort();	/* the caller asked api_route_streams() first */
+	resp->route = r->name;
+	if (req->authenticate != NULL && req->authenticate(req, resp) != 0)
+		return NULL;
+	if (r->principals != 0 && (r->principals & req->principal.kind) == 0) {
+		api_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL,
+		    "a %s may not call %s %s",
+		    api_principal_kind_name(req->principal.kind), r->method, r->pattern);
+		return NULL;
+	}
+	return open(req, resp);
 }

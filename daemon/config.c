@@ -42,6 +42,7 @@ static const struct kdef keys[] = {
 	{ "api", "connection_memory_limit", K_INT, O(connection_memory_limit), 8192, 16777216, 0 },
 	{ "api", "connection_timeout", K_INT, O(connection_timeout_s), 1, 3600, 0 },
 	{ "api", "max_body", K_SIZE, O(max_body), 1024, 1073741824LL, 0 },
+	{ "api", "import_max_body", K_SIZE, O(import_max_body), 1024, 68719476736LL, 0 },
 	{ "status", "listen", K_STR, O(status_listen), 0, 0, 0 },
 	{ "database", "conninfo", K_STR, O(conninfo), 0, 0, 0 },
 	{ "database", "pool_size", K_INT, O(pool_size), 1, 512, 0 },
@@ -86,6 +87,7 @@ set_defaults(struct config *c)
 	c->connection_memory_limit = 65536;
 	c->connection_timeout_s = 30;
 	c->max_body = 1048576;
+	c->import_max_body = 536870912;
 	c->pool_size = 8;
 	c->statement_timeout_ms = 10000;
 	c->borrow_timeout_ms = 2000;

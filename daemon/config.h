@@ -37,6 +37,7 @@ struct config {
 	int		 connection_memory_limit;	/* bytes per connection */
 	int		 connection_timeout_s;
 	size_t		 max_body;	/* bytes; larger bodies get 413 */
+	size_t		 import_max_body;	/* bytes, streamed bodies (POST /v1/residents:import) */
 
 	/* [status]: plain HTTP (OCSP, CRLs, CA certificates, health) */
 	char		*status_listen;

@@ -6,6 +6,20 @@
  * to [database] borrow_timeout_ms, so the pool is sized with the database
  * pool in mind. Limits (connections, per-IP, memory, timeout, body size) are
  * explicit, never the library defaults.
+ *
+ * Request bodies are buffered whole (up to [api] max_body) and handed to
+ * api_dispatch() at the end, except for streaming routes (api.h, struct
+ * api_stream; POST /v1/residents:import). For those, the first callback
+ * (headers in, no body read yet) resolves the route, checks Content-Length
+ * against [api] import_max_body (413), and has the router authenticate,
+ * authorize and open the handler's stream; any refusal is queued right
+ * there, so libmicrohttpd answers without reading the body (and without
+ * "100 Continue"). Then every piece of the body goes from the upload
+ * callback straight to the stream (chunked bodies too, counted against the
+ * same limit), the final callback asks the stream for the answer, and the
+ * completion callback frees the stream whatever happened (a client that
+ * goes away mid-upload rolls the import back). The stream's work runs on
+ * the connection's worker thread, between reads.
  */
 #include <config.h>
 
@@ -45,6 +59,7 @@ struct listener_ctx {
 struct http_server {
 	struct app		*app;
 	size_t			 max_body;
+	size_t			 stream_max_body;	/* streaming routes ([api] import_max_body) */
 	struct listener_ctx	 api, status;
 	char			*tls_cert, *tls_key, *client_ca;	/* PEM text, kept for MHD */
 };
@@ -55,6 +70,15 @@ struct request {
 	char		*body;
 	size_t		 len, cap;
 	int		 too_big;
+	/* Streaming routes: req lives here from the first callback to the last. */
+	int		 streaming;
+	struct api_stream *stream;	/* NULL when refused before the body */
+	unsigned long long streamed;	/* body bytes received */
+	int		 stopped;	/* stream said stop, or too big: drop the rest */
+	int		 answered;
+	struct api_req	 req;
+	struct api_resp	 resp;
+	char		 remote[INET6_ADDRSTRLEN];
 };
 
 int
@@ -233,6 +257,90 @@ log_request(struct api_req *req, struct api_resp *resp, uint64_t us)
 	    "rule", resp->rule ? resp->rule : "-", (char *)NULL);
 }
 
+/* The api_req of a request, as every route sees it. */
+static void
+req_init(struct listener_ctx *lc, struct MHD_Connection *conn, const char *url,
+    const char *method, struct request *rq)
+{
+	struct api_req *req = &rq->req;
+
+	memset(req, 0, sizeof(*req));
+	memset(&rq->resp, 0, sizeof(rq->resp));
+	rq->resp.route = "unmatched";
+	req->app = lc->srv->app;
+	req->listener = lc->kind;
+	req->method = method;
+	req->path = url;
+	req->header = header_lookup;
+	req->hctx = conn;
+	req->body = "";
+	peer_address(conn, rq->remote, sizeof(rq->remote));
+	req->remote = rq->remote;
+	if (util_random_hex(8, req->request_id) != 0)
+		snprintf(req->request_id, sizeof(req->request_id), "-");
+	if (lc->kind == LISTENER_API) {
+		req->authenticate = authenticate;
+		req->conn = conn;
+	}
+}
+
+/* Log, count and queue rq->resp. */
+static enum MHD_Result
+answer(struct MHD_Connection *conn, struct request *rq)
+{
+	enum MHD_Result ret;
+	uint64_t us;
+
+	us = clock_mono_us() - rq->start_us;
+	metrics_observe(rq->req.app->metrics, rq->resp.route, rq->resp.status, us);
+	log_request(&rq->req, &rq->resp, us);
+	ret = send_response(conn, &rq->req, &rq->resp);
+	api_resp_free(&rq->resp);
+	rq->answered = 1;
+	return ret;
+}
+
+static void
+too_large(struct api_resp *resp, size_t limit)
+{
+	api_problem(resp, 413, "body-too-large", "Content Too Large", NULL, NULL,
+	    "the request body exceeds %zu bytes", limit);
+}
+
+/*
+ * First callback of a streaming route (headers in, nothing of the body
+ * read): 413 on Content-Length, else authenticate and open the stream. A
+ * refusal is answered at once; libmicrohttpd then reads no body.
+ */
+static enum MHD_Result
+stream_start(struct listener_ctx *lc, struct MHD_Connection *conn, struct request *rq,
+    const char *cl)
+{
+	rq->streaming = 1;
+	if (cl != NULL && strtoull(cl, NULL, 10) > lc->srv->stream_max_body) {
+		too_large(&rq->resp, lc->srv->stream_max_body);
+		return answer(conn, rq);
+	}
+	if ((rq->stream = api_stream_open(&rq->req, &rq->resp)) == NULL)
+		return answer(conn, rq);
+	return MHD_YES;
+}
+
+/* A piece of a streaming route's body: straight to the stream. */
+static void
+stream_data(struct listener_ctx *lc, struct request *rq, const char *buf, size_t len)
+{
+	rq->streamed += len;
+	if (rq->stopped)
+		return;
+	if (rq->streamed > lc->srv->stream_max_body) {	/* chunked, or a lying Content-Length */
+		rq->stopped = rq->too_big = 1;
+		return;
+	}
+	if (rq->stream->data(rq->stream, buf, len) != 0)
+		rq->stopped = 1;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload, size_t *upload_size,
@@ -240,12 +348,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 {
 	struct listener_ctx *lc = cls;
 	struct request *rq = *con_cls;
-	struct api_req req;
-	struct api_resp resp;
-	char remote[INET6_ADDRSTRLEN];
-	enum MHD_Result ret;
-	uint64_t us;
 
+	(void)version;
 	if (rq == NULL) {
 		const char *cl;
 
@@ -253,13 +357,25 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			return MHD_NO;
 		rq->start_us = clock_mono_us();
 		*con_cls = rq;
+		req_init(lc, conn, url, method, rq);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (lc->kind == LISTENER_API && api_route_streams(&rq->req, &rq->resp))
+			return stream_start(lc, conn, rq, cl);
 		if (cl != NULL && strtoull(cl, NULL, 10) > lc->srv->max_body)
 			rq->too_big = 1;
 		return MHD_YES;
 	}
+	if (rq->answered) {		/* answered early: nothing more to do */
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_size != 0) {
+		if (rq->streaming) {
+			stream_data(lc, rq, upload, *upload_size);
+			*upload_size = 0;
+			return MHD_YES;
+		}
 		if (!rq->too_big && rq->len + *upload_size > lc->srv->max_body)
 			rq->too_big = 1;
 		if (!rq->too_big) {
@@ -282,40 +398,21 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_YES;
 	}
 
-	memset(&req, 0, sizeof(req));
-	memset(&resp, 0, sizeof(resp));
-	resp.route = "unmatched";
-	req.app = lc->srv->app;
-	req.listener = lc->kind;
-	req.method = method;
-	req.path = url;
-	req.header = header_lookup;
-	req.hctx = conn;
-	req.body = rq->body != NULL ? rq->body : "";
-	req.body_len = rq->len;
-	peer_address(conn, remote, sizeof(remote));
-	req.remote = remote;
-	if (util_random_hex(8, req.request_id) != 0)
-		snprintf(req.request_id, sizeof(req.request_id), "-");
-
-	if (rq->too_big)
-		api_problem(&resp, 413, "body-too-large", "Content Too Large", NULL, NULL,
-		    "the request body exceeds %zu bytes", lc->srv->max_body);
-	else {
-		if (lc->kind == LISTENER_API) {
-			req.authenticate = authenticate;
-			req.conn = conn;
-		}
-		api_dispatch(&req, &resp);
+	/* The whole request is in. */
+	if (rq->streaming) {
+		if (rq->too_big)
+			too_large(&rq->resp, lc->srv->stream_max_body);
+		else
+			rq->stream->finish(rq->stream, &rq->resp);
+		return answer(conn, rq);
 	}
-	(void)version;
-
-	us = clock_mono_us() - rq->start_us;
-	metrics_observe(req.app->metrics, resp.route, resp.status, us);
-	log_request(&req, &resp, us);
-	ret = send_response(conn, &req, &resp);
-	api_resp_free(&resp);
-	return ret;
+	rq->req.body = rq->body != NULL ? rq->body : "";
+	rq->req.body_len = rq->len;
+	if (rq->too_big)
+		too_large(&rq->resp, lc->srv->max_body);
+	else
+		api_dispatch(&rq->req, &rq->resp);
+	return answer(conn, rq);
 }
 
 static void
@@ -326,9 +423,18 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	(void)cls;
 	(void)conn;
-	(void)toe;
 	if (rq == NULL)
 		return;
+	if (rq->streaming && !rq->answered)
+		log_kv(LOG_LVL_WARN, "request ended before an answer", "request_id",
+		    rq->req.request_id, "remote", rq->remote, "path", rq->req.path,
+		    "route", rq->resp.route, "reason",
+		    toe == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED ? "timeout" :
+		    toe == MHD_REQUEST_TERMINATED_CLIENT_ABORT ? "client went away" : "error",
+		    (char *)NULL);
+	if (rq->stream != NULL)
+		rq->stream->free(rq->stream);	/* rolls back what was not committed */
+	api_resp_free(&rq->resp);
 	free(rq->body);
 	free(rq);
 	*con_cls = NULL;
@@ -397,6 +503,7 @@ http_start(struct app *app, const struct config *cfg, int api_fd, int status_fd,
 	}
 	srv->app = app;
 	srv->max_body = cfg->max_body;
+	srv->stream_max_body = cfg->import_max_body;
 	if ((srv->tls_cert = util_read_file(cfg->tls_cert, NULL)) == NULL) {
 		snprintf(err, errlen, "%s: cannot read TLS certificate", cfg->tls_cert);
 		goto fail;

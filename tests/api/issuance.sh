@@ -356,6 +356,18 @@ else
 	not_ok test_interop_script_present
 fi
 
+# ---------------------------------------------------------------- the quickstart walkthrough
+# deploy/demo/walkthrough.sh against the main daemon (real clock) and the
+# demo register: self (both types), legal representative (SIGN refused
+# R4, AUTH issued), renewal outside the window, refusals, proxy visit 1.
+/usr/bin/python3 "$top/deploy/demo/residents.py" | jpki_psql "$pg" jpkid -q >/dev/null
+bash "$top/deploy/demo/walkthrough.sh" "$work" "$API" > "$work/walk.out" 2>&1
+walk_rc=$?
+expect test_demo_walkthrough_runs_a_clerks_day eval '[ $walk_rc = 0 ] &&
+	[ "$(grep -c -- "^-> 201" "$work/walk.out")" = 8 ] &&
+	grep -q "refused by R4" "$work/walk.out" && grep -q -- "-> 404" "$work/walk.out" &&
+	grep -q "rule: R13" "$work/walk.out" || { tail -n 30 "$work/walk.out" >&2; false; }'
+
 kill -TERM "$iss_pid"
 wait "$iss_pid"
 expect test_issuance_daemon_clean_exit eval '[ $? = 0 ]'

@@ -36,7 +36,12 @@ cleanup() {
 trap cleanup EXIT
 
 ok() { echo "ok - $1"; passed=$((passed + 1)); }
-not_ok() { echo "not ok - $1${2:+: $2}"; failed=$((failed + 1)); }
+not_ok() {
+	echo "not ok - $1${2:+: $2}"
+	failed=$((failed + 1))
+	[ -s "$work/body" ] && echo "# last body ($STATUS): $(head -c 600 "$work/body")"
+	return 0
+}
 # expect NAME CONDITION-COMMAND... : pass when the command succeeds.
 expect() {
 	local name=$1
@@ -271,6 +276,9 @@ sapi=$(jpki_free_port $((nst + 1)))
 sst=$(jpki_free_port $((sapi + 1)))
 jpki_write_config "$sa_conf" "$ca" "$conninfo" 1 1
 sed -i 's/^listen = .*/listen = systemd/' "$sa_conf"
+# With a socket-activated status listener, the URL written into
+# certificates cannot be derived from it: [issuance] status_url is required.
+printf '\n[issuance]\nstatus_url = http://127.0.0.1:%s\n' "$sst" >> "$sa_conf"
 systemd-socket-activate -l "127.0.0.1:$sapi" -l "127.0.0.1:$sst" --fdname=api:status \
 	"$jpkid" -c "$sa_conf" >>"$work/sa-jpkid.log" 2>&1 &
 sapid=$!

@@ -73,6 +73,46 @@ START_TEST(test_defaults_and_relative_paths)
 }
 END_TEST
 
+/* [issuance] defaults: URL from the status listener (R24), J-LIS OIDs, R13 30 days, R18 200 yen. */
+START_TEST(test_issuance_defaults)
+{
+	char err[512];
+	struct config *c = load_with("", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->status_url, "http://[::1]:8080");
+	ck_assert_str_eq(c->sign_policy_oid, "1.2.392.200149.8.5.1.1.20");
+	ck_assert_str_eq(c->auth_policy_oid, "1.2.392.200149.8.5.1.3.30");
+	ck_assert_int_eq(c->inquiry_days, 30);
+	ck_assert_int_eq(c->fee_reissue_yen, 200);
+	ck_assert_int_eq(c->fee_reissue_both_yen, 200);
+	ck_assert_int_eq(c->fees_waived, 0);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_issuance_values_and_refusals)
+{
+	char err[512], want[512];
+	struct config *c = load_with("[issuance]\nstatus_url = https://status.example.jp/\n"
+	    "sign_policy_oid = 1.3.6.1.4.1.99999.1\ninquiry_days = 14\nfees_waived = yes\n",
+	    err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->status_url, "https://status.example.jp");	/* no trailing slash */
+	ck_assert_str_eq(c->sign_policy_oid, "1.3.6.1.4.1.99999.1");
+	ck_assert_int_eq(c->inquiry_days, 14);
+	ck_assert_int_eq(c->fees_waived, 1);
+	config_free(c);
+	ck_assert_ptr_null(load_with("[issuance]\nauth_policy_oid = 1..2\n", err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s/jpkid.conf: [issuance] auth_policy_oid: '1..2' is not an OID",
+	    dir);
+	ck_assert_str_eq(err, want);
+	ck_assert_ptr_null(load_with("[issuance]\nstatus_url = ftp://x\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "status_url: 'ftp://x' is not an http(s) URL") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(test_values_set)
 {
 	char err[512];
@@ -204,6 +244,8 @@ main(void)
 		return 99;
 	tcase_add_test(tc, test_defaults_and_relative_paths);
 	tcase_add_test(tc, test_values_set);
+	tcase_add_test(tc, test_issuance_defaults);
+	tcase_add_test(tc, test_issuance_values_and_refusals);
 	tcase_add_loop_test(tc, test_bad_values_name_file_line, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_missing_required_key);
