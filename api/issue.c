@@ -465,14 +465,16 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 		json_object_set_new(fields, "csr", json_string(msg));
 		if (rule != NULL) {
 			api_problem(resp, 422, "csr-key", "Refused by rule", rule, fields,
-			    "%s: %s", rule, msg);
+			    "%s: %s", rule, msg);	/* steals fields */
+			fields = NULL;
 			resp->rule = rule;
 			goto out;
 		}
 	}
 	if (json_object_size(fields) > 0) {
 		api_problem(resp, 422, "invalid-field", "Unprocessable Content", NULL, fields,
-		    "the request has invalid fields");
+		    "the request has invalid fields");	/* steals fields */
+		fields = NULL;
 		goto out;
 	}
 	json_decref(fields);

@@ -7,6 +7,7 @@
 # certtool and NSS certutil (tests/interop/issued.sh); those issued with the
 # clock moved into the future are not yet valid for those tools.
 
+iss_failed_before=$failed
 jpki_psql "$pg" jpkid -q -f "$top/tests/api/issuance.sql" >/dev/null
 clock_file=$work/clock
 set_clock() { echo "$1" > "$clock_file"; }
@@ -370,4 +371,9 @@ expect test_demo_walkthrough_runs_a_clerks_day eval '[ $walk_rc = 0 ] &&
 
 kill -TERM "$iss_pid"
 wait "$iss_pid"
-expect test_issuance_daemon_clean_exit eval '[ $? = 0 ]'
+rc_prev=$?
+expect test_issuance_daemon_clean_exit eval '[ $rc_prev = 0 ]'
+if [ "$failed" -gt "$iss_failed_before" ]; then
+	echo "# issuance jpkid log (last 60 lines):"
+	grep -v 'msg=request ' "$work/jpkid-iss.log" | tail -n 60 | sed 's/^/# /'
+fi

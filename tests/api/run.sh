@@ -132,7 +132,8 @@ jpki_psql "$pg" jpkid -f "$top/deploy/demo/municipalities.sql"
 expect test_enroll_manifest_registers_the_principals \
 	test "$(jpki_psql "$pg" jpkid -tAc 'SELECT count(*) FROM principals')" = "$(grep -vc '^#' "$ca/manifest.txt")"
 "$jpkictl" enroll --db "$conninfo" --manifest "$ca/manifest.txt" > "$work/enroll2.out" 2>&1
-expect test_enroll_again_is_idempotent eval '[ $? = 0 ] && grep -q "^updated terminal" "$work/enroll2.out" && [ "$(jpki_psql "$pg" jpkid -tAc "SELECT count(*) FROM principals")" = "$(grep -vc "^#" "$ca/manifest.txt")" ]'
+rc_prev=$?
+expect test_enroll_again_is_idempotent eval '[ $rc_prev = 0 ] && grep -q "^updated terminal" "$work/enroll2.out" && [ "$(jpki_psql "$pg" jpkid -tAc "SELECT count(*) FROM principals")" = "$(grep -vc "^#" "$ca/manifest.txt")" ]'
 expect test_enroll_refuses_certificate_of_another_kind eval '! "$jpkictl" enroll --db "$conninfo" --kind terminal --name x --municipality 131016 "$ca/feed.crt" 2>"$work/enroll3.err" && grep -q "already registered as a register_feed" "$work/enroll3.err"'
 
 # ---------------------------------------------------------------- status listener
@@ -269,7 +270,8 @@ expect test_sd_notify_ready eval 'grep -q "^READY=1" "$work/notify.out"'
 expect test_sd_notify_watchdog_pings eval '[ "$(grep -c "^WATCHDOG=1" "$work/notify.out")" -ge 2 ]'
 kill -TERM "$npid"
 wait "$npid"
-expect test_sd_notify_stopping_and_clean_exit eval '[ $? = 0 ] && grep -q "^STOPPING=1" "$work/notify.out"'
+rc_prev=$?
+expect test_sd_notify_stopping_and_clean_exit eval '[ $rc_prev = 0 ] && grep -q "^STOPPING=1" "$work/notify.out"'
 
 sa_conf=$work/sa.conf
 sapi=$(jpki_free_port $((nst + 1)))
@@ -290,7 +292,8 @@ call GET "https://127.0.0.1:$sapi/v1/whoami" $(tls "$term_a")
 expect test_socket_activation_api_listener eval '[ "$STATUS" = 200 ] && jq_eq .kind terminal'
 kill -TERM "$sapid"
 wait "$sapid"
-expect test_socket_activation_clean_exit eval '[ $? = 0 ]'
+rc_prev=$?
+expect test_socket_activation_clean_exit eval '[ $rc_prev = 0 ]'
 
 # ---------------------------------------------------------------- sections
 # Resource sections in their own files, sharing this harness (helpers,
@@ -321,7 +324,8 @@ expect test_late_migrations_recorded \
 	test "$(jpki_psql "$pg" jpkid_late -tAc 'SELECT count(*) > 0 FROM schema_migrations')" = t
 kill -TERM "$late_pid"
 wait "$late_pid"
-expect test_late_instance_clean_exit eval '[ $? = 0 ]'
+rc_prev=$?
+expect test_late_instance_clean_exit eval '[ $rc_prev = 0 ]'
 
 # ---------------------------------------------------------------- shutdown
 # A request still uploading when SIGTERM arrives is answered before exit.
