@@ -188,6 +188,8 @@ int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
 	    struct api_resp *resp);
 
 const char *api_principal_kind_name(enum principal_kind);
+/* "<kind>:<id>" of req->principal (audit actor, idempotency scope) into buf. */
+char	*api_principal_id(const struct api_req *, char *buf, size_t len);
 
 /* Handlers (one file per resource). */
 void	api_healthz(struct api_req *, struct api_resp *);

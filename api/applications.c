@@ -426,8 +426,8 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	}
 	if (audit_write(c, req, "application.create", cr->resident_code,
 	    json_pack("{s:s, s:s, s:O, s:s, s:i, s:s, s:o}", "application", json_string_value(
-	    json_object_get(o, "id")), "procedure", v[4] == NULL ? "" : policy_procedure_name(
-	    cr->procedure), "types", types, "applicant_kind", policy_applicant_name(cr->applicant),
+	    json_object_get(o, "id")), "procedure", policy_procedure_name(cr->procedure),
+	    "types", types, "applicant_kind", policy_applicant_name(cr->applicant),
 	    "fee_yen", atoi(fee), "state", json_string_value(json_object_get(o, "state")),
 	    "evidence", evidence_record(&cr->ev)), err) != 0)
 		goto out;
@@ -471,13 +471,8 @@ app_run_tx(struct api_req *req, struct api_resp *resp, store_tx_fn fn, void *arg
 	if (store_tx(req->app->store, req->app->borrow_timeout_ms, 0, fn, arg, &err) != 0 &&
 	    (err.status != STORE_OK || resp->status == 0))
 		api_db_unavailable(req, resp, &err);
-	if (scope_denied != NULL && *scope_denied) {
-		struct counter_facts f;
-
-		memset(&f, 0, sizeof(f));
-		f.scope_denied = 1;
-		counter_audit_denied(req, &f, resident_code);
-	}
+	if (scope_denied != NULL && *scope_denied)
+		counter_audit_denied(req, resident_code);
 }
 
 json_t *

@@ -25,9 +25,7 @@ audit_write(struct store_conn *c, const struct api_req *req, const char *action,
 	json_decref(detail);
 	if (js == NULL)
 		abort();
-	snprintf(actor, sizeof(actor), "%s:%lld",
-	    api_principal_kind_name(req->principal.kind), req->principal.id);
-	v[0] = actor;
+	v[0] = api_principal_id(req, actor, sizeof(actor));
 	v[1] = action;
 	v[2] = object;
 	v[3] = js;

@@ -31,6 +31,14 @@ api_principal_kind_name(enum principal_kind k)
 	}
 }
 
+char *
+api_principal_id(const struct api_req *req, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s:%lld", api_principal_kind_name(req->principal.kind),
+	    req->principal.id);
+	return buf;
+}
+
 static enum principal_kind
 kind_from_name(const char *s)
 {

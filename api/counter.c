@@ -184,12 +184,11 @@ not_found:
 }
 
 void
-counter_audit_denied(struct api_req *req, const struct counter_facts *f, const char *code)
+counter_audit_denied(struct api_req *req, const char *code)
 {
-	if (f->scope_denied)
-		audit_write_now(req->app, req, "resident.scope_denied", code,
-		    json_pack("{s:s, s:s}", "rule", "R1", "terminal_municipality",
-		    req->principal.municipality_code));
+	audit_write_now(req->app, req, "resident.scope_denied", code,
+	    json_pack("{s:s, s:s}", "rule", "R1", "terminal_municipality",
+	    req->principal.municipality_code));
 }
 
 void
@@ -225,7 +224,6 @@ counter_gate(struct store_conn *c, struct api_req *req, time_t now, struct api_r
 	PGresult *res;
 	const char *s;
 	size_t n = 0;
-	int rc = -1;
 
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)now);
 	v[1] = req->principal.municipality_code;
@@ -268,8 +266,7 @@ counter_gate(struct store_conn *c, struct api_req *req, time_t now, struct api_r
 		counter_refuse(req, resp, &r);
 		return 1;
 	}
-	rc = 0;
-	return rc;
+	return 0;
 }
 
 json_t *

@@ -46,8 +46,11 @@ int	counter_load(struct store_conn *, struct api_req *, const char *resident_cod
 	    struct api_resp *resp, struct store_err *err);
 /* Frees the results; keeps scope_denied for counter_audit_denied(). */
 void	counter_facts_free(struct counter_facts *);
-/* R1: audit a denied look-up (own short transaction); call after releasing the connection. */
-void	counter_audit_denied(struct api_req *, const struct counter_facts *, const char *code);
+/*
+ * R1: audit a look-up of another municipality's resident (scope_denied),
+ * in its own short transaction: call after releasing the connection.
+ */
+void	counter_audit_denied(struct api_req *, const char *code);
 
 /*
  * R19: 503 with Retry-After during a suspension; 422 outside the

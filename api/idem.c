@@ -32,13 +32,6 @@ idem_request_hash(const struct api_req *req, const char *body, size_t len, unsig
 	EVP_MD_CTX_free(c);
 }
 
-static void
-principal_id(const struct api_req *req, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s:%lld", api_principal_kind_name(req->principal.kind),
-	    req->principal.id);
-}
-
 static int
 key_ok(const char *k)
 {
@@ -77,8 +70,7 @@ idem_begin(struct store_conn *c, struct api_req *req, const unsigned char *reque
 		idem_request_hash(req, req->body, req->body_len, h);
 		request_hash = h;
 	}
-	principal_id(req, pid, sizeof(pid));
-	v[0] = pid;
+	v[0] = api_principal_id(req, pid, sizeof(pid));
 	v[1] = key;
 	v[2] = (const char *)request_hash;
 	if ((res = store_exec(c, Q_IDEM_INSERT, 3, v, l, f, err)) == NULL)
@@ -144,7 +136,7 @@ idem_finish(struct store_conn *c, struct api_req *req, const struct api_resp *re
 
 	if (key == NULL || resp->status < 200 || resp->status > 299)
 		return 0;
-	principal_id(req, pid, sizeof(pid));
+	api_principal_id(req, pid, sizeof(pid));
 	snprintf(status, sizeof(status), "%d", resp->status);
 	v[0] = pid;
 	v[1] = key;

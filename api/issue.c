@@ -22,10 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/rand.h>
 
 #include "api/applications.h"
@@ -86,22 +84,6 @@ b64_decode(const char *in, unsigned char *out, size_t outcap, size_t *outlen)
 	return 0;
 }
 
-static char *
-pem_of(X509 *x)
-{
-	BIO *b = BIO_new(BIO_s_mem());
-	char *p = NULL, *out = NULL;
-	long n;
-
-	if (b != NULL && PEM_write_bio_X509(b, x) && (n = BIO_get_mem_data(b, &p)) > 0 &&
-	    (out = malloc((size_t)n + 1)) != NULL) {
-		memcpy(out, p, (size_t)n);
-		out[n] = '\0';
-	}
-	BIO_free(b);
-	return out;
-}
-
 /* PEM of a DER certificate (RFC 7468), without decoding it again. */
 static char *
 der_pem(const unsigned char *der, size_t len)
@@ -122,6 +104,18 @@ der_pem(const unsigned char *der, size_t len)
 		out[o++] = '\n';
 	}
 	memcpy(out + o, tail, sizeof(tail));
+	return out;
+}
+
+/* PEM of a certificate object (the issuing CA, for the chain). */
+static char *
+pem_of(X509 *x)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+	char *out = len > 0 ? der_pem(der, (size_t)len) : NULL;
+
+	OPENSSL_free(der);
 	return out;
 }
 
@@ -197,7 +191,6 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	struct app *app = req->app;
 	struct counter_facts f;
 	struct policy_plan plan;
-	struct policy_cert_names names;
 	struct policy_refusal r;
 	struct profile_req pr;
 	PGresult *res = NULL, *x = NULL;
@@ -295,11 +288,6 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 		counter_refuse(req, resp, &r);
 		goto out;
 	}
-	memset(&names, 0, sizeof(names));
-	if (is->type == POLICY_SIGN && policy_r20_cert_names(&f.resident, &names, &r) != 0) {
-		counter_refuse(req, resp, &r);
-		goto out;
-	}
 	if (subject_cn(c, is, cn, sizeof(cn), err) != 0)
 		goto out;
 
@@ -319,12 +307,12 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	pr.prefecture = f.prefecture;
 	pr.municipality = f.municipality_name;
 	if (is->type == POLICY_SIGN) {
-		pr.name = names.name;
-		pr.name_map = names.name_map;
-		pr.sex = names.sex;
-		pr.birth = names.birth;
-		pr.address = names.address;
-		pr.address_map = names.address_map;
+		pr.name = plan.names.name;	/* R20/R25, as policy_plan checked them */
+		pr.name_map = plan.names.name_map;
+		pr.sex = plan.names.sex;
+		pr.birth = plan.names.birth;
+		pr.address = plan.names.address;
+		pr.address_map = plan.names.address_map;
 	}
 	pr.policy_oid = is->type == POLICY_SIGN ? app->issuance.sign_policy_oid :
 	    app->issuance.auth_policy_oid;

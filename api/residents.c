@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/applications.h"
 #include "api/audit.h"
 #include "api/counter.h"
 #include "common/clock.h"
@@ -93,7 +94,6 @@ eligibility_json(const struct counter_facts *f, enum policy_type t)
 	struct policy_plan *p = &plans[t];
 	struct policy_refusal r;
 	json_t *o, *kinds;
-	char nb[24], na[24], day[11];
 	static const enum policy_applicant applicants[] = {
 		POLICY_SELF, POLICY_LEGAL_REP, POLICY_PROXY
 	};
@@ -104,17 +104,8 @@ eligibility_json(const struct counter_facts *f, enum policy_type t)
 		return json_pack("{s:b, s:o}", "eligible", 0, "refusal",
 		    counter_refusal_json(&p->refusal));
 	policy_r18_fee(POLICY_TYPE_BIT(t), plans, &f->card, &f->ctx.fees);
-	o = json_pack("{s:b, s:s, s:s, s:s, s:i, s:i}", "eligible", 1,
-	    "renewal", policy_renewal_name(p->renewal),
-	    "not_before", counter_rfc3339(p->not_before, nb, sizeof(nb)),
-	    "not_after", counter_rfc3339(p->not_after, na, sizeof(na)),
-	    "birthday", p->birthday_n, "fee_yen", p->fee_yen);
-	json_object_set_new(o, "capped_by", p->capped_by != NULL ?
-	    json_string(p->capped_by) : json_null());
-	json_object_set_new(o, "supersedes", p->supersedes ?
-	    json_string(f->latest_serial[t]) : json_null());
-	json_object_set_new(o, "renewal_window_opens", f->ctx.latest[t].present ?
-	    json_string(jpdate_format(p->window_opens, day, sizeof(day))) : json_null());
+	o = app_plan_json(p, f->latest_serial[t]);	/* the plan, as in an application */
+	json_object_set_new(o, "eligible", json_true());
 	kinds = json_array();
 	for (i = 0; i < sizeof(applicants) / sizeof(applicants[0]); i++)
 		if (policy_r13_applicant(applicants[i], &f->resident, f->ctx.now, p->supersedes,
@@ -165,7 +156,8 @@ done:
 	PQclear(certs);
 	counter_facts_free(&f);
 	store_release(c);
-	counter_audit_denied(req, &f, code);
+	if (f.scope_denied)
+		counter_audit_denied(req, code);
 	if (rc < 0)
 		goto unavailable;
 	return;

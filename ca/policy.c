@@ -376,7 +376,6 @@ policy_plan(const struct policy_ctx *ctx, enum policy_type t, enum policy_proced
 {
 	const struct policy_resident *res = ctx->resident;
 	const struct policy_cert *latest = &ctx->latest[t];
-	struct policy_cert_names names;
 	struct policy_refusal r;
 	time_t cap;
 	int n;
@@ -398,7 +397,7 @@ policy_plan(const struct policy_ctx *ctx, enum policy_type t, enum policy_proced
 		policy_int_refuse_field(&r, "procedure");
 		return plan_refused(out, &r);
 	}
-	if (t == POLICY_SIGN && policy_r20_cert_names(res, &names, &r) != 0)
+	if (t == POLICY_SIGN && policy_r20_cert_names(res, &out->names, &r) != 0)
 		return plan_refused(out, &r);
 
 	n = out->renewal == POLICY_RENEW_WINDOW ? 6 : 5;

@@ -104,6 +104,16 @@ enum policy_renewal {
 	POLICY_REISSUE_EARLY	/* R8: valid, before the window: new issuance revoking it (R9) */
 };
 
+/* R20 + R25: the name and address values a SIGN certificate carries. */
+struct policy_cert_names {
+	char	name[1024];		/* R25 .1 */
+	char	name_map[512];		/* R25 .2: '0'/'1' per character of name */
+	char	address[1024];		/* R25 .5 */
+	char	address_map[256];	/* R25 .6 */
+	char	sex[2];			/* R25 .3 */
+	char	birth[10];		/* R25 .4 "E"+YYYYMMDD */
+};
+
 /* What issuing one type now would mean. */
 struct policy_plan {
 	int			 eligible;
@@ -116,6 +126,8 @@ struct policy_plan {
 	const char		*capped_by;	/* NULL, "birthday", "card", "auth" */
 	int			 supersedes;	/* R9: a valid certificate would be revoked */
 	int			 fee_yen;	/* R18, this type alone */
+	/* SIGN, when eligible: what the certificate carries (R20/R25), as checked. */
+	struct policy_cert_names names;
 };
 
 /* "sign"/"auth", "self"/"legal_representative"/"voluntary_proxy", "issue"/"renew". */
@@ -264,15 +276,6 @@ struct policy_hours {
 /* R19: the counter is open at now (JST), when enforced. */
 int	policy_r19_counter_open(time_t now, const struct policy_hours *, struct policy_refusal *r);
 
-/* R20 + R25: the name and address values a SIGN certificate carries. */
-struct policy_cert_names {
-	char	name[1024];		/* R25 .1 */
-	char	name_map[512];		/* R25 .2: '0'/'1' per character of name */
-	char	address[1024];		/* R25 .5 */
-	char	address_map[256];	/* R25 .6 */
-	char	sex[2];			/* R25 .3 */
-	char	birth[10];		/* R25 .4 "E"+YYYYMMDD */
-};
 /*
  * R20/R25: compose the certificate values. name = family + U+3000 + given
  * (no space when given is empty), then "（" former surname "）" and
