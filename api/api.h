@@ -45,6 +45,7 @@ struct principal {
 	char		municipality_name[64];
 	char		prefecture[32];
 	char		cert_sha256[65];	/* hex, for logs and audit */
+	char		role[16];	/* operators: viewer, officer or admin; else "" */
 };
 
 /* [issuance] settings (daemon/config.h), fixed at start (owned copies). */
@@ -54,6 +55,18 @@ struct issuance_cfg {
 	int	 inquiry_days;		/* R13 */
 	int	 fee_reissue_yen, fee_reissue_both_yen, fees_waived;	/* R18 */
 };
+
+/* [status] [crl] [ocsp] settings (daemon/config.h), fixed at start. */
+struct status_cfg {
+	int	 require_relying_party;	/* R26: status data only for registered RPs */
+	int	 crl_publish_hours;	/* default publication interval (R26: daily) */
+	int	 crl_next_update_hours;	/* nextUpdate - thisUpdate */
+	int	 ocsp_validity_s;	/* nextUpdate - thisUpdate of OCSP responses */
+	int	 ocsp_cache_entries;
+};
+
+struct ocsp_cache;		/* api/ocsp_cache.h */
+struct rp_usage;		/* api/rp.h */
 
 /* Shared state of one running jpkid. */
 struct app {
@@ -66,6 +79,9 @@ struct app {
 	time_t			 started_at;
 	const char		*version;
 	struct issuance_cfg	 issuance;
+	struct status_cfg	 status;
+	struct ocsp_cache	*ocsp_cache;	/* signed OCSP responses (api/ocsp_cache.h) */
+	struct rp_usage		*rp_usage;	/* relying-party check counters (api/rp.h) */
 	EVP_PKEY		*lint_key;	/* throwaway key of ca/profile.h */
 };
 
@@ -188,6 +204,11 @@ int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
 	    struct api_resp *resp);
 
 const char *api_principal_kind_name(enum principal_kind);
+/*
+ * Operators only, and at least min_role ("viewer" < "officer" < "admin").
+ * 0, or -1 with resp set to 403 naming the role needed.
+ */
+int	api_require_role(struct api_req *, struct api_resp *, const char *min_role);
 /* "<kind>:<id>" of req->principal (audit actor, idempotency scope) into buf. */
 char	*api_principal_id(const struct api_req *, char *buf, size_t len);
 

@@ -39,6 +39,29 @@ api_principal_id(const struct api_req *req, char *buf, size_t len)
 	return buf;
 }
 
+static int
+role_rank(const char *role)
+{
+	if (strcmp(role, "viewer") == 0)
+		return 1;
+	if (strcmp(role, "officer") == 0)
+		return 2;
+	if (strcmp(role, "admin") == 0)
+		return 3;
+	return 0;
+}
+
+int
+api_require_role(struct api_req *req, struct api_resp *resp, const char *min_role)
+{
+	if (req->principal.kind == PRINCIPAL_OPERATOR &&
+	    role_rank(req->principal.role) >= role_rank(min_role) && role_rank(min_role) > 0)
+		return 0;
+	api_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL,
+	    "this needs an operator with role %s or higher", min_role);
+	return -1;
+}
+
 static enum principal_kind
 kind_from_name(const char *s)
 {
@@ -96,6 +119,7 @@ api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
 	copy_field(p->municipality_code, sizeof(p->municipality_code), res, 3);
 	copy_field(p->municipality_name, sizeof(p->municipality_name), res, 4);
 	copy_field(p->prefecture, sizeof(p->prefecture), res, 5);
+	copy_field(p->role, sizeof(p->role), res, 6);
 	rc = 0;
 	goto out;
 unavailable:

@@ -44,6 +44,14 @@ static const struct kdef keys[] = {
 	{ "api", "max_body", K_SIZE, O(max_body), 1024, 1073741824LL, 0 },
 	{ "api", "import_max_body", K_SIZE, O(import_max_body), 1024, 68719476736LL, 0 },
 	{ "status", "listen", K_STR, O(status_listen), 0, 0, 0 },
+	{ "status", "require_relying_party", K_BOOL, O(require_relying_party), 0, 1, 0 },
+	{ "crl", "publish_hours", K_INT, O(crl_publish_hours), 1, 168, 0 },
+	{ "crl", "next_update_hours", K_INT, O(crl_next_update_hours), 2, 744, 0 },
+	{ "crl", "check_interval", K_INT, O(crl_check_interval_s), 1, 86400, 0 },
+	{ "ocsp", "validity", K_INT, O(ocsp_validity_s), 60, 604800, 0 },
+	{ "ocsp", "cache_entries", K_INT, O(ocsp_cache_entries), 16, 100000000, 0 },
+	{ "jobs", "register_sweep_interval", K_INT, O(register_sweep_interval_s), 1, 3600, 0 },
+	{ "jobs", "usage_flush_interval", K_INT, O(usage_flush_interval_s), 1, 3600, 0 },
 	{ "database", "conninfo", K_STR, O(conninfo), 0, 0, 0 },
 	{ "database", "pool_size", K_INT, O(pool_size), 1, 512, 0 },
 	{ "database", "statement_timeout_ms", K_INT, O(statement_timeout_ms), 0, 3600000, 0 },
@@ -92,6 +100,13 @@ set_defaults(struct config *c)
 	c->statement_timeout_ms = 10000;
 	c->borrow_timeout_ms = 2000;
 	c->inquiry_days = 30;		/* R13 Decision */
+	c->crl_publish_hours = 24;	/* R26: J-LIS publishes daily */
+	c->crl_next_update_hours = 48;
+	c->crl_check_interval_s = 60;
+	c->ocsp_validity_s = 3600;
+	c->ocsp_cache_entries = 1000000;
+	c->register_sweep_interval_s = 5;
+	c->usage_flush_interval_s = 10;
 	c->fee_reissue_yen = 200;	/* R18 */
 	c->fee_reissue_both_yen = 200;
 }
@@ -352,6 +367,12 @@ config_load(const char *path, char *err, size_t errlen)
 	    check_listen(c, c->api_listen, "api", err, errlen) ||
 	    check_listen(c, c->status_listen, "status", err, errlen))
 		goto fail;
+	if (c->crl_next_update_hours <= c->crl_publish_hours) {
+		snprintf(err, errlen, "%s: [crl] next_update_hours (%d) must be greater than"
+		    " publish_hours (%d): the next CRL must be out before this one lapses",
+		    c->path, c->crl_next_update_hours, c->crl_publish_hours);
+		goto fail;
+	}
 	/* [issuance] defaults that depend on other keys (R24). */
 	if (c->status_url == NULL) {
 		if (strcmp(c->status_listen, "systemd") == 0) {

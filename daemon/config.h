@@ -41,6 +41,20 @@ struct config {
 
 	/* [status]: plain HTTP (OCSP, CRLs, CA certificates, health) */
 	char		*status_listen;
+	int		 require_relying_party;	/* OCSP and CRLs only for registered RPs (R26) */
+
+	/* [crl]: publication (R26; per-municipality overrides in the database) */
+	int		 crl_publish_hours;	/* publish every N hours (default 24) */
+	int		 crl_next_update_hours;	/* nextUpdate = thisUpdate + N hours (48) */
+	int		 crl_check_interval_s;	/* how often the job looks for due CRLs */
+
+	/* [ocsp] */
+	int		 ocsp_validity_s;	/* nextUpdate - thisUpdate of a response */
+	int		 ocsp_cache_entries;	/* signed responses kept in memory */
+
+	/* [jobs] */
+	int		 register_sweep_interval_s;	/* R10/R12 pending-change scan */
+	int		 usage_flush_interval_s;	/* relying-party check counters -> database */
 
 	/* [database] */
 	char		*conninfo;

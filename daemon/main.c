@@ -250,6 +250,11 @@ main(int argc, char **argv)
 	app.issuance.fee_reissue_yen = cfg->fee_reissue_yen;
 	app.issuance.fee_reissue_both_yen = cfg->fee_reissue_both_yen;
 	app.issuance.fees_waived = cfg->fees_waived;
+	app.status.require_relying_party = cfg->require_relying_party;
+	app.status.crl_publish_hours = cfg->crl_publish_hours;
+	app.status.crl_next_update_hours = cfg->crl_next_update_hours;
+	app.status.ocsp_validity_s = cfg->ocsp_validity_s;
+	app.status.ocsp_cache_entries = cfg->ocsp_cache_entries;
 	if (!cfg->migrate)
 		app.schema_ready = 1;
 	else if (try_migrate(&app) != 0)

@@ -18,7 +18,7 @@ const struct query queries[Q__COUNT] = {
 	 */
 	[Q_PRINCIPAL_BY_CERT] = { Q_PRINCIPAL_BY_CERT, "principal_by_cert",
 	    "SELECT p.kind, p.id::text, p.name, p.municipality_code,"
-	    " m.name, m.prefecture"
+	    " m.name, m.prefecture, p.role"
 	    " FROM principals p"
 	    " LEFT JOIN municipalities m ON m.code = p.municipality_code"
 	    " WHERE p.cert_sha256 = $1::bytea AND p.enabled", 1 },

@@ -8,7 +8,7 @@
 
 enum query_id {
 	Q_PING,			/* SELECT 1 */
-	Q_PRINCIPAL_BY_CERT,	/* $1 bytea sha256 -> kind, id, name, municipality_code, municipality_name, prefecture */
+	Q_PRINCIPAL_BY_CERT,	/* $1 bytea sha256 -> kind, id, name, municipality_code, municipality_name, prefecture, role */
 	Q_MUNICIPALITY_GET,	/* $1 code -> code, prefecture, name */
 	/* shared: idempotency and audit (api/idem.c, api/audit.c) */
 	Q_IDEM_INSERT,		/* $1 principal, $2 key, $3 hash -> 1 row when new */

@@ -298,7 +298,9 @@ expect test_socket_activation_clean_exit eval '[ $rc_prev = 0 ]'
 # ---------------------------------------------------------------- sections
 # Resource sections in their own files, sharing this harness (helpers,
 # $API, $ST, $ca, $pg, $conninfo, $term_a/$term_b, $work).
-for section in feed issuance; do
+# JPKI_API_SECTIONS="revocation ocsp" runs only those (development).
+. "$top/tests/api/lib_issue.sh"
+for section in ${JPKI_API_SECTIONS:-feed issuance revocation crl ocsp rp}; do
 	[ -f "$top/tests/api/$section.sh" ] && . "$top/tests/api/$section.sh"
 done
 

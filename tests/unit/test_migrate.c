@@ -159,7 +159,7 @@ START_TEST(test_apply_creates_schema)
 
 	n = migrate_apply(conn, err, sizeof(err));
 	ck_assert_msg(n == (int)migrations_count, "migrate_apply: %d %s", n, err);
-	ck_assert_int_eq(n, 2);	/* 0001_schema, 0002_issuance */
+	ck_assert_int_eq(n, 3);	/* 0001_schema, 0002_issuance, 0003_revocation */
 	ck_assert_int_eq(migrate_current(conn, err, sizeof(err)),
 	    migrations[migrations_count - 1].version);
 
