@@ -113,6 +113,49 @@ START_TEST(test_issuance_values_and_refusals)
 }
 END_TEST
 
+/* Issue 4: [status] [crl] [ocsp] [jobs] defaults (R26: daily CRLs, 48 h). */
+START_TEST(test_status_defaults)
+{
+	char err[512];
+	struct config *c = load_with("", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->require_relying_party, 0);
+	ck_assert_int_eq(c->crl_publish_hours, 24);
+	ck_assert_int_eq(c->crl_next_update_hours, 48);
+	ck_assert_int_eq(c->crl_check_interval_s, 60);
+	ck_assert_int_eq(c->ocsp_validity_s, 3600);
+	ck_assert_int_eq(c->ocsp_cache_entries, 1000000);
+	ck_assert_int_eq(c->register_sweep_interval_s, 5);
+	ck_assert_int_eq(c->usage_flush_interval_s, 10);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_r26_crl_window_refusals)
+{
+	char err[512];
+	struct config *c = load_with("[status]\nrequire_relying_party = yes\n"
+	    "[crl]\npublish_hours = 6\nnext_update_hours = 12\ncheck_interval = 5\n"
+	    "[ocsp]\nvalidity = 900\n[jobs]\nregister_sweep_interval = 2\n", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->require_relying_party, 1);
+	ck_assert_int_eq(c->crl_publish_hours, 6);
+	ck_assert_int_eq(c->crl_next_update_hours, 12);
+	ck_assert_int_eq(c->crl_check_interval_s, 5);
+	ck_assert_int_eq(c->ocsp_validity_s, 900);
+	ck_assert_int_eq(c->register_sweep_interval_s, 2);
+	config_free(c);
+	/* The next CRL must be out before this one lapses. */
+	ck_assert_ptr_null(load_with("[crl]\npublish_hours = 48\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "[crl] next_update_hours (48) must be greater than"
+	    " publish_hours (48)") != NULL, "%s", err);
+	ck_assert_ptr_null(load_with("[ocsp]\nvalidity = 10\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "validity") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(test_values_set)
 {
 	char err[512];
@@ -246,6 +289,8 @@ main(void)
 	tcase_add_test(tc, test_values_set);
 	tcase_add_test(tc, test_issuance_defaults);
 	tcase_add_test(tc, test_issuance_values_and_refusals);
+	tcase_add_test(tc, test_status_defaults);
+	tcase_add_test(tc, test_r26_crl_window_refusals);
 	tcase_add_loop_test(tc, test_bad_values_name_file_line, 0,
 	    (int)(sizeof(bad) / sizeof(bad[0])));
 	tcase_add_test(tc, test_missing_required_key);
