@@ -95,6 +95,8 @@ struct api_req {
 	const char	*path;		/* without the query string */
 	/* Header lookup (case-insensitive), provided by the HTTP layer. */
 	const char	*(*header)(void *hctx, const char *name);
+	/* Query-string parameter lookup (decoded), provided by the HTTP layer. */
+	const char	*(*query)(void *hctx, const char *name);
 	void		*hctx;
 	const char	*body;
 	size_t		 body_len;
@@ -228,5 +230,31 @@ void	api_feed_resident_put(struct api_req *, struct api_resp *);
 void	api_feed_card_put(struct api_req *, struct api_resp *);
 void	api_import(struct api_req *, struct api_resp *);	/* buffered form of: */
 struct api_stream *api_import_open(struct api_req *, struct api_resp *);
+/* ---- revocation ---- */
+/* revocation: revoke.c, card_events.c (R11, R26) */
+void	api_certificate_get(struct api_req *, struct api_resp *);
+void	api_certificate_revoke(struct api_req *, struct api_resp *);
+void	api_card_event(struct api_req *, struct api_resp *);
+/* ---- end revocation ---- */
+/* ---- relying parties ---- */
+/* relying_parties.c (R26; operators) */
+void	api_rp_create(struct api_req *, struct api_resp *);
+void	api_rp_list(struct api_req *, struct api_resp *);
+void	api_rp_get(struct api_req *, struct api_resp *);
+void	api_rp_patch(struct api_req *, struct api_resp *);
+void	api_rp_usage(struct api_req *, struct api_resp *);
+/* ---- end relying parties ---- */
+/* ---- OCSP ---- */
+/* status_ocsp.c: POST /ocsp, GET /ocsp/{request*} (RFC 6960, RFC 5019) */
+void	api_ocsp_post(struct api_req *, struct api_resp *);
+void	api_ocsp_get(struct api_req *, struct api_resp *);
+/* ---- end OCSP ---- */
+/* ---- CRLs ---- */
+/* crls.c: GET /crl/{type}/{file}, POST /v1/crls/publish, GET /v1/crls; ca_certs.c: GET /ca/{file} */
+void	api_crl_get(struct api_req *, struct api_resp *);
+void	api_crls_publish(struct api_req *, struct api_resp *);
+void	api_crls_list(struct api_req *, struct api_resp *);
+void	api_ca_cert_get(struct api_req *, struct api_resp *);
+/* ---- end CRLs ---- */
 
 #endif

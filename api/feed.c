@@ -23,6 +23,7 @@
 #include "api/audit.h"
 #include "api/feed.h"
 #include "ca/charset.h"
+#include "ca/policy.h"
 #include "common/clock.h"
 #include "common/log.h"
 
@@ -682,20 +683,6 @@ card_refuse(struct card_tx *t, int status, const char *rule, const char *field,
 	t->refusal_fields = json_pack("{s:s}", field, msg);
 }
 
-/*
- * R11: the reason a card status revokes the certificates on the card
- * with, or NULL when it does not (active; expired: they end then anyway).
- */
-static const char *
-r11_reason(const char *status)
-{
-	if (strcmp(status, "lost") == 0 || strcmp(status, "suspended") == 0)
-		return "keyCompromise";
-	if (strcmp(status, "returned") == 0 || strcmp(status, "reissued") == 0)
-		return "cessationOfOperation";
-	return NULL;
-}
-
 static int
 card_tx(struct store_conn *c, void *arg, struct store_err *err)
 {
@@ -766,9 +753,12 @@ card_tx(struct store_conn *c, void *arg, struct store_err *err)
 	PQclear(res);
 	res = NULL;
 
-	/* R11, on a change of status of an existing card. */
+	/*
+	 * R11, on a change of status of an existing card: the reasons of
+	 * POST /v1/cards/{card_number}/events (ca/policy_revoke.c).
+	 */
 	status = json_string_value(json_object_get(t->row, "status"));
-	if (old != NULL && (reason = r11_reason(status)) != NULL &&
+	if (old != NULL && (reason = policy_r11_status_reason(status)) != NULL &&
 	    !json_equal(json_object_get(old, "status"), json_object_get(t->row, "status"))) {
 		snprintf(at, sizeof(at), "%lld", (long long)t->now);
 		v[0] = t->number;

@@ -46,6 +46,44 @@ static const struct route routes[] = {
 	    api_feed_card_put, "card_put" },
 	{ LISTENER_API, "POST", "/v1/residents:import", PRINCIPAL_REGISTER_FEED,
 	    api_import, "residents_import" },
+	/* ---- revocation ---- */
+	{ LISTENER_API, "GET", "/v1/certificates/{serial}", PRINCIPAL_TERMINAL | PRINCIPAL_OPERATOR,
+	    api_certificate_get, "certificate_get" },
+	{ LISTENER_API, "POST", "/v1/certificates/{serial}/revoke",
+	    PRINCIPAL_TERMINAL | PRINCIPAL_OPERATOR, api_certificate_revoke, "certificate_revoke" },
+	{ LISTENER_API, "POST", "/v1/cards/{card_number}/events",
+	    PRINCIPAL_TERMINAL | PRINCIPAL_REGISTER_FEED | PRINCIPAL_OPERATOR, api_card_event,
+	    "card_event" },
+	/* ---- end revocation ---- */
+	/* ---- relying parties ---- */
+	{ LISTENER_API, "POST", "/v1/relying-parties", PRINCIPAL_OPERATOR, api_rp_create,
+	    "relying_party_create" },
+	{ LISTENER_API, "GET", "/v1/relying-parties", PRINCIPAL_OPERATOR, api_rp_list,
+	    "relying_party_list" },
+	{ LISTENER_API, "GET", "/v1/relying-parties/{id}", PRINCIPAL_OPERATOR, api_rp_get,
+	    "relying_party_get" },
+	{ LISTENER_API, "PATCH", "/v1/relying-parties/{id}", PRINCIPAL_OPERATOR, api_rp_patch,
+	    "relying_party_patch" },
+	{ LISTENER_API, "GET", "/v1/relying-parties/{id}/usage", PRINCIPAL_OPERATOR, api_rp_usage,
+	    "relying_party_usage" },
+	/* ---- end relying parties ---- */
+	/* ---- OCSP ---- */
+	{ LISTENER_STATUS, "POST", "/ocsp", 0, api_ocsp_post, "ocsp_post" },
+	{ LISTENER_STATUS, "GET", "/ocsp/{request*}", 0, api_ocsp_get, "ocsp_get" },
+	{ LISTENER_API, "POST", "/ocsp", PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR,
+	    api_ocsp_post, "ocsp_post" },
+	{ LISTENER_API, "GET", "/ocsp/{request*}", PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR,
+	    api_ocsp_get, "ocsp_get" },
+	/* ---- end OCSP ---- */
+	/* ---- CRLs ---- */
+	{ LISTENER_STATUS, "GET", "/crl/{type}/{file}", 0, api_crl_get, "crl_get" },
+	{ LISTENER_API, "GET", "/crl/{type}/{file}", PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR,
+	    api_crl_get, "crl_get" },
+	{ LISTENER_STATUS, "GET", "/ca/{file}", 0, api_ca_cert_get, "ca_cert_get" },
+	{ LISTENER_API, "POST", "/v1/crls/publish", PRINCIPAL_OPERATOR, api_crls_publish,
+	    "crls_publish" },
+	{ LISTENER_API, "GET", "/v1/crls", PRINCIPAL_OPERATOR, api_crls_list, "crls_list" },
+	/* ---- end CRLs ---- */
 };
 
 /*
@@ -62,7 +100,10 @@ static const struct {
 /*
  * Match path against pattern, collecting {params}. Returns 1 on a match.
  * The path arrives percent-decoded from libmicrohttpd; a {param} never
- * spans a '/'.
+ * spans a '/'. A catch-all {name*}, last in a pattern, matches the rest of
+ * the path, '/' included (one or more characters: an RFC 5019 base64
+ * request); it is not copied into params (it may be longer than one):
+ * the handler reads it from req->path after the pattern's fixed prefix.
  */
 static int
 match(const char *pattern, const char *path, struct api_req *req)
@@ -77,6 +118,12 @@ match(const char *pattern, const char *path, struct api_req *req)
 
 			if (pe == NULL)
 				return 0;
+			/* ---- OCSP ---- */
+			if (pe > p + 1 && pe[-1] == '*' && pe[1] == '\0') {
+				req->nparams = n;	/* catch-all: the rest, non-empty here */
+				return 1;
+			}
+			/* ---- end OCSP ---- */
 			len = se != NULL ? (size_t)(se - s) : strlen(s);
 			if (len == 0 || len >= sizeof(req->params[0]) || n >= API_MAX_PARAMS)
 				return 0;

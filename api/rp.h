@@ -32,7 +32,27 @@ void	rp_count(struct app *, long long rp_id, const char *issuer, unsigned n);
 
 struct rp_usage	*rp_usage_new(void);
 void		 rp_usage_free(struct rp_usage *);
-/* Write the counters to relying_party_usage (one transaction). 0 or -1. */
+/*
+ * Write the counters to relying_party_usage (one transaction). The counts
+ * written are subtracted from memory only after COMMIT, and flushes are
+ * serialized, so a check is never lost nor counted twice (except when the
+ * connection breaks during COMMIT itself: then the counts stay in memory
+ * and are written again). 0 or -1 (the counts stay for the next flush).
+ */
 int		 rp_usage_flush(struct app *);
+
+/*
+ * Answer a caller the gate refused (RP_GATE_UNAUTHENTICATED) on an HTTP
+ * route such as /crl: 401 problem (R26) with WWW-Authenticate: Bearer.
+ * RP_GATE_UNAVAILABLE: 503 with Retry-After. OCSP answers with its own
+ * "unauthorized" status instead.
+ */
+void		 rp_refuse(struct api_resp *, enum rp_gate_result);
+/* Forget the gate's cached relying parties (after a change through the API). */
+void		 rp_gate_invalidate(struct app *);
+/* "sign,auth" -> RP_TYPE_* mask; 0 when empty or unknown. */
+unsigned	 rp_types_parse(const char *csv);
+/* How long (ms) a gate decision may be cached: a disabled RP is refused after at most this. */
+#define RP_GATE_TTL_MS	2000
 
 #endif

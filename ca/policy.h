@@ -309,4 +309,98 @@ int	policy_plan(const struct policy_ctx *, enum policy_type t, enum policy_proce
 int	policy_plan_application(const struct policy_ctx *, unsigned mask, enum policy_procedure,
 	    struct policy_plan plans[POLICY_NTYPES]);
 
+/* ---- revocation (ca/policy_revoke.c: R11, R26) ---- */
+
+/*
+ * R26: the reasons in use, with their RFC 5280 CRLReason codes.
+ * certificateHold (6) and removeFromCRL (8) are never used; neither is
+ * privilegeWithdrawn (9) or aACompromise (10).
+ */
+enum policy_reason {
+	POLICY_REASON_UNSPECIFIED = 0,
+	POLICY_REASON_KEY_COMPROMISE = 1,
+	POLICY_REASON_CA_COMPROMISE = 2,
+	POLICY_REASON_AFFILIATION_CHANGED = 3,
+	POLICY_REASON_SUPERSEDED = 4,
+	POLICY_REASON_CESSATION = 5
+};
+
+/* Who asks for a revocation (R26: who may use which reason). */
+enum policy_revoker { POLICY_BY_TERMINAL, POLICY_BY_OPERATOR };
+
+/* "keyCompromise", ...: the names of RFC 5280 and of certificates.reason. */
+const char	*policy_reason_name(enum policy_reason);
+/* 0 and *out for one of the six names in use; -1 for anything else. */
+int		 policy_reason_parse(const char *, enum policy_reason *);
+/* The RFC 5280 CRLReason code (enumerated value) of a reason. */
+int		 policy_reason_code(enum policy_reason);
+/*
+ * R26: may revoker revoke with the reason named? A terminal: every reason
+ * in use but cACompromise; an operator: every reason in use. certificateHold,
+ * removeFromCRL and unknown names: never. 0 and *out, or -1 with *r
+ * (field "reason").
+ */
+int	policy_r26_reason(const char *name, enum policy_revoker, enum policy_reason *out,
+	    struct policy_refusal *r);
+/*
+ * R26: an invalidity date (RFC 5280 5.3.2: when the key is known or
+ * suspected to have been compromised) may not be in the future (after now)
+ * nor before the certificate's notBefore. 0, or -1 with *r (field
+ * field, static).
+ */
+int	policy_r26_invalidity(time_t invalidity, time_t now, time_t not_before,
+	    const char *field, struct policy_refusal *r);
+
+/* R11: what may happen to a card. */
+enum policy_card_event {
+	POLICY_EVENT_LOST,
+	POLICY_EVENT_STOLEN,
+	POLICY_EVENT_SUSPENDED,
+	POLICY_EVENT_RETURNED,
+	POLICY_EVENT_REISSUED
+};
+#define POLICY_NEVENTS	5
+
+const char	*policy_card_event_name(enum policy_card_event);
+int		 policy_card_event_parse(const char *, enum policy_card_event *);
+
+/* R11: the consequence of one card event. */
+struct policy_r11 {
+	const char		*status;	/* the card's new status ("lost", ...) */
+	enum policy_reason	 reason;	/* for every valid certificate on the card */
+	int			 both_types;	/* always 1: R11 revokes SIGN and AUTH */
+	/* The time the event occurred is the certificates' invalidity date. */
+	int			 invalidity_from_occurred;
+};
+
+/*
+ * R11: apply event to a card whose status is card_status. lost/stolen ->
+ * lost, keyCompromise (invalidity date = when it occurred); suspended ->
+ * suspended, keyCompromise; returned -> returned, cessationOfOperation;
+ * reissued -> reissued, superseded (Decision: "re-issued" means a new card
+ * is made for the holder and new certificates go on it, RULES.md R11's
+ * superseded case). Allowed from: active (every event); lost (returned,
+ * reissued: a lost card is found and handed back, or replaced); suspended
+ * (lost, stolen, returned, reissued). Never from returned, reissued or
+ * expired (the card is gone: 409) nor an event that repeats the status.
+ * 0 and *out, or -1 with *r (slug "card-event-not-allowed", field "event").
+ */
+int	policy_r11_card_event(enum policy_card_event, const char *card_status,
+	    struct policy_r11 *out, struct policy_refusal *r);
+/*
+ * R11 for a card status set directly (PUT /v1/cards by the register feed):
+ * the reason the certificates on the card are revoked with when a card
+ * changes to status, or NULL when it revokes nothing (active; expired:
+ * they end then anyway, R6/R7). Same reasons as policy_r11_card_event().
+ */
+const char	*policy_r11_status_reason(const char *status);
+
+/*
+ * Strict RFC 3339 date-time "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)"
+ * ('T'/'Z' in either case; fractions dropped). 0 and *out, or -1.
+ */
+int	policy_rfc3339_parse(const char *, time_t *out);
+
+/* ---- end revocation ---- */
+
 #endif

@@ -447,7 +447,7 @@ out:
  * x509_name_r23), the Japanese ones as UTF8String.
  */
 static X509_NAME *
-pf_crldp_name(const struct profile_req *r)
+pf_crldp_name(enum profile_type type, const char *prefecture, const char *municipality)
 {
 	X509_NAME *n;
 
@@ -457,17 +457,35 @@ pf_crldp_name(const struct profile_req *r)
 	    x509_name_add(n, NID_organizationName, V_ASN1_PRINTABLESTRING,
 	    R23_O) == -1 ||
 	    x509_name_add(n, NID_organizationalUnitName, V_ASN1_PRINTABLESTRING,
-	    r->type == PROFILE_SIGN ? R23_OU_SIGN : R23_OU_AUTH) == -1 ||
+	    type == PROFILE_SIGN ? R23_OU_SIGN : R23_OU_AUTH) == -1 ||
 	    x509_name_add(n, NID_organizationalUnitName, V_ASN1_PRINTABLESTRING,
 	    R24_CRLDP_OU) == -1 ||
 	    x509_name_add(n, NID_organizationalUnitName, V_ASN1_UTF8STRING,
-	    r->prefecture) == -1 ||
+	    prefecture) == -1 ||
 	    x509_name_add(n, NID_commonName, V_ASN1_UTF8STRING,
-	    r->municipality) == -1) {
+	    municipality) == -1) {
 		X509_NAME_free(n);
 		return NULL;
 	}
 	return n;
+}
+
+GENERAL_NAMES *
+profile_crldp_names(enum profile_type type, const char *prefecture, const char *municipality,
+    const char *crl_url)
+{
+	GENERAL_NAMES *gns;
+
+	if (prefecture == NULL || municipality == NULL || crl_url == NULL || *crl_url == '\0')
+		return NULL;
+	if ((gns = GENERAL_NAMES_new()) == NULL)
+		return NULL;
+	if (pf_push_dirname(gns, pf_crldp_name(type, prefecture, municipality)) == -1 ||
+	    pf_push_uri(gns, crl_url) == -1) {
+		GENERAL_NAMES_free(gns);
+		return NULL;
+	}
+	return gns;
 }
 
 /* 5. cRLDistributionPoints, non-critical: one point, fullName = dirName + URI. */
@@ -489,9 +507,8 @@ pf_ext_crldp(struct pf *p, X509 *x)
 		pf_rule(p, "R24: no CRL URL configured");
 		goto out;
 	}
-	if ((gns = GENERAL_NAMES_new()) == NULL ||
-	    pf_push_dirname(gns, pf_crldp_name(r)) == -1 ||
-	    pf_push_uri(gns, r->crl_url) == -1)
+	if ((gns = profile_crldp_names(r->type, r->prefecture, r->municipality,
+	    r->crl_url)) == NULL)
 		goto fail;
 	if ((dps = sk_DIST_POINT_new_null()) == NULL ||
 	    (dp = DIST_POINT_new()) == NULL ||

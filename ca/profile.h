@@ -14,6 +14,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "ca/signer.h"
 
@@ -63,6 +64,18 @@ struct profile_req {
  * input, OpenSSL failure). The caller X509_free()s.
  */
 X509	*profile_build(const struct profile_req *, char *err, size_t errlen);
+
+/*
+ * R24: the fullName of the CRL distribution point of one shard (type,
+ * municipality): directoryName C=JP, O=JPKI, OU=<type OU>, OU=CRL
+ * Distribution Points, OU=<prefecture>, CN=<municipality>, then the HTTP
+ * URI crl_url. Certificates (cRLDistributionPoints) and their CRL
+ * (issuingDistributionPoint, ca/crl.c) use this one function, so the two
+ * are byte-identical. NULL on a missing value or allocation failure; the
+ * caller GENERAL_NAMES_free()s.
+ */
+GENERAL_NAMES *profile_crldp_names(enum profile_type, const char *prefecture,
+	    const char *municipality, const char *crl_url);
 
 /*
  * The throwaway lint key: an RSA key of its own (1024 bits: the signature

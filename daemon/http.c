@@ -137,6 +137,12 @@ header_lookup(void *hctx, const char *name)
 	return MHD_lookup_connection_value(hctx, MHD_HEADER_KIND, name);
 }
 
+static const char *
+query_lookup(void *hctx, const char *name)
+{
+	return MHD_lookup_connection_value(hctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
 static void
 peer_address(struct MHD_Connection *conn, char *buf, size_t len)
 {
@@ -272,6 +278,7 @@ req_init(struct listener_ctx *lc, struct MHD_Connection *conn, const char *url,
 	req->method = method;
 	req->path = url;
 	req->header = header_lookup;
+	req->query = query_lookup;
 	req->hctx = conn;
 	req->body = "";
 	peer_address(conn, rq->remote, sizeof(rq->remote));

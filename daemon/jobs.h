@@ -28,8 +28,9 @@ struct jobs;
 /* Start both threads. NULL with err on failure (out of memory, threads). */
 struct jobs	*jobs_start(struct app *, const struct config *, char *err, size_t errlen);
 /*
- * Stop and join both threads (a CRL being built is finished first), then
- * write the relying-party counters one last time. Accepts NULL.
+ * Stop and join both threads (a CRL being built is finished first). The
+ * last relying-party counts are written by main() after the listeners
+ * stop. Accepts NULL.
  */
 void		 jobs_stop(struct jobs *);
 

@@ -24,12 +24,17 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
+#include "api/ocsp_cache.h"
+#include "api/rp.h"
+#include "api/rp.h"	/* relying parties */
+#include "api/ocsp_cache.h"	/* OCSP */
 #include "ca/keyring.h"
 #include "ca/profile.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/config.h"
 #include "daemon/http.h"
+#include "daemon/jobs.h"
 #include "daemon/sd.h"
 #include "db/migrate.h"
 #include "db/store.h"
@@ -174,6 +179,7 @@ main(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct app app;
 	struct http_server *srv = NULL;
+	struct jobs *jobs = NULL;
 	const char *path = NULL;
 	sigset_t set;
 	char err[1024], status[256];
@@ -255,6 +261,18 @@ main(int argc, char **argv)
 	app.status.crl_next_update_hours = cfg->crl_next_update_hours;
 	app.status.ocsp_validity_s = cfg->ocsp_validity_s;
 	app.status.ocsp_cache_entries = cfg->ocsp_cache_entries;
+	/* ---- relying parties ---- */
+	if ((app.rp_usage = rp_usage_new()) == NULL) {
+		log_err("out of memory (relying-party counters)");
+		goto out;
+	}
+	/* ---- end relying parties ---- */
+	/* ---- OCSP ---- */
+	if ((app.ocsp_cache = ocsp_cache_new((size_t)app.status.ocsp_cache_entries)) == NULL) {
+		log_err("out of memory (OCSP response cache)");
+		goto out;
+	}
+	/* ---- end OCSP ---- */
 	if (!cfg->migrate)
 		app.schema_ready = 1;
 	else if (try_migrate(&app) != 0)
@@ -264,6 +282,10 @@ main(int argc, char **argv)
 	snprintf(status, sizeof(status), "serving: api port %d (https), status port %d (http)",
 	    http_socket_port(api_fd), http_socket_port(status_fd));
 	if ((srv = http_start(&app, cfg, api_fd, status_fd, err, sizeof(err))) == NULL) {
+		log_err("%s", err);
+		goto out;
+	}
+	if ((jobs = jobs_start(&app, cfg, err, sizeof(err))) == NULL) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -298,7 +320,15 @@ main(int argc, char **argv)
 	drain(srv, cfg->drain_timeout_s);
 	rc = 0;
 out:
+	jobs_stop(jobs);
 	http_stop(srv);
+	/* ---- relying parties ---- */
+	/* After the listeners (and the jobs) stopped: the last counts, then free. */
+	if (app.rp_usage != NULL && app.store != NULL && rp_usage_flush(&app) != 0)
+		log_warn("relying-party check counts not written at exit");
+	rp_usage_free(app.rp_usage);
+	/* ---- end relying parties ---- */
+	ocsp_cache_free(app.ocsp_cache);	/* OCSP; after the listeners and jobs stopped */
 	store_close(app.store);
 	keyring_free(app.keys);
 	metrics_free(app.metrics);

@@ -318,4 +318,182 @@ const struct query queries[Q__COUNT] = {
 	    "  THEN to_timestamp($3::bigint) END"
 	    " WHERE id = $1::uuid RETURNING state", 3 },
 	/* ---- end counter ---- */
+	/* ---- relying parties (api/relying_parties.c, api/rp.c) ---- */
+#define RP_COLS " id::text, name, array_to_string(types, ','), enabled::text," \
+	    " encode(cert_sha256, 'hex'), (token_hash IS NOT NULL)::text," \
+	    " extract(epoch FROM created_at)::bigint::text"
+	[Q_RP_INSERT] = { Q_RP_INSERT, "rp_insert",
+	    "INSERT INTO relying_parties (name, types, cert_sha256, token_hash, created_at)"
+	    " VALUES ($1, string_to_array($2, ','), $3::bytea, $4::bytea, to_timestamp($5::bigint))"
+	    " RETURNING" RP_COLS, 5 },
+	[Q_RP_LIST] = { Q_RP_LIST, "rp_list",
+	    "SELECT" RP_COLS " FROM relying_parties ORDER BY id", 0 },
+	[Q_RP_GET] = { Q_RP_GET, "rp_get",
+	    "SELECT" RP_COLS " FROM relying_parties WHERE id = $1::bigint", 1 },
+	[Q_RP_UPDATE] = { Q_RP_UPDATE, "rp_update",
+	    "UPDATE relying_parties SET name = coalesce($2, name),"
+	    " types = coalesce(string_to_array($3, ','), types),"
+	    " enabled = coalesce($4::boolean, enabled),"
+	    " token_hash = coalesce($5::bytea, token_hash)"
+	    " WHERE id = $1::bigint RETURNING" RP_COLS, 5 },
+	/* The status gate (api/rp.c), cached in memory for a few seconds. */
+	[Q_RP_BY_TOKEN] = { Q_RP_BY_TOKEN, "rp_by_token",
+	    "SELECT id::text, array_to_string(types, ','), enabled::text FROM relying_parties"
+	    " WHERE token_hash = $1::bytea", 1 },
+	/*
+	 * One row per (id, day, issuer) in the arrays (rp_usage_flush); rows of
+	 * a relying party deleted meanwhile are dropped, not an error.
+	 */
+	[Q_RP_USAGE_ADD] = { Q_RP_USAGE_ADD, "rp_usage_add",
+	    "INSERT INTO relying_party_usage (relying_party_id, day, issuer, checks)"
+	    " SELECT u.id, u.day, u.issuer, u.n"
+	    " FROM unnest($1::bigint[], $2::date[], $3::text[], $4::bigint[]) AS u (id, day, issuer, n)"
+	    " JOIN relying_parties r ON r.id = u.id"
+	    " ON CONFLICT (relying_party_id, day, issuer)"
+	    " DO UPDATE SET checks = relying_party_usage.checks + EXCLUDED.checks", 4 },
+	[Q_RP_USAGE_GET] = { Q_RP_USAGE_GET, "rp_usage_get",
+	    "SELECT day::text, issuer, checks::text FROM relying_party_usage"
+	    " WHERE relying_party_id = $1::bigint AND day BETWEEN $2::date AND $3::date"
+	    " ORDER BY day, issuer", 3 },
+#undef RP_COLS
+	/* ---- end relying parties ---- */
+	/* ---- revocation (api/revoke.c, api/card_events.c, api/sweep.c) ---- */
+	/*
+	 * One certificate by its hex serial (unique over both issuers):
+	 * issuer, serial, type, status, revoked_at, reason, invalidity_date,
+	 * not_before, not_after (epoch seconds, NULL when none), resident_code,
+	 * card_number, crl_shard, the resident's municipality (R1 scope), DER
+	 * as base64.
+	 */
+#define REV_CERT \
+	"SELECT c.issuer, encode(c.serial, 'hex'), c.type, c.status," \
+	" extract(epoch FROM c.revoked_at)::bigint::text, c.reason," \
+	" extract(epoch FROM c.invalidity_date)::bigint::text," \
+	" extract(epoch FROM c.not_before)::bigint::text," \
+	" extract(epoch FROM c.not_after)::bigint::text," \
+	" c.resident_code, c.card_number, c.crl_shard, r.municipality_code," \
+	" encode(c.der, 'base64')" \
+	" FROM certificates c JOIN residents r ON r.resident_code = c.resident_code" \
+	" WHERE c.serial = decode($1, 'hex')"
+	[Q_REV_CERT_GET] = { Q_REV_CERT_GET, "rev_cert_get", REV_CERT, 1 },
+	[Q_REV_CERT_LOCK] = { Q_REV_CERT_LOCK, "rev_cert_lock", REV_CERT " FOR UPDATE OF c", 1 },
+#undef REV_CERT
+	/* The certificates_revoked() trigger writes revocations and NOTIFYs. */
+	[Q_REV_CERT_REVOKE] = { Q_REV_CERT_REVOKE, "rev_cert_revoke",
+	    "UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($2::bigint),"
+	    " reason = $3, invalidity_date = to_timestamp($4::bigint)"
+	    " WHERE serial = decode($1, 'hex') AND status = 'valid' RETURNING 1", 4 },
+	[Q_CARD_EV_LOCK] = { Q_CARD_EV_LOCK, "card_ev_lock",
+	    "SELECT c.resident_code, c.status, r.municipality_code, c.issued_on::text"
+	    " FROM cards c JOIN residents r ON r.resident_code = c.resident_code"
+	    " WHERE c.card_number = $1 FOR UPDATE OF c", 1 },
+	[Q_CARD_EV_SET_STATUS] = { Q_CARD_EV_SET_STATUS, "card_ev_set_status",
+	    "UPDATE cards SET status = $2 WHERE card_number = $1", 2 },
+	/*
+	 * R11: every valid certificate on the card, both types. The invalidity
+	 * date (lost/stolen: when it happened) is never before a certificate's
+	 * notBefore: a certificate issued after the loss was compromised from
+	 * its start. GREATEST ignores NULLs, hence the CASE.
+	 */
+	[Q_CARD_EV_REVOKE] = { Q_CARD_EV_REVOKE, "card_ev_revoke",
+	    "WITH rv AS ("
+	    "  UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($3::bigint),"
+	    "  reason = $2, invalidity_date = CASE WHEN $4::bigint IS NULL THEN NULL"
+	    "  ELSE greatest(to_timestamp($4::bigint), not_before) END"
+	    "  WHERE card_number = $1 AND status = 'valid'"
+	    "  AND not_after > to_timestamp($3::bigint)"
+	    "  RETURNING serial, type, reason)"
+	    " SELECT encode(serial, 'hex'), type, reason FROM rv ORDER BY type DESC, serial", 4 },
+	[Q_CARD_EV_INSERT] = { Q_CARD_EV_INSERT, "card_ev_insert",
+	    "INSERT INTO card_events (card_number, event, status_before, status_after,"
+	    " occurred_at, reported_by, comment, revoked_serials, created_at)"
+	    " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), $6, $7,"
+	    " ARRAY(SELECT decode(s, 'hex') FROM unnest($8::text[]) AS s),"
+	    " to_timestamp($9::bigint)) RETURNING id::text", 9 },
+	/*
+	 * Residents with unprocessed register changes, locked so that the
+	 * feed (which locks the resident first), a plain SQL UPDATE of the
+	 * resident and other jpkid instances wait or skip: each change is
+	 * applied exactly once. NO KEY UPDATE leaves FK checks (KEY SHARE)
+	 * alone.
+	 */
+	[Q_SWEEP_PENDING] = { Q_SWEEP_PENDING, "sweep_pending",
+	    "SELECT r.resident_code FROM residents r"
+	    " WHERE r.resident_code IN (SELECT ch.resident_code FROM register_changes ch"
+	    "  WHERE ch.processed_at IS NULL)"
+	    " LIMIT $1::int FOR NO KEY UPDATE OF r SKIP LOCKED", 1 },
+	/* One audit row per certificate revoked by the sweep (R10/R12). */
+	[Q_SWEEP_AUDIT] = { Q_SWEEP_AUDIT, "sweep_audit",
+	    "INSERT INTO audit_log (actor, action, object, detail)"
+	    " SELECT $1, 'certificate.revoke', 'certificate:' || j.serial,"
+	    " jsonb_build_object('type', j.type, 'reason', j.reason,"
+	    " 'rule', CASE WHEN j.reason = 'affiliationChanged' THEN 'R10' ELSE 'R12' END)"
+	    " FROM json_to_recordset($2::json) AS j (serial text, type text, reason text)", 2 },
+	/* ---- end revocation ---- */
+	/* ---- OCSP (api/status_ocsp.c) ---- */
+	/* One certificate's status; no row: never issued by that issuer (unknown). */
+	[Q_OCSP_CERT_STATUS] = { Q_OCSP_CERT_STATUS, "ocsp_cert_status",
+	    "SELECT status, extract(epoch FROM revoked_at)::bigint::text, reason,"
+	    " extract(epoch FROM invalidity_date)::bigint::text"
+	    " FROM certificates WHERE issuer = $1 AND serial = $2::bytea", 2 },
+	/* ---- end OCSP ---- */
+
+	/* ---- CRLs ---- */
+
+	[Q_CRL_TRY_LOCK] = { Q_CRL_TRY_LOCK, "crl_try_lock",
+	    "SELECT pg_try_advisory_lock($1::bigint)", 1 },
+	[Q_CRL_UNLOCK] = { Q_CRL_UNLOCK, "crl_unlock",
+	    "SELECT pg_advisory_unlock($1::bigint)", 1 },
+	/*
+	 * Shards (issuer x municipality) to publish: none published yet, or
+	 * the latest thisUpdate + publish hours has come (or $6 force). The
+	 * municipality's own hours, else [crl] config. Columns: issuer, code,
+	 * prefecture, name, publish hours, next-update hours, last number (0:
+	 * none), last thisUpdate (epoch, 0: none).
+	 */
+	[Q_CRL_TARGETS] = { Q_CRL_TARGETS, "crl_targets",
+	    "SELECT i.issuer, m.code, m.prefecture, m.name,"
+	    " coalesce(m.crl_publish_hours, $2::int)::text,"
+	    " coalesce(m.crl_next_update_hours, $3::int)::text,"
+	    " coalesce(c.number, 0)::text,"
+	    " coalesce(extract(epoch FROM c.this_update)::bigint, 0)::text"
+	    " FROM municipalities m CROSS JOIN (VALUES ('sign'), ('auth')) AS i (issuer)"
+	    " LEFT JOIN LATERAL (SELECT number, this_update FROM crls"
+	    "  WHERE crls.issuer = i.issuer AND crls.shard = m.code"
+	    "  ORDER BY number DESC LIMIT 1) c ON true"
+	    " WHERE ($4::text IS NULL OR i.issuer = $4::text)"
+	    " AND ($5::text IS NULL OR m.code = $5::char(6))"
+	    " AND ($6::boolean OR c.number IS NULL OR c.this_update"
+	    "  + make_interval(hours => coalesce(m.crl_publish_hours, $2::int))"
+	    "  <= to_timestamp($1::bigint))"
+	    " ORDER BY m.code, i.issuer DESC", 6 },
+	/* crls_monotonic() refuses a number that does not increase. */
+	[Q_CRL_INSERT] = { Q_CRL_INSERT, "crl_insert",
+	    "INSERT INTO crls (issuer, shard, number, this_update, next_update, entries, der)"
+	    " VALUES ($1, $2::char(6), $3::bigint, to_timestamp($4::bigint),"
+	    " to_timestamp($5::bigint), $6::int, $7::bytea)", 7 },
+	/*
+	 * No row: no such municipality. Else code, then number (0: nothing
+	 * published yet), thisUpdate, nextUpdate (epoch), publish hours.
+	 */
+	[Q_CRL_META] = { Q_CRL_META, "crl_meta",
+	    "SELECT m.code, coalesce(c.number, 0)::text,"
+	    " coalesce(extract(epoch FROM c.this_update)::bigint, 0)::text,"
+	    " coalesce(extract(epoch FROM c.next_update)::bigint, 0)::text,"
+	    " coalesce(m.crl_publish_hours, $3::int)::text"
+	    " FROM municipalities m"
+	    " LEFT JOIN LATERAL (SELECT number, this_update, next_update FROM crls"
+	    "  WHERE crls.issuer = $1 AND crls.shard = m.code"
+	    "  ORDER BY number DESC LIMIT 1) c ON true"
+	    " WHERE m.code = $2::char(6)", 3 },
+	[Q_CRL_DER] = { Q_CRL_DER, "crl_der",
+	    "SELECT der FROM crls WHERE issuer = $1 AND shard = $2::char(6)"
+	    " AND number = $3::bigint", 3 },
+	[Q_CRL_LIST] = { Q_CRL_LIST, "crl_list",
+	    "SELECT DISTINCT ON (issuer, shard) issuer, shard, number::text,"
+	    " to_char(this_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    " to_char(next_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	    " entries::text"
+	    " FROM crls ORDER BY issuer DESC, shard, number DESC", 0 },
+	/* ---- end CRLs ---- */
 };

@@ -46,6 +46,38 @@ enum query_id {
 	Q_CERT_INSERT,		/* see queries.c */
 	Q_APP_ISSUED,		/* $1 id, $2 type -> state */
 	/* end counter */
+	/* ---- relying parties (api/relying_parties.c, api/rp.c) ---- */
+	Q_RP_INSERT,		/* $1 name, $2 types "sign,auth", $3 cert sha256, $4 token hash (binary, NULL), $5 now -> RP row */
+	Q_RP_LIST,		/* -> RP rows, by id */
+	Q_RP_GET,		/* $1 id -> RP row */
+	Q_RP_UPDATE,		/* $1 id, $2 name, $3 types, $4 enabled, $5 token hash (each NULL: keep) -> RP row */
+	Q_RP_BY_TOKEN,		/* $1 token hash (binary) -> id, types, enabled */
+	Q_RP_USAGE_ADD,		/* $1 bigint[] ids, $2 date[] days, $3 text[] issuers, $4 bigint[] checks */
+	Q_RP_USAGE_GET,		/* $1 id, $2 from, $3 to -> day, issuer, checks */
+	/* ---- end relying parties ---- */
+	/* ---- revocation (api/revoke.c, api/card_events.c, api/sweep.c) ---- */
+	Q_REV_CERT_GET,		/* $1 serial hex -> certificate + resident's municipality (see queries.c) */
+	Q_REV_CERT_LOCK,	/* same, FOR UPDATE of the certificate */
+	Q_REV_CERT_REVOKE,	/* $1 serial hex, $2 now, $3 reason, $4 invalidity (epoch or NULL) -> 1 row */
+	Q_CARD_EV_LOCK,		/* $1 card_number -> resident_code, status, municipality, issued_on; FOR UPDATE */
+	Q_CARD_EV_SET_STATUS,	/* $1 card_number, $2 status */
+	Q_CARD_EV_REVOKE,	/* $1 card_number, $2 reason, $3 now, $4 invalidity (epoch or NULL) -> serial, type, reason */
+	Q_CARD_EV_INSERT,	/* $1 card, $2 event, $3 status before, $4 after, $5 occurred, $6 actor, $7 comment, $8 text[] serials, $9 now -> id */
+	Q_SWEEP_PENDING,	/* $1 limit -> resident codes with pending register_changes, locked (SKIP LOCKED) */
+	Q_SWEEP_AUDIT,		/* $1 actor, $2 JSON array of {serial, type, reason} -> one audit row each */
+	/* ---- end revocation ---- */
+	/* ---- OCSP (api/status_ocsp.c) ---- */
+	Q_OCSP_CERT_STATUS,	/* $1 issuer, $2 serial (binary) -> status, revoked_at, reason, invalidity_date (epoch) */
+	/* ---- end OCSP ---- */
+	/* ---- CRLs (api/crls.c) ---- */
+	Q_CRL_TRY_LOCK,		/* $1 advisory lock key -> t when obtained (session lock) */
+	Q_CRL_UNLOCK,		/* $1 advisory lock key */
+	Q_CRL_TARGETS,		/* $1 now, $2/$3 default publish/next hours, $4 issuer, $5 municipality (NULL: all), $6 force -> shards to publish */
+	Q_CRL_INSERT,		/* $1 issuer, $2 shard, $3 number, $4 this, $5 next (epoch), $6 entries, $7 der (binary) */
+	Q_CRL_META,		/* $1 issuer, $2 shard, $3 default publish hours -> municipality row + latest CRL (or NULLs) */
+	Q_CRL_DER,		/* $1 issuer, $2 shard, $3 number -> der (binary result) */
+	Q_CRL_LIST,		/* -> latest CRL per (issuer, shard) */
+	/* ---- end CRLs ---- */
 	Q__COUNT
 };
 

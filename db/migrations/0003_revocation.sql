@@ -35,9 +35,33 @@ UPDATE municipalities SET crl_publish_hours = NULL, crl_next_update_hours = NULL
 	WHERE crl_publish_hours = 24 AND crl_next_update_hours = 48;
 
 -- ---- revocation API, card events, register sweep (api/revoke.c, api/card_events.c, api/sweep.c) ----
+-- R11: card events reported through POST /v1/cards/{card_number}/events,
+-- with the card status they moved from and to and the certificates they
+-- revoked (in the same transaction). Append-only by use.
+CREATE TABLE card_events (
+	id			bigserial PRIMARY KEY,
+	card_number		text NOT NULL REFERENCES cards (card_number),
+	event			text NOT NULL
+				CONSTRAINT card_events_event_check
+				CHECK (event IN ('lost', 'stolen', 'suspended', 'returned', 'reissued')),
+	status_before		text NOT NULL,
+	status_after		text NOT NULL,
+	occurred_at		timestamptz NOT NULL,
+	reported_by		text NOT NULL,		-- actor, as in audit_log
+	comment			text
+				CONSTRAINT card_events_comment_check
+				CHECK (char_length(comment) <= 500),
+	revoked_serials		bytea[] NOT NULL DEFAULT '{}',
+	created_at		timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX card_events_card_idx ON card_events (card_number);
 -- ---- end revocation ----
 
 -- ---- CRLs (api/crls.c) ----
+-- A CRL is mostly random serial numbers: compressing it (TOAST pglz) costs
+-- time on every publication and saves next to nothing. Stored out of line,
+-- uncompressed.
+ALTER TABLE crls ALTER COLUMN der SET STORAGE EXTERNAL;
 -- ---- end CRLs ----
 
 -- ---- OCSP (api/status_ocsp.c) ----

@@ -1,0 +1,131 @@
+# The OCSP responder (POST /ocsp, RFC 5019 GET /ocsp/{base64}) with real
+# clients: openssl ocsp and GnuTLS ocsptool. Sourced by tests/api/run.sh
+# against its main jpkid ($ST status listener, $API, CA in $ca). Resident
+# codes 131016500NN (千代田区) and 141003500NN (横浜市中区).
+
+od=$work/ocsp
+mkdir -p "$od"
+# oq ISSUER-STEM [openssl ocsp args...]: ask $ST/ocsp; output in $od/out.
+oq() {
+	local is=$1
+	shift
+	openssl ocsp -issuer "$ca/$is-ca.crt" -url "$ST/ocsp" -CAfile "$ca/$is-ca.crt" \
+		-resp_text "$@" > "$od/out" 2>&1
+}
+# ocsp_status: the responseStatus byte of the DER in $work/body (hex), "" if none.
+ocsp_status() { xxd -p "$work/body" | tr -d '\n'; }
+# b64url FILE: RFC 5019 GET path text of a DER request, percent-encoded.
+b64url() { base64 -w0 "$1" | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g'; }
+
+st_resident 13101650001 131016
+st_resident 13101650002 131016
+st_resident 14100350001 141003
+st_issue 13101650001; A_SIGN=$ST_SIGN A_AUTH=$ST_AUTH
+st_issue 13101650002 '["sign"]'; B_SIGN=$ST_SIGN
+st_issue 14100350001 '["sign"]'; C_SIGN=$ST_SIGN
+pem() { echo "$work/st/$1.pem"; }
+expect test_ocsp_setup_issued_certificates eval '[ -n "$A_SIGN" ] && [ -n "$A_AUTH" ] && [ -n "$B_SIGN" ] && [ -n "$C_SIGN" ]'
+
+# --- good, verified against the CA (delegated responder, nocheck) -----------
+oq sign -cert "$(pem "$A_SIGN")"
+expect test_ocsp_openssl_sign_good eval 'grep -q "Response verify OK" "$od/out" && grep -q "$(pem "$A_SIGN"): good" "$od/out"'
+expect test_ocsp_responder_id_by_key_and_cert_included eval 'grep -q "Responder Id: [0-9A-F]\{40\}" "$od/out" && grep -q "OCSP Signing" "$od/out"'
+expect test_ocsp_nonce_echoed eval 'grep -q "Response Extensions:" "$od/out" && grep -q "OCSP Nonce" "$od/out" && ! grep -q "WARNING: no nonce" "$od/out"'
+oq auth -cert "$(pem "$A_AUTH")"
+expect test_ocsp_openssl_auth_good eval 'grep -q "Response verify OK" "$od/out" && grep -q "$(pem "$A_AUTH"): good" "$od/out"'
+oq sign -cert "$(pem "$A_SIGN")" -cert "$(pem "$B_SIGN")" -cert "$(pem "$C_SIGN")"
+expect test_ocsp_several_certids_one_response eval 'grep -q "Response verify OK" "$od/out" && [ "$(grep -c "\.pem: good$" "$od/out")" = 3 ]'
+oq sign -serial 0x0123456789abcdef
+expect test_ocsp_never_issued_serial_unknown eval 'grep -q "Response verify OK" "$od/out" && grep -q "0x0123456789abcdef: unknown" "$od/out"'
+oq sign -sha256 -cert "$(pem "$A_SIGN")"
+expect test_ocsp_sha256_certid_good eval 'grep -q "Response verify OK" "$od/out" && grep -q ": good" "$od/out" && grep -q "Hash Algorithm: sha256" "$od/out"'
+
+# --- unauthorized: a foreign issuer, mixed issuers --------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$od/foreign.key" -subj "/CN=Foreign CA" \
+	-days 2 -out "$od/foreign.crt" 2>/dev/null
+openssl ocsp -issuer "$od/foreign.crt" -serial 0x01 -url "$ST/ocsp" > "$od/out" 2>&1
+expect test_ocsp_foreign_issuer_unauthorized grep -q "Responder Error: unauthorized (6)" "$od/out"
+openssl ocsp -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" -issuer "$ca/auth-ca.crt" \
+	-cert "$(pem "$A_AUTH")" -url "$ST/ocsp" > "$od/out" 2>&1
+expect test_ocsp_mixed_issuers_unauthorized grep -q "Responder Error: unauthorized (6)" "$od/out"
+
+# --- GnuTLS ocsptool ----------------------------------------------------------
+if command -v ocsptool >/dev/null; then
+	ocsptool --ask="$ST/ocsp" --load-issuer "$ca/sign-ca.crt" --load-cert "$(pem "$B_SIGN")" \
+		--load-signer "$ca/sign-ocsp.crt" > "$od/gnutls" 2>&1
+	expect test_ocsp_gnutls_ocsptool_good eval 'grep -q "Certificate Status: good" "$od/gnutls" && grep -q "Verifying OCSP Response: Success" "$od/gnutls"'
+fi
+
+# --- RFC 5019 GET, cached -----------------------------------------------------
+openssl ocsp -issuer "$ca/sign-ca.crt" -cert "$(pem "$B_SIGN")" -no_nonce -reqout "$od/b.req" >/dev/null 2>&1
+call GET "$ST/ocsp/$(b64url "$od/b.req")"
+cp "$work/body" "$od/get1.der"; etag1=$(header ETag); cc=$(header Cache-Control)
+maxage=$(echo "$cc" | sed -n 's/.*max-age=\([0-9]*\).*/\1/p')
+nu=$(openssl ocsp -respin "$od/get1.der" -resp_text -noverify 2>/dev/null | sed -n 's/^ *Next Update: //p' | head -1)
+left=$(( $(date -d "$nu" +%s) - $(date +%s) ))
+expect test_ocsp_get_good_with_rfc5019_headers eval '[ "$STATUS" = 200 ] && [ "$CTYPE" = application/ocsp-response ] && conforms GET /ocsp/x &&
+	openssl ocsp -respin "$od/get1.der" -issuer "$ca/sign-ca.crt" -cert "$(pem "$B_SIGN")" -CAfile "$ca/sign-ca.crt" 2>&1 | grep -q ": good" &&
+	[ -n "$(header Last-Modified)" ] && [ -n "$(header Expires)" ] && [ -n "$etag1" ] &&
+	[ -n "$maxage" ] && [ "$maxage" -le "$left" ] && [ "$maxage" -gt 0 ] &&
+	echo "$cc" | grep -q "public, no-transform, must-revalidate"'
+call GET "$ST/ocsp/$(base64 -w0 "$od/b.req")"
+expect test_ocsp_get_unencoded_path_served_from_cache eval '[ "$STATUS" = 200 ] && cmp -s "$work/body" "$od/get1.der" && [ "$(header ETag)" = "$etag1" ]'
+call GET "$ST/ocsp/$(b64url "$od/b.req")"
+expect test_ocsp_get_repeated_same_cached_response eval '[ "$STATUS" = 200 ] && cmp -s "$work/body" "$od/get1.der" && [ "$(header ETag)" = "$etag1" ]'
+oq sign -cert "$(pem "$B_SIGN")" -no_nonce
+expect test_ocsp_post_without_nonce_good eval 'grep -q ": good" "$od/out" && ! grep -q "OCSP Nonce" "$od/out"'
+
+# --- malformed and HTTP-level errors -------------------------------------------
+openssl ocsp -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" -reqout "$od/a.req" >/dev/null 2>&1
+head -c 30 "$od/a.req" > "$od/trunc.req"
+call POST "$ST/ocsp" -H 'Content-Type: application/ocsp-request' --data-binary @"$od/trunc.req"
+expect test_ocsp_truncated_der_malformed eval '[ "$STATUS" = 200 ] && [ "$CTYPE" = application/ocsp-response ] && [ "$(ocsp_status)" = 30030a0101 ] && conforms POST /ocsp'
+{ cat "$od/a.req"; printf '\0'; } > "$od/trail.req"
+call POST "$ST/ocsp" -H 'Content-Type: application/ocsp-request' --data-binary @"$od/trail.req"
+expect test_ocsp_trailing_bytes_malformed eval '[ "$STATUS" = 200 ] && [ "$(ocsp_status)" = 30030a0101 ]'
+call POST "$ST/ocsp" -H 'Content-Type: application/ocsp-request' --data-binary 'hello, responder'
+expect test_ocsp_garbage_malformed eval '[ "$STATUS" = 200 ] && [ "$(ocsp_status)" = 30030a0101 ]'
+call POST "$ST/ocsp" -H 'Content-Type: application/ocsp-request'
+expect test_ocsp_empty_body_malformed eval '[ "$STATUS" = 200 ] && [ "$(ocsp_status)" = 30030a0101 ]'
+call GET "$ST/ocsp/not*base64!"
+expect test_ocsp_get_bad_base64_malformed eval '[ "$STATUS" = 200 ] && [ "$(ocsp_status)" = 30030a0101 ] && [ "$(header Cache-Control)" = no-store ]'
+call GET "$ST/ocsp/$(head -c 30 "$od/a.req" | base64 -w0 | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')"
+expect test_ocsp_get_truncated_malformed eval '[ "$STATUS" = 200 ] && [ "$(ocsp_status)" = 30030a0101 ]'
+head -c 20000 /dev/zero > "$od/huge.req"
+call POST "$ST/ocsp" -H 'Content-Type: application/ocsp-request' --data-binary @"$od/huge.req"
+expect test_ocsp_huge_body_413 eval 'is_problem 413 && conforms POST /ocsp'
+call POST "$ST/ocsp" -H 'Content-Type: application/json' --data-binary @"$od/a.req"
+expect test_ocsp_wrong_content_type_415 eval 'is_problem 415 && conforms POST /ocsp'
+call POST "$ST/ocsp" --data-binary @"$od/a.req"
+expect test_ocsp_form_content_type_415 is_problem 415
+
+# --- the API listener: relying parties and operators only ----------------------
+call POST "$API/ocsp" $(tls operator) -H 'Content-Type: application/ocsp-request' --data-binary @"$od/a.req"
+expect test_ocsp_api_listener_operator_answered eval '[ "$STATUS" = 200 ] && [ "$CTYPE" = application/ocsp-response ] &&
+	openssl ocsp -respin "$work/body" -no_nonce -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" -CAfile "$ca/sign-ca.crt" 2>&1 | grep -q ": good"'
+call POST "$API/ocsp" $(tls "$term_a") -H 'Content-Type: application/ocsp-request' --data-binary @"$od/a.req"
+expect test_ocsp_api_listener_terminal_403 is_problem 403
+
+# --- revocation: visible within 1 s (NOTIFY -> re-signed cache entry) -----------
+st_db "UPDATE certificates SET status = 'revoked', revoked_at = now(), reason = 'keyCompromise',
+	invalidity_date = now() - interval '1 day' WHERE serial = decode('$B_SIGN', 'hex')" >/dev/null
+sleep 1
+oq sign -cert "$(pem "$B_SIGN")"
+expect test_ocsp_revoked_with_reason_within_1s eval 'grep -q "Response verify OK" "$od/out" && grep -q "$(pem "$B_SIGN"): revoked" "$od/out" && grep -q "Reason: keyCompromise" "$od/out" && grep -q "Invalidity Date" "$od/out"'
+# Needs the jobs thread (LISTEN jpkid_revocation -> ocsp_on_revocation).
+if grep -q jobs_start "$top/daemon/main.c"; then
+	call GET "$ST/ocsp/$(b64url "$od/b.req")"
+	expect test_ocsp_cached_get_revoked_within_1s eval '[ "$STATUS" = 200 ] && [ "$(header ETag)" != "$etag1" ] &&
+		openssl ocsp -respin "$work/body" -issuer "$ca/sign-ca.crt" -cert "$(pem "$B_SIGN")" -CAfile "$ca/sign-ca.crt" 2>&1 | grep -q ": revoked"'
+	# ocsptool sends no nonce: its answer comes from the cache as well.
+	if command -v ocsptool >/dev/null; then
+		ocsptool --ask="$ST/ocsp" --load-issuer "$ca/sign-ca.crt" --load-cert "$(pem "$B_SIGN")" \
+			--load-signer "$ca/sign-ocsp.crt" > "$od/gnutls" 2>&1
+		expect test_ocsp_gnutls_ocsptool_revoked eval 'grep -q "Certificate Status: revoked" "$od/gnutls" && grep -q "Verifying OCSP Response: Success" "$od/gnutls"'
+	fi
+fi
+st_db "UPDATE certificates SET status = 'revoked', revoked_at = now(), reason = 'unspecified'
+	WHERE serial = decode('$C_SIGN', 'hex')" >/dev/null
+oq sign -cert "$(pem "$C_SIGN")"
+expect test_r26_unspecified_revoked_without_reason_code eval 'grep -q ": revoked" "$od/out" && ! grep -q "Reason:" "$od/out"'
+[ -n "${OCSP_DEBUG:-}" ] && { rm -rf /tmp/ocspdebug; cp -r "$od" /tmp/ocspdebug; cp -r "$ca" /tmp/ocspdebug/ca; cp -r "$work/st" /tmp/ocspdebug/st; }
