@@ -98,7 +98,7 @@ expect test_r24_crl_of_another_shard_not_in_scope eval '[ $cl_rc != 0 ] && grep 
 
 cl_get auth 131016
 cl_text > "$work/crl-auth.txt"
-expect test_r26_auth_crl_unspecified_has_no_reason_code eval '[ "$STATUS" = 200 ] && grep -q "Serial Number: ${CL_REV_AUTH^^}" "$work/crl-auth.txt" && ! grep -q "CRL Reason Code" "$work/crl-auth.txt" && openssl crl -inform DER -in "$work/crl.der" -CAfile "$ca/auth-ca.crt" -noout 2>&1 | grep -q "verify OK"'
+expect test_r26_auth_crl_unspecified_has_no_reason_code eval '[ "$STATUS" = 200 ] && grep -q "Serial Number: ${CL_REV_AUTH^^}" "$work/crl-auth.txt" && ! awk -v s="Serial Number: ${CL_REV_AUTH^^}" '"'"'$0 ~ s {on = 1; next} /Serial Number:|Signature Algorithm/ {on = 0} on'"'"' "$work/crl-auth.txt" | grep -q "CRL Reason Code" && openssl crl -inform DER -in "$work/crl.der" -CAfile "$ca/auth-ca.crt" -noout 2>&1 | grep -q "verify OK"'
 openssl crl -inform DER -in "$work/crl.der" -out "$work/crl-auth.pem" 2>/dev/null
 openssl verify -crl_check -CAfile "$ca/auth-ca.crt" -CRLfile "$work/crl-auth.pem" "$work/st/$CL_GOOD_AUTH.pem" > "$work/verify.out" 2>&1
 cl_rc=$?

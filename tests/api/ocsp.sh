@@ -128,4 +128,3 @@ st_db "UPDATE certificates SET status = 'revoked', revoked_at = now(), reason = 
 	WHERE serial = decode('$C_SIGN', 'hex')" >/dev/null
 oq sign -cert "$(pem "$C_SIGN")"
 expect test_r26_unspecified_revoked_without_reason_code eval 'grep -q ": revoked" "$od/out" && ! grep -q "Reason:" "$od/out"'
-[ -n "${OCSP_DEBUG:-}" ] && { rm -rf /tmp/ocspdebug; cp -r "$od" /tmp/ocspdebug; cp -r "$ca" /tmp/ocspdebug/ca; cp -r "$work/st" /tmp/ocspdebug/st; }
