@@ -34,6 +34,7 @@
 #include "api/api.h"
 #include "api/ocsp_cache.h"
 #include "api/rp.h"
+#include "ca/crl.h"
 #include "ca/ocsp.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -175,7 +176,7 @@ lookup(struct store_conn *c, enum ocsp_issuer is, const unsigned char *serial,
 		if (strcmp(status, "revoked") == 0) {
 			st->status = V_OCSP_CERTSTATUS_REVOKED;
 			st->revoked_at = (time_t)strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-			st->reason = ocsp_reason_code(PQgetvalue(res, 0, 2));
+			st->reason = crl_reason_code(PQgetvalue(res, 0, 2));
 			if (!PQgetisnull(res, 0, 3))
 				st->invalidity = (time_t)strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 		} else

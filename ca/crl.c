@@ -26,6 +26,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/crl.h"
+#include "ca/policy.h"
 
 /* AlgorithmIdentifier sha256WithRSAEncryption, NULL parameters (R22). */
 static const unsigned char alg_sha256_rsa[] = {
@@ -51,39 +52,21 @@ struct crl_builder {
 	int		 finished;
 };
 
-/* R26: the one table of reason names and codes. */
-static const struct {
-	const char	*name;
-	int		 code;
-} reasons[] = {
-	{ "unspecified", CRL_REASON_UNSPECIFIED },
-	{ "keyCompromise", CRL_REASON_KEY_COMPROMISE },
-	{ "cACompromise", CRL_REASON_CA_COMPROMISE },
-	{ "affiliationChanged", CRL_REASON_AFFILIATION_CHANGED },
-	{ "superseded", CRL_REASON_SUPERSEDED },
-	{ "cessationOfOperation", CRL_REASON_CESSATION },
-};
-
+/* R26: the reason names and codes are ca/policy_revoke.c's one table. */
 int
 crl_reason_code(const char *name)
 {
-	size_t i;
+	enum policy_reason r;
 
-	for (i = 0; name != NULL && i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (strcmp(reasons[i].name, name) == 0)
-			return reasons[i].code;
-	return -1;
+	return policy_reason_parse(name, &r) == 0 ? policy_reason_code(r) : -1;
 }
 
 const char *
 crl_reason_name(int code)
 {
-	size_t i;
-
-	for (i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
-		if (reasons[i].code == code)
-			return reasons[i].name;
-	return NULL;
+	if (code < POLICY_REASON_UNSPECIFIED || code > POLICY_REASON_CESSATION)
+		return NULL;
+	return policy_reason_name((enum policy_reason)code);
 }
 
 static void

@@ -226,32 +226,6 @@ ocsp_req_issuer(const struct ocsp_req *r)
 }
 
 int
-ocsp_reason_code(const char *name)
-{
-	/*
-	 * R26: the reasons in use (certificates_reason_check). A static map;
-	 * helper A's ca/crl.h may grow the same one for CRL entries.
-	 */
-	static const struct {
-		const char	*name;
-		int		 code;
-	} map[] = {
-		{ "unspecified", OCSP_REVOKED_STATUS_UNSPECIFIED },
-		{ "keyCompromise", OCSP_REVOKED_STATUS_KEYCOMPROMISE },
-		{ "cACompromise", OCSP_REVOKED_STATUS_CACOMPROMISE },
-		{ "affiliationChanged", OCSP_REVOKED_STATUS_AFFILIATIONCHANGED },
-		{ "superseded", OCSP_REVOKED_STATUS_SUPERSEDED },
-		{ "cessationOfOperation", OCSP_REVOKED_STATUS_CESSATIONOFOPERATION },
-	};
-	size_t i;
-
-	for (i = 0; name != NULL && i < sizeof(map) / sizeof(map[0]); i++)
-		if (strcmp(map[i].name, name) == 0)
-			return map[i].code;
-	return -1;
-}
-
-int
 ocsp_resp_build(OCSP_CERTID *const *ids, const struct ocsp_status *st, int n,
     OCSP_REQUEST *nonce_req, time_t now, int validity_s, X509 *responder_cert,
     struct signer *responder_key, unsigned char **der, size_t *len)

@@ -86,8 +86,6 @@ void	ocsp_req_clear(struct ocsp_req *);
  */
 enum ocsp_issuer ocsp_req_issuer(const struct ocsp_req *);
 
-/* R26 reason name ("keyCompromise") -> CRLReason code, or -1. */
-int	ocsp_reason_code(const char *name);
 
 struct ocsp_status {
 	int	status;		/* V_OCSP_CERTSTATUS_GOOD, _REVOKED or _UNKNOWN */

@@ -104,7 +104,7 @@ set_defaults(struct config *c)
 	c->crl_next_update_hours = 48;
 	c->crl_check_interval_s = 60;
 	c->ocsp_validity_s = 3600;
-	c->ocsp_cache_entries = 1000000;
+	c->ocsp_cache_entries = 100000;	/* ~1.6 KB each: ~160 MB at most */
 	c->register_sweep_interval_s = 5;
 	c->usage_flush_interval_s = 10;
 	c->fee_reissue_yen = 200;	/* R18 */

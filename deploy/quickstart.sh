@@ -55,6 +55,9 @@ cat <<INFO
   jpkid is starting.
     API (HTTPS, client certificate): https://127.0.0.1:$api_port/v1/
     status (HTTP: health, metrics):  http://127.0.0.1:$status_port/readyz
+    OCSP (relying parties):          http://127.0.0.1:$status_port/ocsp
+    CRLs (per type, municipality):   http://127.0.0.1:$status_port/crl/sign/131016.crl
+    CA certificates:                 http://127.0.0.1:$status_port/ca/sign.crt  .../ca/auth.crt
     configuration:                   $var/jpkid.conf
     credentials (terminals, register feed, relying party, operator):
                                      $var/ca/  (list: $var/ca/manifest.txt)
@@ -66,6 +69,10 @@ cat <<INFO
     curl --cacert $var/ca/client-ca.crt --cert $term.crt --key $term.key \\
          https://127.0.0.1:$api_port/v1/residents/13101600001
     curl http://127.0.0.1:$status_port/readyz
+  Revocation status of a certificate you issued (saved as cert.pem):
+    curl -s http://127.0.0.1:$status_port/ca/sign.crt | openssl x509 -inform DER -out sign-ca.crt
+    openssl ocsp -issuer sign-ca.crt -cert cert.pem -CAfile sign-ca.crt \\
+         -url http://127.0.0.1:$status_port/ocsp
   A clerk's whole issuance (self, legal representative, voluntary proxy,
   renewal), step by step with curl:
     deploy/demo/walkthrough.sh $var https://127.0.0.1:$api_port

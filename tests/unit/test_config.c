@@ -125,7 +125,7 @@ START_TEST(test_status_defaults)
 	ck_assert_int_eq(c->crl_next_update_hours, 48);
 	ck_assert_int_eq(c->crl_check_interval_s, 60);
 	ck_assert_int_eq(c->ocsp_validity_s, 3600);
-	ck_assert_int_eq(c->ocsp_cache_entries, 1000000);
+	ck_assert_int_eq(c->ocsp_cache_entries, 100000);
 	ck_assert_int_eq(c->register_sweep_interval_s, 5);
 	ck_assert_int_eq(c->usage_flush_interval_s, 10);
 	config_free(c);

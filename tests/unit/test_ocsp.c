@@ -350,25 +350,6 @@ START_TEST(test_unknown_critical_extension_malformed)
 }
 END_TEST
 
-START_TEST(test_r26_reason_codes)
-{
-	static const struct {
-		const char	*name;
-		int		 code;
-	} rows[] = {
-		{ "unspecified", 0 }, { "keyCompromise", 1 }, { "cACompromise", 2 },
-		{ "affiliationChanged", 3 }, { "superseded", 4 }, { "cessationOfOperation", 5 },
-		{ "certificateHold", -1 },	/* R26: never used */
-		{ "removeFromCRL", -1 }, { "", -1 }, { NULL, -1 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
-		ck_assert_msg(ocsp_reason_code(rows[i].name) == rows[i].code, "%s",
-		    rows[i].name ? rows[i].name : "NULL");
-}
-END_TEST
-
 /* Verify a response like a relying party (ocspcheck's order). */
 static OCSP_BASICRESP *
 verified(const unsigned char *der, size_t len, X509 *ca)
@@ -622,7 +603,6 @@ ocsp_suite(void)
 	tcase_add_test(tc, test_malformed_inputs);
 	tcase_add_test(tc, test_explicit_version);
 	tcase_add_test(tc, test_unknown_critical_extension_malformed);
-	tcase_add_test(tc, test_r26_reason_codes);
 	tcase_add_test(tc, test_build_good_revoked_unknown_verified);
 	tcase_add_test(tc, test_build_unspecified_has_no_reason_and_nonce_echoed);
 	tcase_add_test(tc, test_build_with_other_issuers_responder_does_not_verify);
