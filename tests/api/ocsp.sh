@@ -128,3 +128,75 @@ st_db "UPDATE certificates SET status = 'revoked', revoked_at = now(), reason = 
 	WHERE serial = decode('$C_SIGN', 'hex')" >/dev/null
 oq sign -cert "$(pem "$C_SIGN")"
 expect test_r26_unspecified_revoked_without_reason_code eval 'grep -q ": revoked" "$od/out" && ! grep -q "Reason:" "$od/out"'
+
+# --- end to end: every way of revoking, seen by openssl ocsp within 1 s -----
+# (issue 4 "Done when": the revoke API, a card event and a raw SQL register
+# change are visible to openssl ocsp within a second and in the next CRL)
+# oq_wait ISSUER PEM PATTERN: ask every 100 ms for up to 1 s until the
+# output matches; sets OQ_MS to the milliseconds it took.
+oq_wait() {
+	local t0 i
+	t0=$(date +%s%3N)
+	for i in $(seq 1 10); do
+		oq "$1" -cert "$2"
+		grep -q "$3" "$od/out" && { OQ_MS=$(( $(date +%s%3N) - t0 )); return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+st_resident 13101650901 131016
+st_issue 13101650901; E_SIGN=$ST_SIGN E_AUTH=$ST_AUTH
+oq sign -cert "$(pem "$E_SIGN")"
+expect test_e2e_ocsp_good_before_revoke grep -q ": good" "$od/out"
+call POST "$API/v1/certificates/$E_SIGN/revoke" $(tls "$term_a") \
+	-H 'Content-Type: application/json' --data-binary '{"reason":"keyCompromise"}'
+rc_prev=$STATUS
+expect test_r26_revoke_api_visible_to_openssl_ocsp_within_1s eval '[ "$rc_prev" = 200 ] &&
+	oq_wait sign "$(pem "$E_SIGN")" ": revoked" && grep -q "Reason: keyCompromise" "$od/out" &&
+	grep -q "Response verify OK" "$od/out"'
+echo "# revoke API -> openssl ocsp revoked after ${OQ_MS:-?} ms"
+if command -v ocsptool >/dev/null; then
+	ocsptool --ask="$ST/ocsp" --load-issuer "$ca/sign-ca.crt" --load-cert "$(pem "$E_SIGN")" \
+		--load-signer "$ca/sign-ocsp.crt" > "$od/gt.out" 2>&1
+	expect test_r26_revoke_api_visible_to_gnutls_ocsptool eval 'grep -q "Certificate Status: revoked" "$od/gt.out" && grep -q "Verifying OCSP Response: Success" "$od/gt.out"'
+fi
+oq auth -cert "$(pem "$E_AUTH")"
+expect test_r26_revoking_sign_leaves_auth_good grep -q ": good" "$od/out"
+# ... and in the next CRL of the shard.
+call POST "$API/v1/crls/publish" $(tls operator) -H 'Content-Type: application/json' \
+	--data-binary '{"issuer":"sign","municipality_code":"131016"}'
+curl -s -o "$od/e2e.crl" "$ST/crl/sign/131016.crl"
+openssl crl -inform DER -in "$od/e2e.crl" -out "$od/e2e-crl.pem" 2>/dev/null
+openssl verify -crl_check -CAfile "$ca/sign-ca.crt" -CRLfile "$od/e2e-crl.pem" "$(pem "$E_SIGN")" > "$od/v.out" 2>&1
+expect test_r26_revoked_certificate_in_the_next_crl eval 'grep -q "certificate revoked" "$od/v.out" &&
+	openssl crl -inform DER -in "$od/e2e.crl" -noout -text | grep -qi "Serial Number: ${E_SIGN^^}"'
+
+# R11: a lost card revokes both, keyCompromise, visible in OCSP within 1 s.
+st_resident 13101650902 131016
+st_issue 13101650902; F_SIGN=$ST_SIGN F_AUTH=$ST_AUTH
+call POST "$API/v1/cards/913101650902/events" $(tls "$term_a") \
+	-H 'Content-Type: application/json' --data-binary '{"event":"lost"}'
+rc_prev=$STATUS
+expect test_r11_lost_card_visible_to_openssl_ocsp_within_1s eval '[ "$rc_prev" = 201 ] &&
+	oq_wait sign "$(pem "$F_SIGN")" ": revoked" && grep -q "Reason: keyCompromise" "$od/out" &&
+	oq_wait auth "$(pem "$F_AUTH")" ": revoked" && grep -q "Reason: keyCompromise" "$od/out"'
+
+# R10: a plain SQL UPDATE of the address (no API call at all): SIGN revoked
+# affiliationChanged in OCSP within 1 s (trigger -> NOTIFY -> sweep -> NOTIFY
+# -> re-signed cache entry); AUTH stays good.
+st_resident 13101650903 131016
+st_issue 13101650903; G_SIGN=$ST_SIGN G_AUTH=$ST_AUTH
+oq sign -cert "$(pem "$G_SIGN")"	# cached as good first
+st_db "UPDATE residents SET address = '東京都千代田区永田町１丁目７番１号' WHERE resident_code = '13101650903'" >/dev/null
+expect test_r10_sql_address_change_sign_revoked_in_ocsp_within_1s eval \
+	'oq_wait sign "$(pem "$G_SIGN")" ": revoked" && grep -q "Reason: affiliationChanged" "$od/out"'
+echo "# SQL UPDATE -> openssl ocsp revoked after ${OQ_MS:-?} ms"
+oq auth -cert "$(pem "$G_AUTH")"
+expect test_r10_sql_address_change_auth_still_good grep -q ": good" "$od/out"
+# R12: a death recorded in SQL revokes both, cessationOfOperation.
+st_resident 13101650904 131016
+st_issue 13101650904; H_SIGN=$ST_SIGN H_AUTH=$ST_AUTH
+st_db "UPDATE residents SET status = 'deceased' WHERE resident_code = '13101650904'" >/dev/null
+expect test_r12_sql_death_revokes_both_in_ocsp_within_1s eval \
+	'oq_wait sign "$(pem "$H_SIGN")" ": revoked" && grep -q "Reason: cessationOfOperation" "$od/out" &&
+	oq_wait auth "$(pem "$H_AUTH")" ": revoked" && grep -q "Reason: cessationOfOperation" "$od/out"'
