@@ -330,13 +330,25 @@ START_TEST(test_principal_by_cert)
 	res = store_exec(c, Q_PRINCIPAL_BY_CERT, 1, vals, lens, fmts, &err);
 	ck_assert_msg(res != NULL, "%s", err.message);
 	ck_assert_int_eq(PQntuples(res), 1);
-	ck_assert_int_eq(PQnfields(res), 6);
+	ck_assert_int_eq(PQnfields(res), 7);
 	ck_assert_str_eq(PQgetvalue(res, 0, 0), "terminal");
 	ck_assert_str_eq(PQgetvalue(res, 0, 1), id);
 	ck_assert_str_eq(PQgetvalue(res, 0, 2), "千代田区 窓口1");
 	ck_assert_str_eq(PQgetvalue(res, 0, 3), "131016");
 	ck_assert_str_eq(PQgetvalue(res, 0, 4), "千代田区");
 	ck_assert_str_eq(PQgetvalue(res, 0, 5), "東京都");
+	ck_assert(PQgetisnull(res, 0, 6));	/* role: operators only */
+	PQclear(res);
+
+	/* An operator's role reaches the principal (migration 0003). */
+	ck_assert_int_eq(store_command(c,
+	    "INSERT INTO operators (username, role, cert_sha256)"
+	    " VALUES ('store-officer', 'officer', sha256('store-operator-1'))", &err), 0);
+	SHA256((const unsigned char *)"store-operator-1", 16, md);
+	res = store_exec(c, Q_PRINCIPAL_BY_CERT, 1, vals, lens, fmts, &err);
+	ck_assert_int_eq(PQntuples(res), 1);
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), "operator");
+	ck_assert_str_eq(PQgetvalue(res, 0, 6), "officer");
 	PQclear(res);
 
 	/* A disabled terminal is nobody. */
