@@ -176,6 +176,14 @@ struct api_stream *api_stream_open(struct api_req *, struct api_resp *);
  * the one piece of data.
  */
 void	api_stream_buffered(api_stream_open_fn, struct api_req *, struct api_resp *);
+/* HTTP dates and validators (api/conditional.c). */
+/* t as an RFC 9110 IMF-fixdate ("Sat, 21 Nov 2026 01:00:00 GMT") into buf. */
+char	*api_http_date(time_t t, char *buf, size_t len);
+/* An IMF-fixdate as Unix time, or -1. */
+time_t	 api_http_date_parse(const char *);
+/* 1 when an If-None-Match list names etag (weak comparison, RFC 9110 13.1.2) or is "*". */
+int	 api_etag_match(const char *if_none_match, const char *etag);
+
 /* Free what resp owns. */
 void	api_resp_free(struct api_resp *);
 

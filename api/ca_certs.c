@@ -44,7 +44,7 @@ api_ca_cert_get(struct api_req *req, struct api_resp *resp)
 	util_hex(md, 8, hex);	/* 64 bits of the hash name this certificate */
 	snprintf(etag, sizeof(etag), "\"%s\"", hex);
 	inm = req->header(req->hctx, "If-None-Match");
-	if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+	if (inm != NULL && api_etag_match(inm, etag)) {
 		api_text(resp, 304, NULL, NULL, 0);
 	} else {
 		if ((body = malloc((size_t)len)) == NULL)

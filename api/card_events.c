@@ -28,13 +28,13 @@
 #include "api/audit.h"
 #include "api/counter.h"
 #include "api/idem.h"
-#include "ca/charset.h"
+#include "api/feed.h"
+#include "api/revoke.h"
 #include "ca/jpdate.h"
 #include "ca/policy.h"
 #include "common/clock.h"
 #include "common/log.h"
 
-#define COMMENT_MAX	500	/* characters; CHECK of card_events.comment */
 
 struct ev {
 	struct api_req		*req;
@@ -49,20 +49,6 @@ struct ev {
 	/* out */
 	int			 scope_denied;
 };
-
-/* 12 digits (My Number card) or 1-16 of 0-9 A-Z (Juki card). */
-static int
-card_number_ok(const char *s)
-{
-	size_t i, n = strlen(s);
-
-	if (n < 1 || n > 16)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z')))
-			return 0;
-	return 1;
-}
 
 static void
 not_found(struct api_resp *resp)
@@ -88,27 +74,14 @@ event_body(struct ev *e, json_t *body)
 		json_object_set_new(fields, "event",
 		    json_string("must be one of lost, stolen, suspended, returned, reissued"));
 	e->occurred = e->now;
-	v = json_object_get(body, "occurred_at");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) ||
-		    policy_rfc3339_parse(json_string_value(v), &e->occurred) != 0)
-			json_object_set_new(fields, "occurred_at",
-			    json_string("an RFC 3339 date-time, e.g. 2026-11-21T10:00:00+09:00"));
-		else if (e->occurred > e->now)
+	if (revoke_body_time(body, "occurred_at", &e->occurred, fields) == 1) {
+		if (e->occurred > e->now)
 			json_object_set_new(fields, "occurred_at",
 			    json_string("must not be in the future"));
 		else
 			e->occurred_given = 1;
 	}
-	v = json_object_get(body, "comment");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) || charset_utf8_len(json_string_value(v)) < 1 ||
-		    charset_utf8_len(json_string_value(v)) > COMMENT_MAX)
-			json_object_set_new(fields, "comment",
-			    json_string("a string of 1 to 500 characters"));
-		else
-			e->comment = json_string_value(v);
-	}
+	e->comment = revoke_body_comment(body, fields);
 	if (json_object_size(fields) > 0) {
 		api_problem(e->resp, 422, "invalid-field", "Unprocessable Content", NULL, fields,
 		    "the request has invalid fields");
@@ -266,7 +239,7 @@ api_card_event(struct api_req *req, struct api_resp *resp)
 	e.number = req->params[0];
 	if (req->principal.kind == PRINCIPAL_OPERATOR && api_require_role(req, resp, "officer") != 0)
 		return;
-	if (!card_number_ok(e.number)) {
+	if (!feed_card_number_ok(e.number)) {
 		api_problem(resp, 400, "invalid-card-number", "Bad Request", NULL,
 		    json_pack("{s:s}", "card_number", "12 digits, or 1 to 16 of 0-9 and A-Z"),
 		    "the card number in the path is malformed");

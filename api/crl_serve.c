@@ -18,53 +18,6 @@
 #include "api/rp.h"
 #include "common/clock.h"
 
-/* RFC 9110 5.6.7 IMF-fixdate. */
-static char *
-http_date(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	return buf;
-}
-
-/* IMF-fixdate -> Unix time, or -1. */
-static time_t
-http_date_parse(const char *s)
-{
-	struct tm tm;
-	const char *end;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL || *end != '\0')
-		return -1;
-	return timegm(&tm);
-}
-
-/* 1 when an If-None-Match list names etag (weak comparison, RFC 9110 13.1.2) or is "*". */
-static int
-etag_match(const char *inm, const char *etag)
-{
-	const char *p = inm;
-	size_t el = strlen(etag);
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (strncmp(p, etag, el) == 0 && (p[el] == '\0' || p[el] == ',' ||
-		    p[el] == ' ' || p[el] == '\t'))
-			return 1;
-		while (*p != '\0' && *p != ',')
-			p++;
-	}
-	return 0;
-}
-
 void
 api_crl_get(struct api_req *req, struct api_resp *resp)
 {
@@ -137,13 +90,13 @@ api_crl_get(struct api_req *req, struct api_resp *resp)
 		due = next_update;
 	max_age = due > now ? (long)(due - now) : 0;
 	snprintf(etag, sizeof(etag), "\"%s-%s-%lld\"", issuer, shard, number);
-	http_date(this_update, lm, sizeof(lm));
+	api_http_date(this_update, lm, sizeof(lm));
 	inm = req->header(req->hctx, "If-None-Match");
 	ims = req->header(req->hctx, "If-Modified-Since");
 	if (inm != NULL)
-		notmod = etag_match(inm, etag);	/* RFC 9110 13.1.3: INM wins */
+		notmod = api_etag_match(inm, etag);	/* RFC 9110 13.1.3: INM wins */
 	else if (ims != NULL) {
-		time_t t = http_date_parse(ims);
+		time_t t = api_http_date_parse(ims);
 
 		notmod = t != (time_t)-1 && this_update <= t;
 	}

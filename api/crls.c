@@ -54,8 +54,7 @@ crls_code_ok(const char *s)
 	return s[6] == '\0';
 }
 
-/* R24: the HTTP URI of a shard's CRL, as api/issue.c writes it into certificates. */
-static void
+void
 crl_url(const struct app *app, const char *issuer, const char *shard, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/crl/%s/%s.crl", app->issuance.status_url, issuer, shard);

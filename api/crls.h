@@ -31,6 +31,13 @@
  */
 int	crl_publish_due(struct app *, time_t now, long *published);
 
+/*
+ * R24: the HTTP URI of a shard's CRL: written into certificates (api/issue.c)
+ * and their IDP, shown by GET /v1/certificates, served by api/crl_serve.c.
+ */
+void	crl_url(const struct app *, const char *issuer, const char *shard, char *buf,
+	    size_t len);
+
 /* 1 for "sign" or "auth"; 1 for a 6-digit municipality code. */
 int	crls_issuer_ok(const char *);
 int	crls_code_ok(const char *);

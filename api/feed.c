@@ -611,9 +611,8 @@ out:
 
 /* ---------------------------------------------------------------- PUT /v1/cards */
 
-/* 1 when s is 1 to 16 of 0-9 and A-Z (a Juki card number). */
-static int
-juki_number(const char *s)
+int
+feed_card_number_ok(const char *s)
 {
 	size_t i, n = strlen(s);
 
@@ -641,10 +640,10 @@ card_row(json_t *obj, const char *number, struct jpdate today, json_t *errors)
 	kind = json_string_value(json_object_get(row, "kind"));
 	if (kind != NULL && strcmp(kind, "mynumber") == 0 && !feed_digits(number, 12))
 		field_error(errors, "card_number", "a My Number card number is 12 digits");
-	else if (kind != NULL && strcmp(kind, "juki") == 0 && !juki_number(number))
+	else if (kind != NULL && strcmp(kind, "juki") == 0 && !feed_card_number_ok(number))
 		field_error(errors, "card_number",
 		    "a Juki card number is 1 to 16 characters of 0-9 and A-Z");
-	else if (kind == NULL && !feed_digits(number, 12) && !juki_number(number))
+	else if (kind == NULL && !feed_digits(number, 12) && !feed_card_number_ok(number))
 		field_error(errors, "card_number", "not a card number");
 
 	is = json_string_value(json_object_get(row, "issued_on"));

@@ -19,6 +19,11 @@
 
 /* 1 when s is exactly n ASCII digits. */
 int	feed_digits(const char *s, size_t n);
+/*
+ * 1 when s is 1 to 16 of 0-9 and A-Z: a Juki card number, and the syntax
+ * every card number has (a My Number card's 12 digits are one case).
+ */
+int	feed_card_number_ok(const char *s);
 
 /*
  * Validate one resident object (the body of PUT /v1/residents/{code}, or

@@ -29,6 +29,7 @@
 #include "api/applications.h"
 #include "api/audit.h"
 #include "api/counter.h"
+#include "api/crls.h"
 #include "api/idem.h"
 #include "ca/csr.h"
 #include "ca/profile.h"
@@ -196,7 +197,7 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	PGresult *res = NULL, *x = NULL;
 	const char *tname = policy_type_name(is->type), *v[11];
 	int l[11], fm[11], rc = -1, lint_failed = 0, delegation;
-	char cn[64], crl_url[512], ocsp_url[512], ca_url[512], nowbuf[24], nb[24], na[24],
+	char cn[64], crlurl[512], ocsp_url[512], ca_url[512], nowbuf[24], nb[24], na[24],
 	    msg[512], resident[12], card[20], nabuf[24], procedure[16], types[16], issued[16];
 	unsigned char *der = NULL;
 	size_t derlen = 0;
@@ -292,8 +293,7 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 		goto out;
 
 	/* Build, lint, sign (ca/profile.c). */
-	snprintf(crl_url, sizeof(crl_url), "%s/crl/%s/%s.crl", app->issuance.status_url, tname,
-	    f.resident.municipality_code);
+	crl_url(app, tname, f.resident.municipality_code, crlurl, sizeof(crlurl));
 	snprintf(ocsp_url, sizeof(ocsp_url), "%s/ocsp", app->issuance.status_url);
 	snprintf(ca_url, sizeof(ca_url), "%s/ca/%s.crt", app->issuance.status_url, tname);
 	memset(&pr, 0, sizeof(pr));
@@ -316,7 +316,7 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	}
 	pr.policy_oid = is->type == POLICY_SIGN ? app->issuance.sign_policy_oid :
 	    app->issuance.auth_policy_oid;
-	pr.crl_url = crl_url;
+	pr.crl_url = crlurl;
 	pr.ocsp_url = ocsp_url;
 	pr.ca_issuers_url = ca_url;
 	pthread_rwlock_rdlock(&app->keys_lock);

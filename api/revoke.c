@@ -27,13 +27,14 @@
 #include "api/applications.h"
 #include "api/audit.h"
 #include "api/counter.h"
+#include "api/crls.h"
 #include "api/idem.h"
+#include "api/revoke.h"
 #include "ca/charset.h"
 #include "ca/policy.h"
 #include "common/clock.h"
 #include "common/log.h"
 
-#define COMMENT_MAX	500	/* characters */
 
 /* Columns of Q_REV_CERT_GET / Q_REV_CERT_LOCK. */
 enum { C_ISSUER, C_SERIAL, C_TYPE, C_STATUS, C_REVOKED_AT, C_REASON, C_INVALIDITY,
@@ -152,7 +153,7 @@ cert_json(const struct app *app, const PGresult *res, time_t now)
 	free(pem);
 	if (o == NULL)
 		abort();
-	snprintf(url, sizeof(url), "%s/crl/%s/%s.crl", app->issuance.status_url, type, shard);
+	crl_url(app, type, shard, url, sizeof(url));
 	json_object_set_new(o, "crl_url", json_string(url));
 	snprintf(url, sizeof(url), "%s/ocsp", app->issuance.status_url);
 	json_object_set_new(o, "ocsp_url", json_string(url));
@@ -269,6 +270,38 @@ api_certificate_get(struct api_req *req, struct api_resp *resp)
 
 /* ---------------------------------------------------------------- revoke */
 
+int
+revoke_body_time(json_t *body, const char *key, time_t *out, json_t *fields)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || policy_rfc3339_parse(json_string_value(v), out) != 0) {
+		json_object_set_new(fields, key,
+		    json_string("an RFC 3339 date-time, e.g. 2026-11-21T10:00:00+09:00"));
+		return -1;
+	}
+	return 1;
+}
+
+const char *
+revoke_body_comment(json_t *body, json_t *fields)
+{
+	json_t *v = json_object_get(body, "comment");
+	size_t n;
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	if (!json_is_string(v) || (n = charset_utf8_len(json_string_value(v))) < 1 ||
+	    n > REVOKE_COMMENT_MAX) {
+		json_object_set_new(fields, "comment",
+		    json_string("a string of 1 to 500 characters"));
+		return NULL;
+	}
+	return json_string_value(v);
+}
+
 /* Validate the body into rv. 0, or -1 with resp set (422). */
 static int
 revoke_body(struct rev *rv, json_t *body)
@@ -287,24 +320,9 @@ revoke_body(struct rev *rv, json_t *body)
 	if (v == NULL || !json_is_string(v))
 		json_object_set_new(fields, "reason", json_string(v == NULL ? "required" :
 		    "must be a string"));
-	v = json_object_get(body, "invalidity_date");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) ||
-		    policy_rfc3339_parse(json_string_value(v), &rv->invalidity) != 0)
-			json_object_set_new(fields, "invalidity_date",
-			    json_string("an RFC 3339 date-time, e.g. 2026-11-21T10:00:00+09:00"));
-		else
-			rv->has_invalidity = 1;
-	}
-	v = json_object_get(body, "comment");
-	if (v != NULL && !json_is_null(v)) {
-		if (!json_is_string(v) || charset_utf8_len(json_string_value(v)) < 1 ||
-		    charset_utf8_len(json_string_value(v)) > COMMENT_MAX)
-			json_object_set_new(fields, "comment",
-			    json_string("a string of 1 to 500 characters"));
-		else
-			rv->comment = json_string_value(v);
-	}
+	rv->has_invalidity = revoke_body_time(body, "invalidity_date", &rv->invalidity,
+	    fields) == 1;
+	rv->comment = revoke_body_comment(body, fields);
 	if (json_object_size(fields) > 0) {
 		api_problem(rv->resp, 422, "invalid-field", "Unprocessable Content", NULL, fields,
 		    "the request has invalid fields");

@@ -68,19 +68,6 @@ reply_status(struct api_req *req, struct api_resp *resp, int status)
 		api_add_header(resp, "Cache-Control", "no-store");
 }
 
-static void
-http_date(time_t t, char *buf, size_t len)
-{
-	struct tm tm;
-	static const char *const wd[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
-	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
-	    "Aug", "Sep", "Oct", "Nov", "Dec" };
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, len, "%s, %02d %s %04d %02d:%02d:%02d GMT", wd[tm.tm_wday], tm.tm_mday,
-	    mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
 /*
  * RFC 5019 6.2 caching headers of a response without a nonce, on the status
  * listener (the API listener answers Cache-Control: no-store to everything).
@@ -94,9 +81,9 @@ cache_headers(struct api_req *req, struct api_resp *resp, time_t now, time_t thi
 
 	if (req->listener != LISTENER_STATUS)
 		return;
-	http_date(this_update, d, sizeof(d));
+	api_http_date(this_update, d, sizeof(d));
 	api_add_header(resp, "Last-Modified", "%s", d);
-	http_date(next_update, d, sizeof(d));
+	api_http_date(next_update, d, sizeof(d));
 	api_add_header(resp, "Expires", "%s", d);
 	api_add_header(resp, "Cache-Control", "max-age=%lld, public, no-transform, must-revalidate",
 	    age > 0 ? age : 0);
