@@ -83,6 +83,10 @@ struct app {
 	struct ocsp_cache	*ocsp_cache;	/* signed OCSP responses (api/ocsp_cache.h) */
 	struct rp_usage		*rp_usage;	/* relying-party check counters (api/rp.h) */
 	EVP_PKEY		*lint_key;	/* throwaway key of ca/profile.h */
+	/* ---- pin resets ---- */
+	/* ---- end pin resets ---- */
+	/* ---- suspensions notices ---- */
+	/* ---- end suspensions notices ---- */
 };
 
 #define API_MAX_PARAMS	4
@@ -264,5 +268,9 @@ void	api_crls_publish(struct api_req *, struct api_resp *);
 void	api_crls_list(struct api_req *, struct api_resp *);
 void	api_ca_cert_get(struct api_req *, struct api_resp *);
 /* ---- end CRLs ---- */
+/* ---- pin resets ---- */
+/* ---- end pin resets ---- */
+/* ---- suspensions notices ---- */
+/* ---- end suspensions notices ---- */
 
 #endif

@@ -84,6 +84,10 @@ static const struct route routes[] = {
 	    "crls_publish" },
 	{ LISTENER_API, "GET", "/v1/crls", PRINCIPAL_OPERATOR, api_crls_list, "crls_list" },
 	/* ---- end CRLs ---- */
+	/* ---- pin resets ---- */
+	/* ---- end pin resets ---- */
+	/* ---- suspensions notices ---- */
+	/* ---- end suspensions notices ---- */
 };
 
 /*

@@ -72,6 +72,10 @@ static const struct kdef keys[] = {
 	{ "issuance", "fee_reissue_yen", K_INT, O(fee_reissue_yen), 0, 100000, 0 },
 	{ "issuance", "fee_reissue_both_yen", K_INT, O(fee_reissue_both_yen), 0, 100000, 0 },
 	{ "issuance", "fees_waived", K_BOOL, O(fees_waived), 0, 1, 0 },
+	/* ---- pin resets ---- */
+	/* ---- end pin resets ---- */
+	/* ---- suspensions notices ---- */
+	/* ---- end suspensions notices ---- */
 };
 #undef O
 

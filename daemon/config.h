@@ -73,6 +73,10 @@ struct config {
 	int		 fee_reissue_yen;	/* R18: per certificate on a re-issued card */
 	int		 fee_reissue_both_yen;	/* R18: both at once on a re-issued card */
 	int		 fees_waived;	/* R18: waive every fee (also per municipality) */
+	/* ---- pin resets ---- */
+	/* ---- end pin resets ---- */
+	/* ---- suspensions notices ---- */
+	/* ---- end suspensions notices ---- */
 };
 
 /*

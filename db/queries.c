@@ -496,4 +496,8 @@ const struct query queries[Q__COUNT] = {
 	    " entries::text"
 	    " FROM crls ORDER BY issuer DESC, shard, number DESC", 0 },
 	/* ---- end CRLs ---- */
+	/* ---- pin resets ---- */
+	/* ---- end pin resets ---- */
+	/* ---- suspensions notices ---- */
+	/* ---- end suspensions notices ---- */
 };

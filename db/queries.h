@@ -78,6 +78,10 @@ enum query_id {
 	Q_CRL_DER,		/* $1 issuer, $2 shard, $3 number -> der (binary result) */
 	Q_CRL_LIST,		/* -> latest CRL per (issuer, shard) */
 	/* ---- end CRLs ---- */
+	/* ---- pin resets ---- */
+	/* ---- end pin resets ---- */
+	/* ---- suspensions notices ---- */
+	/* ---- end suspensions notices ---- */
 	Q__COUNT
 };
 
