@@ -84,8 +84,11 @@ struct app {
 	struct rp_usage		*rp_usage;	/* relying-party check counters (api/rp.h) */
 	EVP_PKEY		*lint_key;	/* throwaway key of ca/profile.h */
 	/* ---- pin resets ---- */
+	int			 pinreset_authorization_ttl_s;	/* R16a, [pinreset] */
+	int			 pinreset_challenge_ttl_s;
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
+	int			 notice_lead_months;	/* [notices] lead_months (R21); 0: 3 */
 	/* ---- end suspensions notices ---- */
 };
 
@@ -269,8 +272,24 @@ void	api_crls_list(struct api_req *, struct api_resp *);
 void	api_ca_cert_get(struct api_req *, struct api_resp *);
 /* ---- end CRLs ---- */
 /* ---- pin resets ---- */
+/* pin_resets.c: R16a PIN reset authorizations (terminals, kiosks) */
+void	api_pin_reset_challenge(struct api_req *, struct api_resp *);
+void	api_pin_reset_create(struct api_req *, struct api_resp *);
+void	api_pin_reset_complete(struct api_req *, struct api_resp *);
+void	api_pin_change(struct api_req *, struct api_resp *);
 /* ---- end pin resets ---- */
 /* ---- suspensions notices ---- */
+/* suspensions.c, hours.c (R19), notices.c (R21); operators, notices also terminals */
+void	api_suspension_list(struct api_req *, struct api_resp *);
+void	api_suspension_create(struct api_req *, struct api_resp *);
+void	api_suspension_cancel(struct api_req *, struct api_resp *);
+void	api_hours_get(struct api_req *, struct api_resp *);
+void	api_hours_put(struct api_req *, struct api_resp *);
+void	api_holiday_list(struct api_req *, struct api_resp *);
+void	api_holiday_put(struct api_req *, struct api_resp *);
+void	api_holiday_delete(struct api_req *, struct api_resp *);
+void	api_notices_run(struct api_req *, struct api_resp *);
+void	api_notices_get(struct api_req *, struct api_resp *);
 /* ---- end suspensions notices ---- */
 
 #endif

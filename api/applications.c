@@ -29,6 +29,7 @@
 #include "api/audit.h"
 #include "api/counter.h"
 #include "api/idem.h"
+#include "api/pin_resets.h"
 #include "ca/charset.h"
 #include "common/clock.h"
 #include "common/log.h"
@@ -190,7 +191,7 @@ parse_create(struct create *cr, json_t *body, json_t *fields)
 	}
 	s = json_string_value(json_object_get(body, "procedure"));
 	if (s == NULL || policy_procedure_parse(s, &cr->procedure) != 0)
-		field_err(fields, "procedure", "issue or renew");
+		field_err(fields, "procedure", "issue, renew or pin_reset");
 	types = json_object_get(body, "types");
 	if (!json_is_array(types) || json_array_size(types) < 1 || json_array_size(types) > 2)
 		field_err(fields, "types", "an array of one or two of sign, auth");
@@ -322,7 +323,15 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 		goto out;
 	}
 	memset(plans, 0, sizeof(plans));
-	if (policy_plan_application(&f.ctx, cr->mask, cr->procedure, plans) != 0) {
+	if (cr->procedure == POLICY_PIN_RESET) {
+		/* R16a: no certificate is planned; the card must hold a valid one per key. */
+		if ((t = pin_reset_counter_check(c, &f, cr->mask, &r, err)) < 0)
+			goto out;
+		if (t > 0) {
+			counter_refuse(req, resp, &r);
+			goto out;
+		}
+	} else if (policy_plan_application(&f.ctx, cr->mask, cr->procedure, plans) != 0) {
 		for (t = 0; t < POLICY_NTYPES; t++)
 			if ((cr->mask & POLICY_TYPE_BIT(t)) && !plans[t].eligible) {
 				counter_refuse(req, resp, &plans[t].refusal);
@@ -334,7 +343,9 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 		if ((cr->mask & POLICY_TYPE_BIT(t)) && plans[t].supersedes)
 			supersedes = 1;
 	if (policy_r13_applicant(cr->applicant, &f.resident, cr->now, supersedes, cr->delegation,
-	    &r) != 0 || policy_r14_evidence(cr->applicant, &cr->ev.ev, &r) != 0) {
+	    &r) != 0 || (cr->procedure == POLICY_PIN_RESET ?
+	    policy_r14_pin_reset_evidence(cr->applicant, &cr->ev.ev, &r) :
+	    policy_r14_evidence(cr->applicant, &cr->ev.ev, &r)) != 0) {
 		counter_refuse(req, resp, &r);
 		goto out;
 	}
@@ -343,8 +354,9 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	types = json_array();
 	for (t = POLICY_NTYPES - 1; t >= 0; t--)	/* AUTH first (R7) */
 		if (cr->mask & POLICY_TYPE_BIT(t)) {
-			json_object_set_new(plan, policy_type_name(t),
-			    app_plan_json(&plans[t], f.latest_serial[t]));
+			if (cr->procedure != POLICY_PIN_RESET)	/* a PIN reset plans no certificate */
+				json_object_set_new(plan, policy_type_name(t),
+				    app_plan_json(&plans[t], f.latest_serial[t]));
 			json_array_append_new(types, json_string(policy_type_name(t)));
 		}
 	plan_s = json_dumps(plan, JSON_COMPACT);
@@ -362,7 +374,9 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	types_s[0] = '{';
 	types_s[strlen(types_s) - 1] = '}';
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)cr->now);
-	snprintf(fee, sizeof(fee), "%d", policy_r18_fee(cr->mask, plans, &f.card, &f.ctx.fees));
+	/* R18: a PIN reset is free. */
+	snprintf(fee, sizeof(fee), "%d", cr->procedure == POLICY_PIN_RESET ? 0 :
+	    policy_r18_fee(cr->mask, plans, &f.card, &f.ctx.fees));
 	snprintf(tid, sizeof(tid), "%lld", req->principal.id);
 	memset(l, 0, sizeof(l));
 	memset(fm, 0, sizeof(fm));

@@ -77,7 +77,9 @@ answer_tx(struct store_conn *c, void *arg, struct store_err *err)
 	filed = (time_t)strtoll(PQgetvalue(res, 0, 13), NULL, 10);
 	/* R13: never same-day; and the proxy shows ID again (R14). */
 	if (policy_r13_second_visit(filed, a->now, &r) != 0 ||
-	    policy_r14_evidence(POLICY_PROXY, &a->ev.ev, &r) != 0) {
+	    (strcmp(PQgetvalue(res, 0, 3), "pin_reset") == 0 ?	/* R14: two documents */
+	    policy_r14_pin_reset_evidence(POLICY_PROXY, &a->ev.ev, &r) :
+	    policy_r14_evidence(POLICY_PROXY, &a->ev.ev, &r)) != 0) {
 		counter_refuse(req, resp, &r);
 		goto out;
 	}

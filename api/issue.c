@@ -241,6 +241,12 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	if (policy_applicant_parse(PQgetvalue(res, 0, 5), &applicant) != 0 ||
 	    policy_procedure_parse(procedure, &proc) != 0)
 		abort();	/* the schema's CHECKs allow nothing else */
+	if (proc == POLICY_PIN_RESET) {
+		api_problem(resp, 409, "wrong-procedure", "Conflict", "R16a", NULL,
+		    "the application is a PIN reset: it issues no certificate (POST "
+		    "/v1/pin-resets authorizes the reset)");
+		goto out;
+	}
 	if (strcmp(PQgetvalue(res, 0, 10), "ready") != 0) {
 		const char *st = PQgetvalue(res, 0, 10);
 

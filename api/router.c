@@ -85,8 +85,36 @@ static const struct route routes[] = {
 	{ LISTENER_API, "GET", "/v1/crls", PRINCIPAL_OPERATOR, api_crls_list, "crls_list" },
 	/* ---- end CRLs ---- */
 	/* ---- pin resets ---- */
+	{ LISTENER_API, "GET", "/v1/pin-resets/challenge", PRINCIPAL_KIOSK,
+	    api_pin_reset_challenge, "pin_reset_challenge" },
+	{ LISTENER_API, "POST", "/v1/pin-resets", PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK,
+	    api_pin_reset_create, "pin_reset_create" },
+	{ LISTENER_API, "POST", "/v1/pin-resets/{id}/complete", PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK,
+	    api_pin_reset_complete, "pin_reset_complete" },
+	{ LISTENER_API, "POST", "/v1/cards/{card_number}/pin-changes",
+	    PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK, api_pin_change, "pin_change" },
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
+	{ LISTENER_API, "GET", "/v1/suspensions", PRINCIPAL_OPERATOR, api_suspension_list,
+	    "suspension_list" },
+	{ LISTENER_API, "POST", "/v1/suspensions", PRINCIPAL_OPERATOR, api_suspension_create,
+	    "suspension_create" },
+	{ LISTENER_API, "DELETE", "/v1/suspensions/{id}", PRINCIPAL_OPERATOR,
+	    api_suspension_cancel, "suspension_cancel" },
+	{ LISTENER_API, "GET", "/v1/municipalities/{code}/hours", PRINCIPAL_OPERATOR,
+	    api_hours_get, "hours_get" },
+	{ LISTENER_API, "PUT", "/v1/municipalities/{code}/hours", PRINCIPAL_OPERATOR,
+	    api_hours_put, "hours_put" },
+	{ LISTENER_API, "GET", "/v1/holidays", PRINCIPAL_OPERATOR, api_holiday_list,
+	    "holiday_list" },
+	{ LISTENER_API, "PUT", "/v1/holidays/{day}", PRINCIPAL_OPERATOR, api_holiday_put,
+	    "holiday_put" },
+	{ LISTENER_API, "DELETE", "/v1/holidays/{day}", PRINCIPAL_OPERATOR, api_holiday_delete,
+	    "holiday_delete" },
+	{ LISTENER_API, "POST", "/v1/notices/run", PRINCIPAL_OPERATOR, api_notices_run,
+	    "notices_run" },
+	{ LISTENER_API, "GET", "/v1/notices", PRINCIPAL_OPERATOR | PRINCIPAL_TERMINAL,
+	    api_notices_get, "notices_get" },
 	/* ---- end suspensions notices ---- */
 };
 

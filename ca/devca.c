@@ -31,6 +31,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/devca.h"
+#include "ca/pinreset.h"
 #include "ca/x509ext.h"
 #include "ca/signer.h"
 
@@ -39,7 +40,7 @@
 #define DEVCA_OCSP_DAYS		365	/* responder certificates: one year */
 #define DEVCA_LEAF_DAYS		825	/* TLS server and client certificates */
 #define DEVCA_BACKDATE		3600	/* notBefore one hour back: clock skew */
-#define DEVCA_MAX_FILES		32
+#define DEVCA_MAX_FILES		40
 
 
 
@@ -64,7 +65,9 @@ static const char *const devca_files[] = {
 	"sign-ocsp.key", "sign-ocsp.crt", "auth-ocsp.key", "auth-ocsp.crt",
 	"client-ca.key", "client-ca.crt", "server.key", "server.crt",
 	"feed.key", "feed.crt", "rp.key", "rp.crt",
-	"operator.key", "operator.crt", "manifest.txt", NULL
+	"operator.key", "operator.crt", "manifest.txt",
+	"pinreset.key", "pinreset.crt", "kiosk.key", "kiosk.crt", "kiosk-auth.key", "kiosk-auth.crt",
+	NULL
 };
 
 static void
@@ -462,7 +465,29 @@ fail:
 	return NULL;
 }
 
-enum leaf_kind { LEAF_OCSP, LEAF_SERVER, LEAF_CLIENT };
+enum leaf_kind { LEAF_OCSP, LEAF_SERVER, LEAF_CLIENT, LEAF_PINRESET };
+
+/* R16a: the PIN reset authority's EKU (ca/pinreset.h), not critical. */
+static int
+ext_eku_pinreset(X509 *x)
+{
+	EXTENDED_KEY_USAGE	*eku;
+	ASN1_OBJECT		*obj;
+	int			 rc = -1;
+
+	if ((eku = sk_ASN1_OBJECT_new_null()) == NULL)
+		return -1;
+	if ((obj = OBJ_txt2obj(PINRESET_EKU_OID, 1)) == NULL)
+		goto out;
+	if (sk_ASN1_OBJECT_push(eku, obj) <= 0) {
+		ASN1_OBJECT_free(obj);
+		goto out;
+	}
+	rc = x509_ext_add(x, NID_ext_key_usage, 0, eku);
+out:
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	return rc;
+}
 
 /*
  * An end-entity certificate for a new RSA-2048 key written to key, issued
@@ -481,7 +506,7 @@ dc_leaf(struct devca *d, enum leaf_kind kind, struct signer *cas, X509 *ca,
 		dc_err(d, "out of memory");
 		return NULL;
 	}
-	days = kind == LEAF_OCSP ? DEVCA_OCSP_DAYS : DEVCA_LEAF_DAYS;
+	days = kind == LEAF_OCSP || kind == LEAF_PINRESET ? DEVCA_OCSP_DAYS : DEVCA_LEAF_DAYS;
 	if (days > d->days)
 		days = d->days;		/* never outlive the issuer */
 	/* R22: RSA-2048 for end entities. */
@@ -495,6 +520,10 @@ dc_leaf(struct devca *d, enum leaf_kind kind, struct signer *cas, X509 *ca,
 	case LEAF_OCSP:
 		ok = ok && x509_ext_key_usage(x, KUBIT_DIGITAL_SIGNATURE, -1) == 0 &&
 		    x509_ext_eku(x, NID_OCSP_sign) == 0 && x509_ext_ocsp_nocheck(x) == 0;
+		break;
+	case LEAF_PINRESET:
+		ok = ok && x509_ext_key_usage(x, KUBIT_DIGITAL_SIGNATURE, -1) == 0 &&
+		    ext_eku_pinreset(x) == 0;
 		break;
 	case LEAF_SERVER:
 		ok = ok && x509_ext_key_usage(x, KUBIT_DIGITAL_SIGNATURE,
@@ -714,6 +743,12 @@ devca_init(const struct devca_opts *o, char *err, size_t errlen)
 	if (x == NULL)
 		goto out;
 	X509_free(x);
+	/* R16a: the PIN reset authority, delegated by the AUTH CA the cards trust. */
+	x = dc_leaf(&d, LEAF_PINRESET, auth_s, auth_ca, x509_name_r23(R23_OU_AUTH,
+	    "JPKI PIN Reset Authority"), "pinreset.key", "pinreset.crt");
+	if (x == NULL)
+		goto out;
+	X509_free(x);
 
 	/* The client CA and what it issues. */
 	if ((client_s = dc_new_key(&d, "client-ca.key", d.bits)) == NULL)
@@ -758,6 +793,18 @@ devca_init(const struct devca_opts *o, char *err, size_t errlen)
 	    name_dev("jpkid development", "operator", "operator-admin"),
 	    "operator.key", "operator.crt");
 	if (dc_manifest(&d, "operator", "operator.crt", NULL, x) == -1)
+		goto leaf_out;
+	/* R16a kiosks: one without and one with AUTH PIN resets (kind kiosk_auth). */
+	X509_free(x);
+	x = dc_leaf(&d, LEAF_CLIENT, client_s, client_ca,
+	    name_dev("jpkid development", "kiosk", "kiosk-demo"), "kiosk.key", "kiosk.crt");
+	if (dc_manifest(&d, "kiosk", "kiosk.crt", NULL, x) == -1)
+		goto leaf_out;
+	X509_free(x);
+	x = dc_leaf(&d, LEAF_CLIENT, client_s, client_ca,
+	    name_dev("jpkid development", "kiosk", "kiosk-auth-demo"), "kiosk-auth.key",
+	    "kiosk-auth.crt");
+	if (dc_manifest(&d, "kiosk_auth", "kiosk-auth.crt", NULL, x) == -1)
 		goto leaf_out;
 	rc = dc_close(&d, d.manifest, "manifest.txt");
 	d.manifest = NULL;

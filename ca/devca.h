@@ -15,6 +15,10 @@
  *   feed.key feed.crt             the register feed
  *   rp.key rp.crt                 a relying party
  *   operator.key operator.crt     an operator
+ *   pinreset.key pinreset.crt     R16a PIN reset authority (issued by the AUTH CA;
+ *                                 digitalSignature, EKU PINRESET_EKU_OID, 1 year)
+ *   kiosk.key kiosk.crt           a convenience-store kiosk (SIGN PIN resets only)
+ *   kiosk-auth.key kiosk-auth.crt a kiosk that also resets AUTH PINs (manifest kind kiosk_auth)
  *   manifest.txt                  one line per client certificate: kind file municipality sha256
  *
  * Running init on a directory that already has sign-ca.crt refuses (unless

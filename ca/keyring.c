@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/keyring.h"
+#include "ca/pinreset.h"
 
 X509 *
 keyring_read_cert(const char *path, char *err, size_t errlen)
@@ -88,10 +89,53 @@ check_pair(const char *what, const struct keypair *ca, const struct keypair *ocs
 	return 0;
 }
 
+/*
+ * R16a: the PIN reset authority is a delegated end-entity certificate of
+ * the AUTH CA (cards trust that CA) with EKU PINRESET_EKU_OID and
+ * digitalSignature; anything else would make cards reject its tokens.
+ */
+static int
+check_pinreset(const struct keypair *ca, const struct keypair *pr, char *err, size_t errlen)
+{
+	EVP_PKEY *capub = X509_get0_pubkey(ca->cert);
+	EXTENDED_KEY_USAGE *eku;
+	ASN1_OBJECT *want;
+	int i, found = 0;
+
+	if (capub == NULL || X509_verify(pr->cert, capub) != 1 ||
+	    X509_check_issued(ca->cert, pr->cert) != X509_V_OK) {
+		ERR_clear_error();
+		snprintf(err, errlen, "pinreset certificate is not issued by the AUTH CA");
+		return -1;
+	}
+	if (X509_check_ca(pr->cert) != 0) {
+		snprintf(err, errlen, "pinreset certificate must not be a CA certificate");
+		return -1;
+	}
+	if ((X509_get_key_usage(pr->cert) & KU_DIGITAL_SIGNATURE) == 0) {
+		snprintf(err, errlen, "pinreset certificate lacks keyUsage digitalSignature");
+		return -1;
+	}
+	eku = X509_get_ext_d2i(pr->cert, NID_ext_key_usage, NULL, NULL);
+	want = OBJ_txt2obj(PINRESET_EKU_OID, 1);
+	for (i = 0; eku != NULL && want != NULL && i < sk_ASN1_OBJECT_num(eku); i++)
+		if (OBJ_cmp(sk_ASN1_OBJECT_value(eku, i), want) == 0)
+			found = 1;
+	sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
+	ASN1_OBJECT_free(want);
+	ERR_clear_error();
+	if (!found) {
+		snprintf(err, errlen, "pinreset certificate lacks the PIN reset EKU %s",
+		    PINRESET_EKU_OID);
+		return -1;
+	}
+	return 0;
+}
+
 int
 keyring_load(const struct keyring_spec *sign_ca, const struct keyring_spec *auth_ca,
     const struct keyring_spec *sign_ocsp, const struct keyring_spec *auth_ocsp,
-    struct keyring **out, char *err, size_t errlen)
+    const struct keyring_spec *pinreset, struct keyring **out, char *err, size_t errlen)
 {
 	struct keyring *kr;
 
@@ -106,6 +150,12 @@ keyring_load(const struct keyring_spec *sign_ca, const struct keyring_spec *auth
 	    load_pair("ocsp.auth", auth_ocsp, &kr->auth_ocsp, err, errlen) != 0 ||
 	    check_pair("SIGN", &kr->sign_ca, &kr->sign_ocsp, err, errlen) != 0 ||
 	    check_pair("AUTH", &kr->auth_ca, &kr->auth_ocsp, err, errlen) != 0) {
+		keyring_free(kr);
+		return -1;
+	}
+	if (pinreset != NULL && pinreset->cert != NULL && *pinreset->cert != '\0' &&
+	    (load_pair("pinreset", pinreset, &kr->pinreset, err, errlen) != 0 ||
+	    check_pinreset(&kr->auth_ca, &kr->pinreset, err, errlen) != 0)) {
 		keyring_free(kr);
 		return -1;
 	}
@@ -129,5 +179,6 @@ keyring_free(struct keyring *kr)
 	free_pair(&kr->auth_ca);
 	free_pair(&kr->sign_ocsp);
 	free_pair(&kr->auth_ocsp);
+	free_pair(&kr->pinreset);
 	free(kr);
 }

@@ -1,6 +1,7 @@
 /*
- * keyring: the four key pairs jpkid signs with: the SIGN and AUTH issuing
- * CAs and their delegated OCSP responders. Each is a certificate plus a
+ * keyring: the key pairs jpkid signs with: the SIGN and AUTH issuing CAs,
+ * their delegated OCSP responders, and (optional) the PIN reset authority
+ * of R16a (ca/pinreset.h). Each is a certificate plus a
  * signer (ca/signer.h) whose public key must match it; loading refuses a
  * mismatch, an OCSP certificate not issued by its CA, or an issuing CA
  * certificate that is not a CA. Reloaded whole on SIGHUP: a new keyring is
@@ -21,6 +22,8 @@ struct keypair {
 
 struct keyring {
 	struct keypair	sign_ca, auth_ca, sign_ocsp, auth_ocsp;
+	/* R16a: issued by the AUTH CA, EKU PINRESET_EKU_OID; cert NULL when not configured. */
+	struct keypair	pinreset;
 };
 
 struct keyring_spec {		/* paths as in the config file */
@@ -28,12 +31,14 @@ struct keyring_spec {		/* paths as in the config file */
 };
 
 /*
- * Load all four pairs. Returns 0 and *out, or -1 with a message naming the
+ * Load the four pairs and, when pinreset is not NULL and names a cert, the
+ * PIN reset authority (issued by the AUTH CA, EKU PINRESET_EKU_OID,
+ * digitalSignature). Returns 0 and *out, or -1 with a message naming the
  * failing pair and file in err (never a PIN or key material).
  */
 int	keyring_load(const struct keyring_spec *sign_ca, const struct keyring_spec *auth_ca,
 	    const struct keyring_spec *sign_ocsp, const struct keyring_spec *auth_ocsp,
-	    struct keyring **out, char *err, size_t errlen);
+	    const struct keyring_spec *pinreset, struct keyring **out, char *err, size_t errlen);
 /* Accepts NULL. */
 void	keyring_free(struct keyring *);
 /* Load one PEM certificate file; NULL with err on failure. */

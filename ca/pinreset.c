@@ -3,6 +3,8 @@
  * ca/pinreset.h for the wire contract). Parsing is strict: a token is
  * refused unless every byte is where the contract puts it.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -149,6 +149,8 @@ policy_procedure_name(enum policy_procedure p)
 		return "issue";
 	case POLICY_RENEW:
 		return "renew";
+	case POLICY_PIN_RESET:
+		return "pin_reset";
 	}
 	return "unknown";
 }
@@ -160,6 +162,8 @@ policy_procedure_parse(const char *s, enum policy_procedure *out)
 		*out = POLICY_ISSUE;
 	else if (policy_int_streq(s, "renew"))
 		*out = POLICY_RENEW;
+	else if (policy_int_streq(s, "pin_reset"))
+		*out = POLICY_PIN_RESET;
 	else
 		return -1;
 	return 0;

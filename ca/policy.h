@@ -28,7 +28,8 @@ enum policy_applicant {
 	POLICY_PROXY			/* 任意代理人 (voluntary proxy) */
 };
 
-enum policy_procedure { POLICY_ISSUE, POLICY_RENEW };
+/* pin_reset: R16/R16a PIN reset at the counter (types are the card's keys). */
+enum policy_procedure { POLICY_ISSUE, POLICY_RENEW, POLICY_PIN_RESET };
 
 #define POLICY_MAX_FIELDS	8
 
@@ -130,7 +131,7 @@ struct policy_plan {
 	struct policy_cert_names names;
 };
 
-/* "sign"/"auth", "self"/"legal_representative"/"voluntary_proxy", "issue"/"renew". */
+/* "sign"/"auth", "self"/"legal_representative"/"voluntary_proxy", "issue"/"renew"/"pin_reset". */
 const char	*policy_type_name(enum policy_type);
 int		 policy_type_parse(const char *, enum policy_type *);
 const char	*policy_applicant_name(enum policy_applicant);
@@ -402,5 +403,95 @@ const char	*policy_r11_status_reason(const char *status);
 int	policy_rfc3339_parse(const char *, time_t *out);
 
 /* ---- end revocation ---- */
+
+/* ---- pin resets ---- */
+/* ca/policy_pin.c: R14 for a PIN reset, R16a reset channels. */
+
+/*
+ * R14 for a PIN reset at the counter: self: the resident's My Number card
+ * plus one more list-A or list-B document of the resident; legal
+ * representative: as for issuance (own list-A document and proof of
+ * authority); voluntary proxy: two documents of the proxy, at least one of
+ * list A. Expired documents and copies never count; unknown kinds are
+ * refused (field "evidence.documents").
+ */
+int	policy_r14_pin_reset_evidence(enum policy_applicant, const struct policy_evidence *,
+	    struct policy_refusal *r);
+
+/* A card's latest certificate of one type (any status), for R16a. */
+struct policy_card_cert {
+	int		 present;
+	const char	*status;	/* "valid", "revoked", "expired" */
+	time_t		 not_after;
+};
+/* R16a: 1 when c is valid at now: status valid and not past notAfter. */
+int	policy_r16a_cert_valid(const struct policy_card_cert *c, time_t now);
+/*
+ * R16a for a counter PIN reset application of the keys in mask: R1
+ * (registered here), R2 (an active My Number card not past its expiry),
+ * and for each key a valid certificate of that type on the card (slug
+ * "no-certificate"; a PIN reset keeps the certificate, so there must be
+ * one). certs[t] describes the card's latest certificate of type t.
+ */
+int	policy_r16a_counter_reset(const struct policy_ctx *, unsigned mask,
+	    const struct policy_card_cert certs[POLICY_NTYPES], struct policy_refusal *r);
+/* R16a: the key that proves a kiosk reset of key t (the other one). */
+enum policy_type policy_r16a_proof_type(enum policy_type t);
+/*
+ * R16a at a kiosk, resetting key t: AUTH only at a kiosk that supports it
+ * (slug "kiosk-no-auth-reset"); the card active and not expired (R2); the
+ * card's certificate of the other type valid at now (slug
+ * "proof-certificate-invalid"). card may be NULL (no such card: R2).
+ */
+int	policy_r16a_kiosk_reset(enum policy_type t, int kiosk_auth_pin_reset,
+	    const struct policy_card *card, const struct policy_card_cert *proof, time_t now,
+	    struct policy_refusal *r);
+/*
+ * R16a: a kiosk challenge is good once, up to and including expires_at:
+ * used -> slug "challenge-used", past -> "challenge-expired".
+ */
+int	policy_r16a_challenge(int used, time_t expires_at, time_t now, struct policy_refusal *r);
+/*
+ * R16a: completing an authorization: used -> "authorization-used", past
+ * expires_at -> "authorization-expired" (a used one is reported as used
+ * even after its expiry).
+ */
+int	policy_r16a_complete(int used, time_t expires_at, time_t now, struct policy_refusal *r);
+/* ---- end pin resets ---- */
+
+/* ---- suspensions notices ---- */
+/* ca/policy_notice.c: R19 suspension windows, R21 expiry notices. */
+
+/* R21 Decision: notices go out 3 calendar months ahead ([notices] lead_months). */
+#define POLICY_R21_LEAD_MONTHS		3
+/* R19 Decision: one suspension lasts at most 14 days and starts within 366 days. */
+#define POLICY_R19_MAX_SUSPENSION_S	(14 * 86400)
+#define POLICY_R19_MAX_AHEAD_S		(366 * 86400)
+
+/*
+ * R21: the cutoff of the notices due at now: the end of day (23:59:59
+ * JST) of the JST date of now plus lead_months calendar months, clamped to
+ * the target month's last day; when now falls on the last day of its
+ * month, the last day of the target month. So, with lead_months 3, a
+ * certificate whose notAfter is at or before the cutoff is exactly one
+ * whose R8 renewal window has opened (policy_r8_renewal counts 3 months
+ * back from notAfter, clamped). lead_months >= 1.
+ */
+time_t	policy_r21_notice_cutoff(time_t now, int lead_months);
+/*
+ * R21: a certificate is due an expiry notice at now when it is valid (not
+ * revoked, notAfter not passed) and notAfter <= the cutoff. "Never twice"
+ * is the database's (notices has one row per certificate).
+ */
+int	policy_r21_notice_due(int revoked, time_t not_after, time_t now, int lead_months);
+/*
+ * R19: a suspension window an operator may schedule at now: ends after
+ * starts (field "ends_at"), ends in the future ("ends_at"), lasts at most
+ * POLICY_R19_MAX_SUSPENSION_S ("ends_at"), starts at most
+ * POLICY_R19_MAX_AHEAD_S ahead ("starts_at"). 0, or -1 with *r (slug
+ * "invalid-suspension").
+ */
+int	policy_r19_window_ok(time_t starts, time_t ends, time_t now, struct policy_refusal *r);
+/* ---- end suspensions notices ---- */
 
 #endif

@@ -73,8 +73,16 @@ static const struct kdef keys[] = {
 	{ "issuance", "fee_reissue_both_yen", K_INT, O(fee_reissue_both_yen), 0, 100000, 0 },
 	{ "issuance", "fees_waived", K_BOOL, O(fees_waived), 0, 1, 0 },
 	/* ---- pin resets ---- */
+	{ "pinreset", "cert", K_STR, O(pinreset.cert), 0, 0, 1 },
+	{ "pinreset", "key", K_STR, O(pinreset.key), 0, 0, 2 },
+	{ "pinreset", "pin_file", K_STR, O(pinreset.pin_file), 0, 0, 1 },
+	{ "pinreset", "authorization_ttl", K_INT, O(pinreset_authorization_ttl_s), 30, 3600, 0 },
+	{ "pinreset", "challenge_ttl", K_INT, O(pinreset_challenge_ttl_s), 10, 600, 0 },
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
+	{ "notices", "lead_months", K_INT, O(notice_lead_months), 1, 12, 0 },
+	{ "notices", "interval", K_INT, O(notice_interval_s), 1, 604800, 0 },
+	{ "notices", "enabled", K_BOOL, O(notices_enabled), 0, 1, 0 },
 	/* ---- end suspensions notices ---- */
 };
 #undef O
@@ -113,6 +121,15 @@ set_defaults(struct config *c)
 	c->usage_flush_interval_s = 10;
 	c->fee_reissue_yen = 200;	/* R18 */
 	c->fee_reissue_both_yen = 200;
+	/* ---- pin resets ---- */
+	c->pinreset_authorization_ttl_s = 300;	/* R16a: short-lived */
+	c->pinreset_challenge_ttl_s = 120;
+	/* ---- end pin resets ---- */
+	/* ---- suspensions notices ---- */
+	c->notice_lead_months = 3;	/* R21 Decision */
+	c->notice_interval_s = 3600;
+	c->notices_enabled = 1;
+	/* ---- end suspensions notices ---- */
 }
 
 /*
@@ -371,6 +388,12 @@ config_load(const char *path, char *err, size_t errlen)
 	    check_listen(c, c->api_listen, "api", err, errlen) ||
 	    check_listen(c, c->status_listen, "status", err, errlen))
 		goto fail;
+	/* ---- pin resets ---- */
+	if ((c->pinreset.cert != NULL || c->pinreset.key != NULL) &&
+	    (require(c, c->pinreset.cert, "pinreset", "cert", err, errlen) ||
+	    require(c, c->pinreset.key, "pinreset", "key", err, errlen)))
+		goto fail;
+	/* ---- end pin resets ---- */
 	if (c->crl_next_update_hours <= c->crl_publish_hours) {
 		snprintf(err, errlen, "%s: [crl] next_update_hours (%d) must be greater than"
 		    " publish_hours (%d): the next CRL must be out before this one lapses",
@@ -441,5 +464,8 @@ config_free(struct config *c)
 	free_key(&c->ca_auth);
 	free_key(&c->ocsp_sign);
 	free_key(&c->ocsp_auth);
+	/* ---- pin resets ---- */
+	free_key(&c->pinreset);
+	/* ---- end pin resets ---- */
 	free(c);
 }

@@ -74,8 +74,16 @@ struct config {
 	int		 fee_reissue_both_yen;	/* R18: both at once on a re-issued card */
 	int		 fees_waived;	/* R18: waive every fee (also per municipality) */
 	/* ---- pin resets ---- */
+	/* [pinreset]: R16a PIN reset authority (optional; without it the routes answer 503) */
+	struct config_key pinreset;
+	int		 pinreset_authorization_ttl_s;	/* authorization lifetime (300) */
+	int		 pinreset_challenge_ttl_s;	/* kiosk challenge lifetime (120) */
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
+	/* [notices]: R21 expiry notices */
+	int		 notice_lead_months;	/* calendar months ahead (Decision: 3) */
+	int		 notice_interval_s;	/* seconds between runs of the job */
+	int		 notices_enabled;	/* the job runs (POST /v1/notices/run always can) */
 	/* ---- end suspensions notices ---- */
 };
 

@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "api/crls.h"
+#include "api/notices.h"	/* ---- suspensions notices ---- */
 #include "api/ocsp_cache.h"
 #include "api/rp.h"
 #include "api/sweep.h"
@@ -28,6 +29,9 @@ struct jobs {
 	struct app	*app;
 	char		*conninfo;
 	int		 sweep_interval_s, crl_interval_s, flush_interval_s;
+	/* ---- suspensions notices ---- */
+	int		 notice_interval_s, notices_enabled, notice_lead_months;
+	/* ---- end suspensions notices ---- */
 	int		 stop;		/* guarded by mu */
 	int		 wake[2];	/* self-pipe: wakes the listener's poll() */
 	pthread_mutex_t	 mu;
@@ -175,6 +179,7 @@ scheduler_main(void *arg)
 {
 	struct jobs *j = arg;
 	uint64_t next_crl = 0, next_flush = 0;
+	uint64_t next_notice = 0;	/* ---- suspensions notices ---- */
 
 	pthread_mutex_lock(&j->mu);
 	while (!j->stop) {
@@ -198,6 +203,21 @@ scheduler_main(void *arg)
 					log_warn("relying-party usage flush failed; kept for the next one");
 				next_flush = clock_mono_ms() + (uint64_t)j->flush_interval_s * 1000u;
 			}
+			/* ---- suspensions notices ---- */
+			/* R21: expiry notice batches (one instance at a time: notices.h). */
+			if (j->notices_enabled && now >= next_notice) {
+				long batches = 0;
+
+				if (notices_run_due(j->app, clock_now(), j->notice_lead_months,
+				    &batches) != 0)
+					log_warn("R21: notice run failed; retried in %d s",
+					    j->notice_interval_s);
+				else if (batches > 0)
+					log_info("R21: wrote %ld expiry notice batch(es)", batches);
+				next_notice = clock_mono_ms() +
+				    (uint64_t)j->notice_interval_s * 1000u;
+			}
+			/* ---- end suspensions notices ---- */
 			pthread_mutex_lock(&j->mu);
 			if (j->stop)
 				break;
@@ -226,6 +246,11 @@ jobs_start(struct app *app, const struct config *cfg, char *err, size_t errlen)
 	j->sweep_interval_s = cfg->register_sweep_interval_s;
 	j->crl_interval_s = cfg->crl_check_interval_s;
 	j->flush_interval_s = cfg->usage_flush_interval_s;
+	/* ---- suspensions notices ---- */
+	j->notice_interval_s = cfg->notice_interval_s;
+	j->notices_enabled = cfg->notices_enabled;
+	j->notice_lead_months = cfg->notice_lead_months;
+	/* ---- end suspensions notices ---- */
 	j->wake[0] = j->wake[1] = -1;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);

@@ -54,9 +54,11 @@ load_keys(const struct config *cfg, struct keyring **out, char *err, size_t errl
 {
 #define SPEC(k) { cfg->k.cert, cfg->k.key, cfg->k.pin_file }
 	struct keyring_spec sc = SPEC(ca_sign), ac = SPEC(ca_auth),
-	    so = SPEC(ocsp_sign), ao = SPEC(ocsp_auth);
+	    so = SPEC(ocsp_sign), ao = SPEC(ocsp_auth), pr = SPEC(pinreset);
 #undef SPEC
-	return keyring_load(&sc, &ac, &so, &ao, out, err, errlen);
+	/* [pinreset] is optional (R16a routes answer 503 without it). */
+	return keyring_load(&sc, &ac, &so, &ao, cfg->pinreset.cert != NULL ? &pr : NULL, out,
+	    err, errlen);
 }
 
 /* Apply pending migrations once the database answers. 0 when done. */
@@ -256,6 +258,11 @@ main(int argc, char **argv)
 	app.issuance.fee_reissue_yen = cfg->fee_reissue_yen;
 	app.issuance.fee_reissue_both_yen = cfg->fee_reissue_both_yen;
 	app.issuance.fees_waived = cfg->fees_waived;
+	app.notice_lead_months = cfg->notice_lead_months;	/* R21 */
+	/* ---- pin resets ---- */
+	app.pinreset_authorization_ttl_s = cfg->pinreset_authorization_ttl_s;
+	app.pinreset_challenge_ttl_s = cfg->pinreset_challenge_ttl_s;
+	/* ---- end pin resets ---- */
 	app.status.require_relying_party = cfg->require_relying_party;
 	app.status.crl_publish_hours = cfg->crl_publish_hours;
 	app.status.crl_next_update_hours = cfg->crl_next_update_hours;

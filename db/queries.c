@@ -249,8 +249,12 @@ const struct query queries[Q__COUNT] = {
 	    " (extract(hour FROM m.opens) * 60 + extract(minute FROM m.opens))::int::text,"
 	    " (extract(hour FROM m.closes) * 60 + extract(minute FROM m.closes))::int::text,"
 	    " array_to_string(m.closed_weekdays, ','), m.year_end_closed::text,"
-	    " CASE WHEN m.hours_enforced THEN array_to_string(m.closed_dates ||"
-	    "  ARRAY(SELECT day FROM holidays ORDER BY day), ',') END"
+	    /* Only today's (JST) closed days: the lists grow every year. */
+	    " CASE WHEN m.hours_enforced THEN array_to_string(ARRAY("
+	    "  SELECT d FROM unnest(m.closed_dates) d"
+	    "  WHERE d = (to_timestamp($1::bigint) AT TIME ZONE 'Asia/Tokyo')::date"
+	    "  UNION SELECT day FROM holidays"
+	    "  WHERE day = (to_timestamp($1::bigint) AT TIME ZONE 'Asia/Tokyo')::date), ',') END"
 	    " FROM municipalities m WHERE m.code = $2::char(6)", 2 },
 	[Q_APP_INSERT] = { Q_APP_INSERT, "app_insert",
 	    "INSERT INTO applications (municipality_code, resident_code, terminal_id,"
@@ -496,8 +500,172 @@ const struct query queries[Q__COUNT] = {
 	    " entries::text"
 	    " FROM crls ORDER BY issuer DESC, shard, number DESC", 0 },
 	/* ---- end CRLs ---- */
-	/* ---- pin resets ---- */
+	/* ---- pin resets (api/pin_resets.c, R16a) ---- */
+	/* Columns: card_number, resident_code, kind, status, expires_on, municipality_code. */
+	[Q_PIN_CARD_GET] = { Q_PIN_CARD_GET, "pin_card_get",
+	    "SELECT c.card_number, c.resident_code, c.kind, c.status, c.expires_on::text,"
+	    " r.municipality_code::text"
+	    " FROM cards c JOIN residents r ON r.resident_code = c.resident_code"
+	    " WHERE c.card_number = $1", 1 },
+	/* Run with store_exec_bin: every column text but der (raw bytes). */
+	[Q_PIN_CARD_CERTS] = { Q_PIN_CARD_CERTS, "pin_card_certs",
+	    "SELECT DISTINCT ON (type) type, status,"
+	    " extract(epoch FROM not_after)::bigint::text, encode(serial, 'hex'), der"
+	    " FROM certificates WHERE card_number = $1"
+	    " ORDER BY type, issued_at DESC, not_after DESC", 1 },
+	[Q_PIN_KIOSK_GET] = { Q_PIN_KIOSK_GET, "pin_kiosk_get",
+	    "SELECT auth_pin_reset::text FROM kiosks WHERE id = $1::bigint AND enabled", 1 },
+	/* R19 as Q_COUNTER_GATE sees suspensions, without a municipality (kiosks). */
+	[Q_PIN_SUSPENDED] = { Q_PIN_SUSPENDED, "pin_suspended",
+	    "SELECT extract(epoch FROM max(ends_at))::bigint::text, string_agg(reason, '; ')"
+	    " FROM suspensions WHERE cancelled_at IS NULL"
+	    " AND starts_at <= to_timestamp($1::bigint) AND ends_at > to_timestamp($1::bigint)",
+	    1 },
+	[Q_PIN_CHALLENGE_INSERT] = { Q_PIN_CHALLENGE_INSERT, "pin_challenge_insert",
+	    "INSERT INTO pin_reset_challenges (challenge_hash, kiosk_id, card_number, key_type,"
+	    " created_at, expires_at)"
+	    " VALUES ($1::bytea, $2::bigint, $3, $4, to_timestamp($5::bigint),"
+	    " to_timestamp($6::bigint)) RETURNING id::text", 6 },
+	[Q_PIN_CHALLENGE_LOCK] = { Q_PIN_CHALLENGE_LOCK, "pin_challenge_lock",
+	    "SELECT id::text, kiosk_id::text, card_number, key_type,"
+	    " extract(epoch FROM expires_at)::bigint::text, (used_at IS NOT NULL)::text"
+	    " FROM pin_reset_challenges WHERE challenge_hash = $1::bytea FOR UPDATE", 1 },
+	[Q_PIN_CHALLENGE_USE] = { Q_PIN_CHALLENGE_USE, "pin_challenge_use",
+	    "UPDATE pin_reset_challenges SET used_at = to_timestamp($2::bigint)"
+	    " WHERE id = $1::bigint AND used_at IS NULL RETURNING 1", 2 },
+	[Q_PIN_AUTHZ_INSERT] = { Q_PIN_AUTHZ_INSERT, "pin_authz_insert",
+	    "INSERT INTO pin_reset_authorizations (id, card_number, key_type, channel,"
+	    " application_id, kiosk_id, token_hash, created_at, expires_at, challenge_id)"
+	    " VALUES ($1::uuid, $2, $3, $4, $5::uuid, $6::bigint, $7::bytea,"
+	    " to_timestamp($8::bigint), to_timestamp($9::bigint), $10::bigint)", 10 },
+	/*
+	 * Columns: id, card_number, key_type, channel, application_id,
+	 * kiosk_id, expires (epoch), used_at (epoch or NULL), the
+	 * application's municipality (NULL for kiosks), resident_code.
+	 */
+	[Q_PIN_AUTHZ_LOCK] = { Q_PIN_AUTHZ_LOCK, "pin_authz_lock",
+	    "SELECT z.id::text, z.card_number, z.key_type, z.channel, z.application_id::text,"
+	    " z.kiosk_id::text, extract(epoch FROM z.expires_at)::bigint::text,"
+	    " extract(epoch FROM z.used_at)::bigint::text, a.municipality_code::text,"
+	    " c.resident_code::text"
+	    " FROM pin_reset_authorizations z"
+	    " JOIN cards c ON c.card_number = z.card_number"
+	    " LEFT JOIN applications a ON a.id = z.application_id"
+	    " WHERE z.id = $1::uuid FOR UPDATE OF z", 1 },
+	[Q_PIN_AUTHZ_USE] = { Q_PIN_AUTHZ_USE, "pin_authz_use",
+	    "UPDATE pin_reset_authorizations SET used_at = to_timestamp($2::bigint)"
+	    " WHERE id = $1::uuid AND used_at IS NULL RETURNING 1", 2 },
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
+	/*
+	 * R19 suspensions. Row: id, starts, ends, reason, created_by,
+	 * created_at, cancelled_at (epoch; NULL when not cancelled). Without
+	 * $2 (all): the current and future ones, not cancelled.
+	 */
+#define SUSP_COLS "id::text, extract(epoch FROM starts_at)::bigint::text," \
+	" extract(epoch FROM ends_at)::bigint::text, reason, created_by," \
+	" extract(epoch FROM created_at)::bigint::text," \
+	" extract(epoch FROM cancelled_at)::bigint::text"
+	[Q_SUSP_LIST] = { Q_SUSP_LIST, "susp_list",
+	    "SELECT " SUSP_COLS " FROM suspensions"
+	    " WHERE $2::boolean OR (cancelled_at IS NULL AND ends_at > to_timestamp($1::bigint))"
+	    " ORDER BY starts_at, id", 2 },
+	[Q_SUSP_INSERT] = { Q_SUSP_INSERT, "susp_insert",
+	    "INSERT INTO suspensions (starts_at, ends_at, reason, created_by, created_at)"
+	    " VALUES (to_timestamp($1::bigint), to_timestamp($2::bigint), $3, $4,"
+	    " to_timestamp($5::bigint)) RETURNING " SUSP_COLS, 5 },
+	[Q_SUSP_LOCK] = { Q_SUSP_LOCK, "susp_lock",
+	    "SELECT " SUSP_COLS " FROM suspensions WHERE id = $1::bigint FOR UPDATE", 1 },
+	[Q_SUSP_CANCEL] = { Q_SUSP_CANCEL, "susp_cancel",
+	    "UPDATE suspensions SET cancelled_at = to_timestamp($2::bigint)"
+	    " WHERE id = $1::bigint RETURNING " SUSP_COLS, 2 },
+#undef SUSP_COLS
+	/*
+	 * R19 counter hours of a municipality. Row: code, enforced, opens,
+	 * closes ("HH:MM" or NULL), closed weekdays "6,7", year_end_closed,
+	 * closed dates "YYYY-MM-DD,..." (both sorted; "" or NULL when none).
+	 */
+#define HOURS_COLS "code, hours_enforced::text, to_char(opens, 'HH24:MI')," \
+	" to_char(closes, 'HH24:MI')," \
+	" (SELECT string_agg(w::text, ',' ORDER BY w) FROM unnest(closed_weekdays) w)," \
+	" year_end_closed::text," \
+	" (SELECT string_agg(to_char(d, 'YYYY-MM-DD'), ',' ORDER BY d)" \
+	"  FROM unnest(closed_dates) d)"
+	[Q_HOURS_GET] = { Q_HOURS_GET, "hours_get",
+	    "SELECT " HOURS_COLS " FROM municipalities WHERE code = $1::char(6)", 1 },
+	[Q_HOURS_PUT] = { Q_HOURS_PUT, "hours_put",
+	    "UPDATE municipalities SET hours_enforced = $2::boolean, opens = $3::time,"
+	    " closes = $4::time,"
+	    " closed_weekdays = ARRAY(SELECT DISTINCT unnest($5::int[]) ORDER BY 1),"
+	    " year_end_closed = $6::boolean,"
+	    " closed_dates = ARRAY(SELECT DISTINCT unnest($7::date[]) ORDER BY 1)"
+	    " WHERE code = $1::char(6) RETURNING " HOURS_COLS, 7 },
+#undef HOURS_COLS
+	/* National holidays (R19), closed for every municipality enforcing hours. */
+	[Q_HOLIDAY_LIST] = { Q_HOLIDAY_LIST, "holiday_list",
+	    "SELECT to_char(day, 'YYYY-MM-DD'), name FROM holidays"
+	    " WHERE $1::int IS NULL OR extract(year FROM day) = $1::int ORDER BY day", 1 },
+	[Q_HOLIDAY_PUT] = { Q_HOLIDAY_PUT, "holiday_put",
+	    "INSERT INTO holidays (day, name) VALUES ($1::date, $2)"
+	    " ON CONFLICT (day) DO UPDATE SET name = EXCLUDED.name"
+	    " RETURNING to_char(day, 'YYYY-MM-DD'), name, (xmax = 0)::text", 2 },
+	[Q_HOLIDAY_DELETE] = { Q_HOLIDAY_DELETE, "holiday_delete",
+	    "DELETE FROM holidays WHERE day = $1::date RETURNING to_char(day, 'YYYY-MM-DD')", 1 },
+	/*
+	 * R21 expiry notices. Every batch is written under one transaction
+	 * advisory lock (api/notices.h NOTICE_LOCK_KEY), so two jpkid running
+	 * the job at once take turns, and the second sees what the first
+	 * committed (READ COMMITTED: a fresh snapshot per statement).
+	 */
+	[Q_NOTICE_XACT_LOCK] = { Q_NOTICE_XACT_LOCK, "notice_xact_lock",
+	    "SELECT pg_advisory_xact_lock($1::bigint)", 1 },
+	[Q_NOTICE_DUE_MUNIS] = { Q_NOTICE_DUE_MUNIS, "notice_due_munis",
+	    "SELECT DISTINCT r.municipality_code FROM certificates c"
+	    " JOIN residents r ON r.resident_code = c.resident_code"
+	    " WHERE c.status = 'valid' AND c.not_after >= to_timestamp($1::bigint)"
+	    " AND c.not_after <= to_timestamp($2::bigint) AND r.status = 'registered'"
+	    " AND NOT EXISTS (SELECT 1 FROM notices n"
+	    "  WHERE n.issuer = c.issuer AND n.serial = c.serial)"
+	    " ORDER BY 1", 2 },
+	/*
+	 * One municipality's batch: every valid certificate of its registered
+	 * residents with now <= notAfter <= cutoff and no notice yet. No
+	 * certificate due: no batch (no row returned).
+	 */
+	[Q_NOTICE_BATCH] = { Q_NOTICE_BATCH, "notice_batch",
+	    "WITH cand AS (SELECT c.issuer, c.serial FROM certificates c"
+	    "  JOIN residents r ON r.resident_code = c.resident_code"
+	    "  WHERE r.municipality_code = $1::char(6) AND r.status = 'registered'"
+	    "  AND c.status = 'valid' AND c.not_after >= to_timestamp($2::bigint)"
+	    "  AND c.not_after <= to_timestamp($3::bigint)"
+	    "  AND NOT EXISTS (SELECT 1 FROM notices n"
+	    "   WHERE n.issuer = c.issuer AND n.serial = c.serial)),"
+	    " b AS (INSERT INTO notice_batches (municipality_code, expiring_before, created_at)"
+	    "  SELECT $1::char(6), to_timestamp($3::bigint), to_timestamp($2::bigint)"
+	    "  WHERE EXISTS (SELECT 1 FROM cand) RETURNING id, created_at, expiring_before),"
+	    " ins AS (INSERT INTO notices (issuer, serial, batch_id, municipality_code, created_at)"
+	    "  SELECT cand.issuer, cand.serial, b.id, $1::char(6), b.created_at FROM cand CROSS JOIN b"
+	    "  ON CONFLICT (issuer, serial) DO NOTHING RETURNING 1)"
+	    " SELECT b.id::text, extract(epoch FROM b.created_at)::bigint::text,"
+	    " extract(epoch FROM b.expiring_before)::bigint::text,"
+	    " (SELECT count(*) FROM ins)::text FROM b", 3 },
+	[Q_NOTICE_BATCHES] = { Q_NOTICE_BATCHES, "notice_batches",
+	    "SELECT b.id::text, extract(epoch FROM b.created_at)::bigint::text,"
+	    " extract(epoch FROM b.expiring_before)::bigint::text,"
+	    " (SELECT count(*) FROM notices n WHERE n.batch_id = b.id)::text"
+	    " FROM notice_batches b WHERE b.municipality_code = $1::char(6)"
+	    " AND ($2::bigint IS NULL OR b.id = $2::bigint) ORDER BY b.id", 2 },
+	/* The register's current name (R25 .1 order) and address of each holder. */
+	[Q_NOTICE_LIST] = { Q_NOTICE_LIST, "notice_list",
+	    "SELECT n.batch_id::text, c.type, encode(c.serial, 'hex'),"
+	    " extract(epoch FROM c.not_after)::bigint::text, r.resident_code,"
+	    " r.family_name || CASE WHEN r.given_name <> '' THEN"
+	    "  U&'\\3000' || r.given_name ELSE '' END, r.address"
+	    " FROM notices n JOIN notice_batches b ON b.id = n.batch_id"
+	    " JOIN certificates c ON c.issuer = n.issuer AND c.serial = n.serial"
+	    " JOIN residents r ON r.resident_code = c.resident_code"
+	    " WHERE b.municipality_code = $1::char(6)"
+	    " AND ($2::bigint IS NULL OR b.id = $2::bigint)"
+	    " ORDER BY n.batch_id, r.resident_code, c.type DESC", 2 },
 	/* ---- end suspensions notices ---- */
 };

@@ -79,8 +79,32 @@ enum query_id {
 	Q_CRL_LIST,		/* -> latest CRL per (issuer, shard) */
 	/* ---- end CRLs ---- */
 	/* ---- pin resets ---- */
+	Q_PIN_CARD_GET,		/* $1 card_number -> card + resident's municipality (see queries.c) */
+	Q_PIN_CARD_CERTS,	/* $1 card_number -> latest certificate per type: type, status, not_after, serial hex, der */
+	Q_PIN_KIOSK_GET,	/* $1 kiosk id -> auth_pin_reset */
+	Q_PIN_SUSPENDED,	/* $1 now -> end of the active suspension (NULL when none), reasons (R19) */
+	Q_PIN_CHALLENGE_INSERT,	/* $1 hash (binary), $2 kiosk, $3 card, $4 key_type, $5 now, $6 expires */
+	Q_PIN_CHALLENGE_LOCK,	/* $1 hash (binary) -> id, kiosk, card, key_type, expires, used; FOR UPDATE */
+	Q_PIN_CHALLENGE_USE,	/* $1 id, $2 now */
+	Q_PIN_AUTHZ_INSERT,	/* $1 id, $2 card, $3 key_type, $4 channel, $5 application, $6 kiosk, $7 token hash (binary), $8 now, $9 expires, $10 challenge */
+	Q_PIN_AUTHZ_LOCK,	/* $1 id -> authorization + application's municipality; FOR UPDATE */
+	Q_PIN_AUTHZ_USE,	/* $1 id, $2 now */
 	/* ---- end pin resets ---- */
-	/* ---- suspensions notices ---- */
+	/* ---- suspensions notices (api/suspensions.c, api/hours.c, api/notices.c) ---- */
+	Q_SUSP_LIST,		/* $1 now, $2 all (bool) -> suspension rows (SUSP_COLS), by starts_at */
+	Q_SUSP_INSERT,		/* $1 starts, $2 ends (epoch), $3 reason, $4 created_by, $5 now -> row */
+	Q_SUSP_LOCK,		/* $1 id -> row, FOR UPDATE */
+	Q_SUSP_CANCEL,		/* $1 id, $2 now -> row */
+	Q_HOURS_GET,		/* $1 code -> hours row (HOURS_COLS) */
+	Q_HOURS_PUT,		/* $1 code, $2 enforced, $3 opens, $4 closes, $5 int[] weekdays, $6 year_end, $7 date[] -> row */
+	Q_HOLIDAY_LIST,		/* $1 year or NULL -> day, name */
+	Q_HOLIDAY_PUT,		/* $1 day, $2 name -> day, name, created (bool) */
+	Q_HOLIDAY_DELETE,	/* $1 day -> day when deleted */
+	Q_NOTICE_XACT_LOCK,	/* $1 advisory lock key: pg_advisory_xact_lock (blocks) */
+	Q_NOTICE_DUE_MUNIS,	/* $1 now, $2 cutoff (epoch) -> municipality codes with certificates due (R21) */
+	Q_NOTICE_BATCH,		/* $1 municipality, $2 now, $3 cutoff -> batch id, created, expiring_before, count (no row: none due) */
+	Q_NOTICE_BATCHES,	/* $1 municipality, $2 batch id or NULL -> id, created, expiring_before, count */
+	Q_NOTICE_LIST,		/* $1 municipality, $2 batch id or NULL -> batch, type, serial, not_after, resident, name, address */
 	/* ---- end suspensions notices ---- */
 	Q__COUNT
 };

@@ -95,6 +95,9 @@ script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh
 script_suite demo-data bash tests/demo/check_demo.sh "$build"
 script_suite api bash tests/api/run.sh "$build"
+# ---- e2e ----
+script_suite e2e bash tests/e2e/counter.sh "$build"
+# ---- end e2e ----
 
 if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
 	asan=$top/_build-asan
@@ -104,6 +107,10 @@ if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
 			unit_suites "unit-asan" "$asan"
 		JPKI_ASAN=1 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
 			script_suite api-asan bash tests/api/run.sh "$asan"
+		# ---- e2e ----
+		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+			script_suite e2e-asan bash tests/e2e/counter.sh "$asan"
+		# ---- end e2e ----
 	else
 		count asan-build 0 1
 	fi

@@ -182,5 +182,8 @@ key = $ca/sign-ocsp.key
 cert = $ca/auth-ocsp.crt
 key = $ca/auth-ocsp.key
 CONF
+	# R16a PIN reset authority (optional; jpkictl init makes one).
+	[ -f "$ca/pinreset.crt" ] && printf '\n[pinreset]\ncert = %s\nkey = %s\n' \
+		"$ca/pinreset.crt" "$ca/pinreset.key" >> "$file"
 	chmod 0600 "$file"
 }

@@ -59,7 +59,7 @@ cat <<INFO
     CRLs (per type, municipality):   http://127.0.0.1:$status_port/crl/sign/131016.crl
     CA certificates:                 http://127.0.0.1:$status_port/ca/sign.crt  .../ca/auth.crt
     configuration:                   $var/jpkid.conf
-    credentials (terminals, register feed, relying party, operator):
+    credentials (terminals, register feed, relying party, operator, kiosks):
                                      $var/ca/  (list: $var/ca/manifest.txt)
     PostgreSQL:                      psql -h $var/pg -p $(cat "$var/pg/port") -U postgres jpkid
 

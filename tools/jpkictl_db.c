@@ -162,7 +162,13 @@ static const struct {
 	  "UPDATE operators SET username = $1, enabled = true WHERE cert_sha256 = $2" },
 	{ "kiosk", 2,
 	  "INSERT INTO kiosks (name, cert_sha256) VALUES ($1, $2)",
-	  "UPDATE kiosks SET name = $1, enabled = true WHERE cert_sha256 = $2" },
+	  "UPDATE kiosks SET name = $1, auth_pin_reset = false, enabled = true "
+	  "WHERE cert_sha256 = $2" },
+	/* R16a: a kiosk that also resets AUTH PINs (principal kind "kiosk"). */
+	{ "kiosk_auth", 2,
+	  "INSERT INTO kiosks (name, cert_sha256, auth_pin_reset) VALUES ($1, $2, true)",
+	  "UPDATE kiosks SET name = $1, auth_pin_reset = true, enabled = true "
+	  "WHERE cert_sha256 = $2" },
 };
 
 /* One certificate; kind as in the principals view. */
@@ -183,7 +189,7 @@ enroll_one(PGconn *pg, const char *kind, const char *name, const char *muni,
 			break;
 	if (i == sizeof(enroll_sql) / sizeof(enroll_sql[0])) {
 		fprintf(stderr, "jpkictl: unknown kind '%s' (terminal, register_feed, "
-		    "relying_party, operator, kiosk)\n", kind);
+		    "relying_party, operator, kiosk, kiosk_auth)\n", kind);
 		return -1;
 	}
 	if (!strcmp(kind, "terminal") && muni == NULL) {
@@ -204,7 +210,8 @@ enroll_one(PGconn *pg, const char *kind, const char *name, const char *muni,
 	}
 	sql = enroll_sql[i].insert;
 	if (PQntuples(res) == 1) {
-		if (strcmp(PQgetvalue(res, 0, 0), kind) != 0) {
+		if (strcmp(PQgetvalue(res, 0, 0), strcmp(kind, "kiosk_auth") == 0 ? "kiosk" :
+		    kind) != 0) {
 			fprintf(stderr, "jpkictl: enroll %s: already registered as a %s\n",
 			    path, PQgetvalue(res, 0, 0));
 			goto out;
@@ -306,6 +313,7 @@ usage:
 	fprintf(stderr, "usage: jpkictl enroll (--db CONNINFO | -c jpkid.conf) --kind KIND "
 	    "--name NAME [--municipality CODE] [--window CODE] CERT.pem\n"
 	    "       jpkictl enroll (--db CONNINFO | -c jpkid.conf) --manifest DIR/manifest.txt\n"
-	    "KIND: terminal, register_feed, relying_party, operator, kiosk\n");
+	    "KIND: terminal, register_feed, relying_party, operator, kiosk,\n"
+	    "      kiosk_auth (a kiosk that also resets AUTH PINs, R16a)\n");
 	return 2;
 }

@@ -17,6 +17,8 @@
  * writes the whole file atomically; an operation reports success only
  * after its change is on disk.
  */
+#include <config.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,8 @@
  * vcard_file: the card file of tools/vcard (see tools/vcard.c for its
  * layout): JSON encoding and strict parsing, and the atomic write.
  */
+#include <config.h>
+
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -240,15 +242,16 @@ card_json(const struct vcard *c)
 /*
  * Write the card atomically: a temporary file beside path, fsync, then
  * rename over path (or, with excl, link to path, failing if it exists),
- * then fsync of the directory. JPKI_VCARD_CRASH_BEFORE_RENAME=1 (tests
- * only) makes the process _exit(3) after the temporary file is synced.
+ * then fsync of the directory. In a build configured with
+ * --enable-test-clock (tests only), JPKI_VCARD_CRASH_BEFORE_RENAME=1 makes
+ * the process _exit(3) after the temporary file is synced; a normal build
+ * has no such switch.
  */
 static int
 write_atomic(const char *path, const char *data, size_t len, int excl, char *err,
     size_t errlen)
 {
 	char		*tmp, *dir, *slash;
-	const char	*crash;
 	size_t		 n = strlen(path) + 16, off = 0;
 	ssize_t		 w;
 	int		 fd, dfd, rc = VCARD_E_IO;
@@ -282,9 +285,14 @@ write_atomic(const char *path, const char *data, size_t len, int excl, char *err
 	}
 	if (fsync(fd) != 0)
 		goto fail_fd;
-	if ((crash = getenv("JPKI_VCARD_CRASH_BEFORE_RENAME")) != NULL &&
-	    strcmp(crash, "1") == 0)
-		_exit(3);
+#ifdef JPKID_TEST_CLOCK
+	{
+		const char *crash = getenv("JPKI_VCARD_CRASH_BEFORE_RENAME");
+
+		if (crash != NULL && strcmp(crash, "1") == 0)
+			_exit(3);
+	}
+#endif
 	if (close(fd) != 0) {
 		fd = -1;
 		goto fail_fd;

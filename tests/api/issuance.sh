@@ -21,7 +21,7 @@ jpki_write_config "$iconf" "$ca" "$conninfo" "$iapi_port" "$ist_port"
 # inside its CA's validity, R6/R7 lint); terminals keep the harness's client CA.
 ica=$work/ca-iss
 JPKID_TEST_CLOCK=$((T0 - 30 * 86400)) "$jpkictl" init --dir "$ica" >/dev/null
-sed -i "s#= $ca/\(sign-ca\|auth-ca\|sign-ocsp\|auth-ocsp\)#= $ica/\1#" "$iconf"
+sed -i "s#= $ca/\(sign-ca\|auth-ca\|sign-ocsp\|auth-ocsp\|pinreset\)#= $ica/\1#" "$iconf"
 JPKID_TEST_CLOCK=@$clock_file start_jpkid "$iconf" "$work/jpkid-iss.log"
 iss_pid=$JPKID_PID
 IAPI=https://127.0.0.1:$iapi_port

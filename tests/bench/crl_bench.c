@@ -49,7 +49,7 @@ main(int argc, char **argv)
 		s[i].cert = paths[2 * i];
 		s[i].key = paths[2 * i + 1];
 	}
-	if (keyring_load(&s[0], &s[1], &s[2], &s[3], &app.keys, err, sizeof(err)) != 0) {
+	if (keyring_load(&s[0], &s[1], &s[2], &s[3], NULL, &app.keys, err, sizeof(err)) != 0) {
 		fprintf(stderr, "crl_bench: %s\n", err);
 		return 1;
 	}

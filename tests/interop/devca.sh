@@ -57,7 +57,9 @@ all_keys_0600() {
 }
 check "directory is 0700" mode_is "$D" 700
 check "every key file is 0600" all_keys_0600
-check "manifest lists 5 client certificates" test "$(wc -l < "$D/manifest.txt")" -eq 5
+check "manifest lists 7 client certificates" test "$(wc -l < "$D/manifest.txt")" -eq 7
+check "manifest has a kiosk and an AUTH-reset kiosk (R16a)" \
+	grep -q "^kiosk_auth kiosk-auth.crt - " "$D/manifest.txt"
 
 # --- OpenSSL ---------------------------------------------------------------
 subject_is() {
@@ -100,6 +102,14 @@ for t in sign auth; do
 done
 check_fails "openssl: sign-ocsp does not verify against auth-ca" \
 	openssl verify -CAfile "$D/auth-ca.crt" "$D/sign-ocsp.crt"
+# R16a: the PIN reset authority is delegated by the AUTH CA, with its EKU.
+check "openssl: pinreset verifies against auth-ca (x509_strict)" \
+	openssl verify -x509_strict -CAfile "$D/auth-ca.crt" "$D/pinreset.crt"
+check "openssl: pinreset has the PIN reset EKU and digitalSignature only" eval \
+	'openssl x509 -in "$D/pinreset.crt" -noout -ext keyUsage,extendedKeyUsage |
+	tr -d "\n " | grep -q "criticalDigitalSignatureX509v3ExtendedKeyUsage:2.25.98714405201932460530618134916077397736$"'
+check_fails "openssl: pinreset does not verify against sign-ca" \
+	openssl verify -CAfile "$D/sign-ca.crt" "$D/pinreset.crt"
 # A responder certificate really can sign an OCSP response its CA's clients accept.
 ocsp_roundtrip() {
 	local t=$1

@@ -276,6 +276,39 @@ START_TEST(test_example_file_loads)
 }
 END_TEST
 
+/* ---- pin resets ---- */
+/* R16a [pinreset]: optional; TTL defaults 300/120 s and their ranges; cert and key together. */
+START_TEST(test_pinreset_defaults_and_ranges)
+{
+	char err[512], want[512];
+	struct config *c = load_with("", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_ptr_null(c->pinreset.cert);
+	ck_assert_ptr_null(c->pinreset.key);
+	ck_assert_int_eq(c->pinreset_authorization_ttl_s, 300);
+	ck_assert_int_eq(c->pinreset_challenge_ttl_s, 120);
+	config_free(c);
+	c = load_with("[pinreset]\ncert = pinreset.crt\nkey = pinreset.key\n"
+	    "authorization_ttl = 60\nchallenge_ttl = 30\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	snprintf(want, sizeof(want), "%s/pinreset.crt", dir);
+	ck_assert_str_eq(c->pinreset.cert, want);
+	ck_assert_int_eq(c->pinreset_authorization_ttl_s, 60);
+	ck_assert_int_eq(c->pinreset_challenge_ttl_s, 30);
+	config_free(c);
+	ck_assert_ptr_null(load_with("[pinreset]\nauthorization_ttl = 29\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "jpkid.conf:2: [pinreset] authorization_ttl must be an integer "
+	    "from 30 to 3600, not '29'") != NULL, "%s", err);
+	ck_assert_ptr_null(load_with("[pinreset]\nchallenge_ttl = 601\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "[pinreset] challenge_ttl must be an integer from 10 to 600")
+	    != NULL, "%s", err);
+	ck_assert_ptr_null(load_with("[pinreset]\ncert = pinreset.crt\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "[pinreset] key is required") != NULL, "%s", err);
+}
+END_TEST
+/* ---- end pin resets ---- */
+
 int
 main(void)
 {
@@ -298,6 +331,7 @@ main(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_split_listen);
 	tcase_add_test(tc, test_example_file_loads);
+	tcase_add_test(tc, test_pinreset_defaults_and_ranges);	/* pin resets */
 	suite_add_tcase(s, tc);
 	rc = testlib_run(s);
 	{

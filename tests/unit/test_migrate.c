@@ -147,6 +147,7 @@ START_TEST(test_apply_creates_schema)
 		"operator_sessions", "applications", "inquiries", "pin_reset_authorizations",
 		"serials", "certificates", "revocations", "crls", "suspensions",
 		"notice_batches", "notices", "audit_log", "idempotency", "schema_migrations",
+		"pin_reset_challenges",
 	};
 	char err[512], sql[256], *ci = fresh_db("create");
 	PGconn *conn = connect_or_fail(ci);
@@ -159,7 +160,7 @@ START_TEST(test_apply_creates_schema)
 
 	n = migrate_apply(conn, err, sizeof(err));
 	ck_assert_msg(n == (int)migrations_count, "migrate_apply: %d %s", n, err);
-	ck_assert_int_eq(n, 3);	/* 0001_schema, 0002_issuance, 0003_revocation */
+	ck_assert_int_eq(n, 4);	/* 0001_schema, 0002_issuance, 0003_revocation, 0004_pin_resets */
 	ck_assert_int_eq(migrate_current(conn, err, sizeof(err)),
 	    migrations[migrations_count - 1].version);
 

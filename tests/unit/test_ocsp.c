@@ -60,7 +60,7 @@ setup(void)
 		s[i].key = key[i];
 		s[i].pin_file = NULL;
 	}
-	if (keyring_load(&s[0], &s[1], &s[2], &s[3], &kr, err, sizeof(err)) != 0 ||
+	if (keyring_load(&s[0], &s[1], &s[2], &s[3], NULL, &kr, err, sizeof(err)) != 0 ||
 	    ocsp_ids_init(&ids, kr->sign_ca.cert, kr->auth_ca.cert) != 0) {
 		fprintf(stderr, "keyring: %s\n", err);
 		abort();

@@ -1261,6 +1261,178 @@ START_TEST(test_r18_application_fees)
 }
 END_TEST
 
+/* ---- pin resets ---- */
+#define NOREF	((const char *)NULL)	/* assert_outcome: not refused */
+/* R14 for a PIN reset: each row one declaration and its outcome. */
+static const struct {
+	enum policy_applicant	 a;
+	struct policy_doc	 docs[3];
+	size_t			 ndocs;
+	enum policy_authority	 authority;
+	const char		*rule, *slug;
+} r14_pin_rows[] = {
+	/* self: card + one more A or B of the resident */
+	{ POLICY_SELF, { { "mynumber_card", POLICY_HOLDER_RESIDENT, 0, 0 },
+	    { "health_insurance_card", POLICY_HOLDER_RESIDENT, 0, 0 } }, 2, 0, NULL, NULL },
+	{ POLICY_SELF, { { "mynumber_card", POLICY_HOLDER_RESIDENT, 0, 0 },
+	    { "passport", POLICY_HOLDER_RESIDENT, 0, 0 } }, 2, 0, NULL, NULL },
+	/* the card alone is not enough (issuance would be) */
+	{ POLICY_SELF, { { "mynumber_card", POLICY_HOLDER_RESIDENT, 0, 0 } }, 1, 0,
+	    "R14", "insufficient-evidence" },
+	/* a copy or an expired second document never counts */
+	{ POLICY_SELF, { { "mynumber_card", POLICY_HOLDER_RESIDENT, 0, 0 },
+	    { "pension_book", POLICY_HOLDER_RESIDENT, 0, 1 } }, 2, 0, "R14", "insufficient-evidence" },
+	{ POLICY_SELF, { { "mynumber_card", POLICY_HOLDER_RESIDENT, 0, 0 },
+	    { "drivers_licence", POLICY_HOLDER_RESIDENT, 1, 0 } }, 2, 0, "R14", "insufficient-evidence" },
+	/* an expired card does not count either */
+	{ POLICY_SELF, { { "mynumber_card", POLICY_HOLDER_RESIDENT, 1, 0 },
+	    { "passport", POLICY_HOLDER_RESIDENT, 0, 0 } }, 2, 0, "R14", "insufficient-evidence" },
+	/* without the card: two other documents are not enough */
+	{ POLICY_SELF, { { "passport", POLICY_HOLDER_RESIDENT, 0, 0 },
+	    { "health_insurance_card", POLICY_HOLDER_RESIDENT, 0, 0 } }, 2, 0,
+	    "R14", "insufficient-evidence" },
+	/* someone else's document does not count for the resident */
+	{ POLICY_SELF, { { "mynumber_card", POLICY_HOLDER_RESIDENT, 0, 0 },
+	    { "passport", POLICY_HOLDER_APPLICANT, 0, 0 } }, 2, 0, "R14", "insufficient-evidence" },
+	/* legal representative: as for issuance */
+	{ POLICY_LEGAL_REP, { { "drivers_licence", POLICY_HOLDER_APPLICANT, 0, 0 } }, 1,
+	    POLICY_AUTHORITY_FAMILY_REGISTER, NULL, NULL },
+	{ POLICY_LEGAL_REP, { { "drivers_licence", POLICY_HOLDER_APPLICANT, 0, 0 } }, 1,
+	    POLICY_AUTHORITY_NONE, "R14", "insufficient-evidence" },
+	/* voluntary proxy: two of the proxy, at least one A */
+	{ POLICY_PROXY, { { "passport", POLICY_HOLDER_APPLICANT, 0, 0 },
+	    { "health_insurance_card", POLICY_HOLDER_APPLICANT, 0, 0 } }, 2, 0, NULL, NULL },
+	{ POLICY_PROXY, { { "passport", POLICY_HOLDER_APPLICANT, 0, 0 } }, 1, 0,
+	    "R14", "insufficient-evidence" },
+	{ POLICY_PROXY, { { "pension_book", POLICY_HOLDER_APPLICANT, 0, 0 },
+	    { "health_insurance_card", POLICY_HOLDER_APPLICANT, 0, 0 } }, 2, 0,
+	    "R14", "insufficient-evidence" },
+	{ POLICY_PROXY, { { "passport", POLICY_HOLDER_APPLICANT, 0, 0 },
+	    { "health_insurance_card", POLICY_HOLDER_APPLICANT, 0, 1 } }, 2, 0,
+	    "R14", "insufficient-evidence" },
+	{ POLICY_PROXY, { { "passport", POLICY_HOLDER_APPLICANT, 0, 0 },
+	    { "library_card", POLICY_HOLDER_APPLICANT, 0, 0 } }, 2, 0, "R14", "unknown-document" },
+};
+
+START_TEST(test_r14_pin_reset_evidence)
+{
+	struct policy_evidence ev = { r14_pin_rows[_i].docs, r14_pin_rows[_i].ndocs,
+	    r14_pin_rows[_i].authority };
+	struct policy_refusal r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = policy_r14_pin_reset_evidence(r14_pin_rows[_i].a, &ev, &r);
+	assert_outcome(rc, r, r14_pin_rows[_i].rule, r14_pin_rows[_i].slug);
+	if (rc != 0)	/* a legal representative may lack only the authority */
+		ck_assert_str_eq(r.fields[0], r14_pin_rows[_i].a == POLICY_LEGAL_REP ?
+		    "evidence.authority" : "evidence.documents");
+}
+END_TEST
+
+/* R16a counter: R1, R2, then a valid certificate of each key on the card. */
+START_TEST(test_r16a_counter_reset)
+{
+	struct fixture f;
+	struct policy_refusal r;
+	struct policy_card_cert certs[POLICY_NTYPES] = {
+		{ 1, "valid", END_20311121 }, { 1, "valid", END_20311121 } };
+	const unsigned both = POLICY_TYPE_BIT(POLICY_SIGN) | POLICY_TYPE_BIT(POLICY_AUTH);
+
+	fixture_init(&f, T_1121_1000);
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, both, certs, &r), r, NOREF, NOREF);
+	certs[POLICY_SIGN].status = "revoked";
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, both, certs, &r), r, "R16a",
+	    "no-certificate");
+	ck_assert_msg(strstr(r.detail, "SIGN certificate is revoked") != NULL, "%s", r.detail);
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, POLICY_TYPE_BIT(POLICY_AUTH), certs, &r),
+	    r, NOREF, NOREF);
+	/* expired: valid up to and including notAfter */
+	certs[POLICY_AUTH].not_after = T_1121_1000;
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, POLICY_TYPE_BIT(POLICY_AUTH), certs, &r),
+	    r, NOREF, NOREF);
+	certs[POLICY_AUTH].not_after = T_1121_1000 - 1;
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, POLICY_TYPE_BIT(POLICY_AUTH), certs, &r),
+	    r, "R16a", "no-certificate");
+	ck_assert_msg(strstr(r.detail, "has expired") != NULL, "%s", r.detail);
+	certs[POLICY_AUTH].present = 0;
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, POLICY_TYPE_BIT(POLICY_AUTH), certs, &r),
+	    r, "R16a", "no-certificate");
+	/* R1 and R2 come first */
+	f.card.status = "lost";
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, POLICY_TYPE_BIT(POLICY_AUTH), certs, &r),
+	    r, "R2", "card-not-active");
+	f.res.municipality_code = "141003";
+	assert_outcome(policy_r16a_counter_reset(&f.ctx, POLICY_TYPE_BIT(POLICY_AUTH), certs, &r),
+	    r, "R1", "other-municipality");
+	ck_assert_int_eq(policy_r16a_counter_reset(&f.ctx, 0, certs, &r), -1);
+	ck_assert_int_eq(policy_r16a_counter_reset(&f.ctx, 4, certs, &r), -1);
+}
+END_TEST
+
+/* R16a kiosk: SIGN proven by AUTH and vice versa; AUTH only where supported. */
+START_TEST(test_r16a_kiosk_reset)
+{
+	struct fixture f;
+	struct policy_refusal r;
+	struct policy_card_cert ok = { 1, "valid", END_20311121 },
+	    revoked = { 1, "revoked", END_20311121 }, none = { 0, NULL, 0 },
+	    expired = { 1, "valid", T_1121_1000 - 1 };
+
+	fixture_init(&f, T_1121_1000);
+	ck_assert_int_eq(policy_r16a_proof_type(POLICY_SIGN), POLICY_AUTH);
+	ck_assert_int_eq(policy_r16a_proof_type(POLICY_AUTH), POLICY_SIGN);
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_SIGN, 0, &f.card, &ok, T_1121_1000, &r),
+	    r, NOREF, NOREF);
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_AUTH, 0, &f.card, &ok, T_1121_1000, &r),
+	    r, "R16a", "kiosk-no-auth-reset");
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_AUTH, 1, &f.card, &ok, T_1121_1000, &r),
+	    r, NOREF, NOREF);
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_SIGN, 1, &f.card, &revoked, T_1121_1000,
+	    &r), r, "R16a", "proof-certificate-invalid");
+	ck_assert_msg(strstr(r.detail, "AUTH certificate is revoked") != NULL, "%s", r.detail);
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_SIGN, 1, &f.card, &none, T_1121_1000, &r),
+	    r, "R16a", "proof-certificate-invalid");
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_AUTH, 1, &f.card, &expired, T_1121_1000,
+	    &r), r, "R16a", "proof-certificate-invalid");
+	ck_assert_msg(strstr(r.detail, "SIGN certificate has expired") != NULL, "%s", r.detail);
+	f.card.status = "suspended";
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_SIGN, 1, &f.card, &ok, T_1121_1000, &r),
+	    r, "R2", "card-not-active");
+	assert_outcome(policy_r16a_kiosk_reset(POLICY_SIGN, 1, NULL, &ok, T_1121_1000, &r),
+	    r, "R2", "no-card");
+}
+END_TEST
+
+/* R16a one-time, short-lived: good up to and including expires_at. */
+START_TEST(test_r16a_challenge_and_complete)
+{
+	struct policy_refusal r;
+
+	assert_outcome(policy_r16a_challenge(0, T_1121_1000, T_1121_1000, &r), r, NOREF, NOREF);
+	assert_outcome(policy_r16a_challenge(0, T_1121_1000, T_1121_1000 + 1, &r), r, "R16a",
+	    "challenge-expired");
+	assert_outcome(policy_r16a_challenge(1, T_1121_1000, T_1121_1000 - 60, &r), r, "R16a",
+	    "challenge-used");
+	assert_outcome(policy_r16a_complete(0, T_1121_1000, T_1121_1000, &r), r, NOREF, NOREF);
+	assert_outcome(policy_r16a_complete(0, T_1121_1000, T_1121_1000 + 1, &r), r, "R16a",
+	    "authorization-expired");
+	assert_outcome(policy_r16a_complete(1, T_1121_1000, T_1121_1000 + 1, &r), r, "R16a",
+	    "authorization-used");
+}
+END_TEST
+
+START_TEST(test_pin_reset_procedure_name)
+{
+	enum policy_procedure p;
+
+	ck_assert_int_eq(policy_procedure_parse("pin_reset", &p), 0);
+	ck_assert_int_eq(p, POLICY_PIN_RESET);
+	ck_assert_str_eq(policy_procedure_name(POLICY_PIN_RESET), "pin_reset");
+}
+END_TEST
+/* ---- end pin resets ---- */
+
 static Suite *
 policy_suite(void)
 {
@@ -1299,6 +1471,13 @@ policy_suite(void)
 	tcase_add_test(tc, test_r25_sex_and_birth);
 	tcase_add_test(tc, test_r7_application_auth_caps_sign);
 	tcase_add_test(tc, test_r4_application_one_type_refused);
+	/* ---- pin resets ---- */
+	tcase_add_loop_test(tc, test_r14_pin_reset_evidence, 0, NROWS(r14_pin_rows));
+	tcase_add_test(tc, test_r16a_counter_reset);
+	tcase_add_test(tc, test_r16a_kiosk_reset);
+	tcase_add_test(tc, test_r16a_challenge_and_complete);
+	tcase_add_test(tc, test_pin_reset_procedure_name);
+	/* ---- end pin resets ---- */
 	suite_add_tcase(s, tc);
 	return s;
 }
