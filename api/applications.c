@@ -1,7 +1,7 @@
 /*
  * applications: a clerk's application at the counter (DESIGN "API"):
  *
- *	POST /v1/applications				issue or renew, types, applicant, evidence
+ *	POST /v1/applications				issue, renew or pin_reset, types, applicant, evidence
  *	POST /v1/applications/{id}/inquiry-answer	voluntary proxy, second visit (R13)
  *
  * Self and legal representative applications are "ready" at once (same

@@ -35,6 +35,11 @@ jpki_log "migrations"
 if [ ! -f "$var/ca/sign-ca.crt" ]; then
 	jpki_log "development CA hierarchy in $var/ca"
 	"$jpkictl" init --dir "$var/ca"
+elif [ ! -f "$var/ca/pinreset.crt" ]; then
+	# A dev CA made before PIN resets existed: jpkid runs, but without the
+	# PIN reset authority and the kiosk certificates (R16a).
+	jpki_log "note: $var/ca predates PIN resets (no pinreset.crt, kiosk.crt);" \
+	    "remove $var/ca (and $var/pg for a clean register) to get them"
 fi
 
 jpki_log "demo data and client certificates"
@@ -76,6 +81,8 @@ cat <<INFO
   A clerk's whole issuance (self, legal representative, voluntary proxy,
   renewal), step by step with curl:
     deploy/demo/walkthrough.sh $var https://127.0.0.1:$api_port
+  A day at the counter with jpki-terminal and virtual cards (README):
+    deploy/demo/counter_day.sh $var https://127.0.0.1:$api_port http://127.0.0.1:$status_port
 
   Ctrl-C stops jpkid and PostgreSQL.
 
