@@ -95,8 +95,8 @@ static const struct route routes[] = {
 	    PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK, api_pin_change, "pin_change" },
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
-	{ LISTENER_API, "GET", "/v1/suspensions", PRINCIPAL_OPERATOR, api_suspension_list,
-	    "suspension_list" },
+	{ LISTENER_API, "GET", "/v1/suspensions", PRINCIPAL_OPERATOR | PRINCIPAL_TERMINAL,
+	    api_suspension_list, "suspension_list" },
 	{ LISTENER_API, "POST", "/v1/suspensions", PRINCIPAL_OPERATOR, api_suspension_create,
 	    "suspension_create" },
 	{ LISTENER_API, "DELETE", "/v1/suspensions/{id}", PRINCIPAL_OPERATOR,

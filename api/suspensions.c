@@ -5,6 +5,8 @@
  * and revocation keep working (docs/revocation.md).
  *
  *	GET    /v1/suspensions		viewer; current and future (?all=true: all)
+ *				or a terminal (the schedule municipal pages publish):
+ *				current and future only (all=true: 403), no created_by
  *	POST   /v1/suspensions		officer; {starts_at, ends_at, reason} -> 201
  *	DELETE /v1/suspensions/{id}	officer; cancel -> 200 (409 when cancelled or over)
  *
@@ -46,9 +48,12 @@ epoch(const PGresult *res, int row, int col)
 	return (time_t)strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-/* One row of Q_SUSP_* (SUSP_COLS) as the API shows it, with its state at now. */
+/*
+ * One row of Q_SUSP_* (SUSP_COLS) as the API shows it, with its state at
+ * now; created_by (an operator's id) only when operator.
+ */
 static json_t *
-susp_json(const PGresult *res, int row, time_t now)
+susp_json(const PGresult *res, int row, time_t now, int operator)
 {
 	char b1[32], b2[32], b3[32], b4[32];
 	time_t starts = epoch(res, row, 1), ends = epoch(res, row, 2);
@@ -70,6 +75,8 @@ susp_json(const PGresult *res, int row, time_t now)
 	    "state", state);
 	if (o == NULL)
 		abort();
+	if (!operator)
+		json_object_del(o, "created_by");
 	return o;
 }
 
@@ -106,13 +113,20 @@ api_suspension_list(struct api_req *req, struct api_resp *resp)
 	time_t now = clock_now();
 	PGresult *res;
 	json_t *a;
-	int i;
+	int i, terminal = req->principal.kind == PRINCIPAL_TERMINAL;
 
-	if (api_require_role(req, resp, "viewer") != 0)
+	/* Terminals read the published schedule (R19); the history stays the operators'. */
+	if (!terminal && api_require_role(req, resp, "viewer") != 0)
 		return;
 	if (all != NULL && strcmp(all, "true") != 0 && strcmp(all, "false") != 0) {
 		api_problem(resp, 422, "invalid-field", "Unprocessable Content", NULL,
 		    json_pack("{s:s}", "all", "true or false"), "all must be true or false");
+		return;
+	}
+	if (terminal && all != NULL && strcmp(all, "true") == 0) {
+		api_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL,
+		    "all=true (past and cancelled suspensions) is for operators; a terminal "
+		    "sees the current and future ones");
 		return;
 	}
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)now);
@@ -131,7 +145,7 @@ api_suspension_list(struct api_req *req, struct api_resp *resp)
 	}
 	a = json_array();
 	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(a, susp_json(res, i, now));
+		json_array_append_new(a, susp_json(res, i, now, !terminal));
 	PQclear(res);
 	api_json(resp, 200, json_pack("{s:o}", "suspensions", a));
 }
@@ -167,7 +181,7 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 		return -1;
 	snprintf(object, sizeof(object), "suspension:%s", PQgetvalue(res, 0, 0));
 	snprintf(op->new_id, sizeof(op->new_id), "%s", PQgetvalue(res, 0, 0));
-	api_json(op->resp, 201, susp_json(res, 0, op->now));
+	api_json(op->resp, 201, susp_json(res, 0, op->now, 1));
 	PQclear(res);
 	if (audit_write(c, op->req, "suspension.create", object,
 	    json_pack("{s:s, s:s, s:s, s:s}", "rule", "R19",
@@ -290,7 +304,7 @@ cancel_tx(struct store_conn *c, void *arg, struct store_err *err)
 	snprintf(n, sizeof(n), "%lld", (long long)op->now);
 	if ((res = store_exec(c, Q_SUSP_CANCEL, 2, v, NULL, NULL, err)) == NULL)
 		return -1;
-	api_json(op->resp, 200, susp_json(res, 0, op->now));
+	api_json(op->resp, 200, susp_json(res, 0, op->now, 1));
 	PQclear(res);
 	snprintf(object, sizeof(object), "suspension:%s", op->id);
 	return audit_write(c, op->req, "suspension.cancel", object,

@@ -19,7 +19,7 @@ enum {
 	O_API = 256, O_CERT, O_KEY, O_CACERT, O_STATUS, O_LANG, O_JSON, O_CARD, O_ANCHORS,
 	O_NUMBER, O_PROCEDURE, O_TYPES, O_APPLICANT, O_NAME, O_RELATIONSHIP, O_DOC,
 	O_AUTHORITY, O_DELEGATION, O_CARD_NUMBER, O_TYPE, O_REASON, O_COMMENT, O_OCCURRED,
-	O_PIN_FILE, O_NEW_PIN_FILE, O_SIGN_PIN_FILE, O_AUTH_PIN_FILE, O_AUTHZ_FILE, O_RESIDENT, O_HELP
+	O_PIN_FILE, O_NEW_PIN_FILE, O_SIGN_PIN_FILE, O_AUTH_PIN_FILE, O_AUTHZ_FILE, O_RESIDENT, O_BATCH, O_CSV, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -52,6 +52,8 @@ static const struct option longopts[] = {
 	{ "auth-pin-file", required_argument, NULL, O_AUTH_PIN_FILE },
 	{ "authorization-file", required_argument, NULL, O_AUTHZ_FILE },
 	{ "resident", required_argument, NULL, O_RESIDENT },
+	{ "batch", required_argument, NULL, O_BATCH },
+	{ "csv", no_argument, NULL, O_CSV },
 	{ "help", no_argument, NULL, O_HELP },
 	{ NULL, 0, NULL, 0 }
 };
@@ -85,6 +87,10 @@ static const struct {
 	  "PIN change (--card F --type T)" },
 	{ "kiosk", "pin-reset", cmd_kiosk_pin_reset, "コンビニでの暗証番号初期化 (--card F --type T)",
 	  "PIN reset at a kiosk (--card F --type T)" },
+	{ "suspensions", NULL, cmd_suspensions, "一時停止スケジュール (R19)",
+	  "the suspension schedule (R19)" },
+	{ "notices", NULL, cmd_notices, "有効期限通知書の一覧 ([--batch ID] [--csv])",
+	  "expiry notices of this municipality ([--batch ID] [--csv])" },
 };
 
 static int
@@ -207,6 +213,8 @@ main(int argc, char **argv)
 		case O_AUTH_PIN_FILE: t.auth_pin_file = optarg; break;
 		case O_AUTHZ_FILE: t.authorization_file = optarg; break;
 		case O_RESIDENT: t.resident = optarg; break;
+		case O_BATCH: t.batch = optarg; break;
+		case O_CSV: t.csv = 1; break;
 		case 'h':
 		case O_HELP:
 			return usage(stdout);

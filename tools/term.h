@@ -2,8 +2,8 @@
  * jpki-terminal: the reference counter terminal (窓口端末) and kiosk client.
  * Internal header shared by tools/jpki_terminal.c (options, dispatch),
  * tools/term_http.c (libcurl over mTLS), tools/term_out.c (Japanese/English
- * text, --json, PIN entry) and the commands in tools/term_counter.c and
- * tools/term_card.c. Command reference: docs/terminal.md.
+ * text, --json, PIN entry) and the commands in tools/term_counter.c,
+ * tools/term_card.c and tools/term_info.c. Command reference: docs/terminal.md.
  *
  * Exit status of every command (TERM_EXIT_*): 0 done; 1 refused by the
  * daemon (a 4xx problem: rule, title, detail, fields are printed); 2 usage;
@@ -113,6 +113,8 @@ struct term {
 	const char	*docs[TERM_MAX_DOCS];
 	int		 ndocs;
 	int		 delegation;	/* --delegation-covers-revocation */
+	const char	*batch;		/* notices --batch */
+	int		 csv;		/* notices --csv */
 	char		**args;		/* positionals after the command word(s) */
 	int		 nargs;
 };
@@ -144,5 +146,9 @@ int	cmd_kiosk_pin_reset(struct term *);
 int	term_open_card(struct term *, struct vcard **);
 /* The serial (lowercase hex) of a DER certificate into buf; 0 or -1. */
 int	term_cert_serial(const unsigned char *der, size_t len, char *buf, size_t buflen);
+
+/* ---- term_info.c ---- */
+int	cmd_suspensions(struct term *);
+int	cmd_notices(struct term *);
 
 #endif

@@ -53,9 +53,12 @@ expect test_r19_viewer_cannot_create_suspension_403 eval 'is_problem 403 && conf
 call GET "$API/v1/suspensions" $(tls operator)
 expect test_r19_viewer_lists_suspensions_200 eval '[ "$STATUS" = 200 ] && conforms GET /v1/suspensions'
 sp_role admin
+# Terminals read the schedule, never write it.
 # shellcheck disable=SC2046
-call GET "$API/v1/suspensions" $(tls "$term_a")
-expect test_r19_terminal_cannot_list_suspensions_403 eval 'is_problem 403 && conforms GET /v1/suspensions'
+call POST "$API/v1/suspensions" $(tls "$term_a") -H 'Content-Type: application/json' \
+	--data-binary "{\"starts_at\":\"$(sp_iso $(($(date +%s) + 60)))\",\"ends_at\":\"$(sp_iso $(($(date +%s) + 900)))\",\"reason\":\"terminal\"}"
+expect test_r19_terminal_cannot_create_suspension_403 eval 'is_problem 403 && conforms POST /v1/suspensions &&
+	[ "$(sp_db "SELECT count(*) FROM suspensions WHERE reason = '"'terminal'"'")" = 0 ]'
 
 now=$(date +%s)
 sp_post "{\"starts_at\":\"$(sp_iso $((now + 600)))\",\"ends_at\":\"$(sp_iso $((now + 300)))\",\"reason\":\"backwards\"}"
@@ -97,6 +100,20 @@ expect test_r19_suspension_idempotency_key_replays eval '[ "$STATUS" = 201 ] && 
 call GET "$API/v1/suspensions" $(tls operator)
 expect test_r19_list_current_and_future eval '[ "$STATUS" = 200 ] && conforms GET /v1/suspensions &&
 	$PY -c "import json,sys; d=json.load(open(sys.argv[1]))[\"suspensions\"]; ids=[s[\"id\"] for s in d]; sys.exit(0 if $SP_ID in ids and $SP_FUTURE in ids and all(s[\"state\"] in (\"active\",\"scheduled\") for s in d) else 1)" "$work/body"'
+
+# A terminal lists the same schedule during the suspension (read-only, R19):
+# current and future, no created_by; all=true and writes stay the operators'.
+# shellcheck disable=SC2046
+call GET "$API/v1/suspensions" $(tls "$term_a")
+expect test_r19_terminal_lists_schedule_without_created_by eval '[ "$STATUS" = 200 ] && conforms GET /v1/suspensions &&
+	$PY -c "import json,sys; d=json.load(open(sys.argv[1]))[\"suspensions\"]; ids=[s[\"id\"] for s in d]; sys.exit(0 if $SP_ID in ids and $SP_FUTURE in ids and all(\"created_by\" not in s and s[\"state\"] in (\"active\",\"scheduled\") for s in d) else 1)" "$work/body"'
+# shellcheck disable=SC2046
+call GET "$API/v1/suspensions?all=true" $(tls "$term_a")
+expect test_r19_terminal_all_true_403 eval 'is_problem 403 && conforms GET /v1/suspensions && jq_eq .type urn:jpkid:problem:forbidden'
+# shellcheck disable=SC2046
+call DELETE "$API/v1/suspensions/$SP_ID" $(tls "$term_a")
+expect test_r19_terminal_cannot_cancel_suspension_403 eval 'is_problem 403 && conforms DELETE /v1/suspensions/$SP_ID &&
+	[ "$(sp_db "SELECT cancelled_at IS NULL FROM suspensions WHERE id = $SP_ID")" = t ]'
 
 # Counter routes: 503 + Retry-After (rule R19).
 # shellcheck disable=SC2046

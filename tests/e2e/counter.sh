@@ -351,6 +351,45 @@ set_clock $T0
 term card verify "${A[@]}" --type auth
 expect test_r16a_refused_reset_leaves_the_pin eval 'rc_is 0'
 
+# A voluntary proxy resets a locked SIGN PIN over two visits (R13, R14, R16a):
+# two documents of the proxy, one of list A; the inquiry answered on a later day.
+P=(--card "$cards/proxy.card")
+for n in 1 2 3 4 5; do JPKI_SIGN_PIN=WRONG1 term card verify "${P[@]}" --type sign; done
+JPKI_SIGN_PIN=ABC123 term card verify "${P[@]}" --type sign
+locked=$(jv card_error.code)
+set_clock $D1
+term apply $PROXY --procedure pin_reset --types sign --applicant voluntary_proxy --name "林 一郎" \
+	--relationship 知人 --doc passport --doc health_insurance_card
+PR_APP=$(jv application.id)
+PR_CODE=$(jv application.inquiry.answer_code)
+pr_visit1_ok=$( (rc_is 0 && is application.state awaiting_inquiry && is application.fee_yen 0 &&
+	[ -n "$PR_CODE" ]) 2>/dev/null && echo yes)
+term answer "$PR_APP" "$PR_CODE" --doc passport --doc health_insurance_card
+pr_same_day=$RC:$(jv problem.rule)
+JPKI_NEW_PIN=PROXY22 term pin-reset "$PR_APP" "${P[@]}" --type sign
+pr_early=$RC:$(jv problem.status)
+set_clock $((D1 + 86400))
+term answer "$PR_APP" "$PR_CODE" --doc passport --doc health_insurance_card
+pr_answer=$RC:$(jv steps.0.body.state)
+JPKI_NEW_PIN=PROXY22 term pin-reset "$PR_APP" "${P[@]}" --type sign
+expect test_r16a_proxy_pin_reset_two_visits eval '[ "$locked" = locked ] && [ "$pr_visit1_ok" = yes ] &&
+	[ "$pr_same_day" = 1:R13 ] && [ "$pr_early" = 1:409 ] && [ "$pr_answer" = 0:ready ] &&
+	rc_is 0 && is steps.0.status 201 && is steps.0.body.channel counter && is card.0.action reset &&
+	is card.0.tries_left 5 && is steps.1.status 200 ||
+	{ echo "# locked=$locked visit1=$pr_visit1_ok same_day=$pr_same_day early=$pr_early answer=$pr_answer" >&2; false; }'
+JPKI_SIGN_PIN=proxy22 term card verify "${P[@]}" --type sign
+expect test_r16a_proxy_reset_unlocks_sign_with_the_new_pin eval 'rc_is 0 && is card.0.action verify'
+set_clock $T0
+
+# A voluntary proxy replacing a valid certificate (R9) needs a delegation
+# that covers its revocation (R13).
+term apply $ADULT --types auth "${PRX[@]}"
+d_without=$RC:$(jv problem.rule):$(jv problem.type | sed 's/.*://')
+term apply $ADULT --types auth "${PRX[@]}" --delegation-covers-revocation
+expect test_r13_proxy_replacing_valid_certificate_needs_delegation eval '[ "$d_without" = 1:R13:delegation-lacks-revocation ] &&
+	rc_is 0 && is application.state awaiting_inquiry && is application.plan.auth.supersedes "$ADULT_AUTH" ||
+	{ echo "# without: $d_without" >&2; false; }'
+
 # ---------------------------------------------------------------- suspension (R19)
 curl -s -o "$work/susp.json" -w '%{http_code}' -X POST --cacert "$ca/client-ca.crt" \
 	--cert "$ca/operator.crt" --key "$ca/operator.key" -H 'Content-Type: application/json' \
@@ -362,6 +401,41 @@ expect test_r19_suspension_terminal_gets_503 eval '[ "$(cat "$work/code")" = 201
 	is problem.status 503 && [ -n "$(jv retry_after)" ]'
 term revoke --card "$cards/proxy.card" --type sign --reason unspecified
 expect test_r19_revocation_not_stopped_by_suspension eval 'rc_is 0 && is certificate.status revoked'
+# The published schedule (一時停止スケジュール) on the terminal, read during the suspension.
+term suspensions
+"$terminal" --api "$API" --cacert "$ca/client-ca.crt" --cert "$ca/$TERM_A.crt" --key "$ca/$TERM_A.key" \
+	--lang ja suspensions > "$work/susp.txt" 2>&1
+expect test_r19_terminal_sees_suspension_schedule eval 'rc_is 0 && is suspensions.0.state active &&
+	is suspensions.0.reason "e2e maintenance" && is suspensions.0.starts_at 2026-11-21T01:01:00Z &&
+	is suspensions.0.created_by "" && is suspensions.1 "" &&
+	grep -q "停止中 *2026-11-21 10:01 JST *2026-11-21 12:00 JST *e2e maintenance" "$work/susp.txt"'
+
+# ---------------------------------------------------------------- expiry notices (R21)
+# Two months before the adult's SIGN certificate expires, an operator runs
+# the notices; the terminal of 千代田区 lists it exactly once, also after a
+# second run, and writes the CSV as the daemon made it.
+A_SIGN_END=$(db "SELECT extract(epoch FROM not_after)::bigint FROM certificates WHERE serial = decode('$ADULT_SIGN', 'hex')")
+set_clock $((A_SIGN_END - 60 * 86400))
+notices_run() {
+	curl -s -o "$work/run.json" -w '%{http_code}' -X POST --cacert "$ca/client-ca.crt" \
+		--cert "$ca/operator.crt" --key "$ca/operator.key" "$API/v1/notices/run"
+}
+n_run1=$(notices_run)
+n_run2=$(notices_run)
+term notices
+n_count() { jv notices.notices | $PY -c 'import json,sys; print(sum(1 for n in json.load(sys.stdin) if n["serial"] == sys.argv[1]))' "$ADULT_SIGN"; }
+expect test_r21_terminal_lists_expiry_notices eval '[ -n "$A_SIGN_END" ] && [ "$n_run1" = 200 ] && [ "$n_run2" = 200 ] &&
+	rc_is 0 && is notices.municipality_code 131016 && [ "$(n_count)" = 1 ] && is steps.0.path /v1/notices ||
+	{ echo "# runs $n_run1 $n_run2, count $(n_count)" >&2; false; }'
+N_BATCH=$(jv notices.notices | $PY -c 'import json,sys; print([n["batch_id"] for n in json.load(sys.stdin) if n["serial"] == sys.argv[1]][0])' "$ADULT_SIGN")
+"$terminal" --api "$API" --cacert "$ca/client-ca.crt" --cert "$ca/$TERM_A.crt" --key "$ca/$TERM_A.key" \
+	notices --batch "$N_BATCH" --csv > "$work/notices.csv" 2> "$work/err"
+RC=$?
+expect test_r21_terminal_notices_csv_as_is eval 'rc_is 0 && head -1 "$work/notices.csv" | grep -q "^batch_id,type,serial,not_after,resident_code,name,address" &&
+	[ "$(grep -c ",$ADULT_SIGN," "$work/notices.csv")" = 1 ] && grep -q $'"'\r'"'$ "$work/notices.csv"'
+term_as terminal-141003 notices
+expect test_r1_terminal_notices_other_municipality_not_listed eval 'rc_is 0 && is notices.municipality_code 141003 && [ "$(n_count)" = 0 ]'
+set_clock $T0
 
 # ---------------------------------------------------------------- transport
 expect test_mutating_calls_carry_idempotency_keys eval \
