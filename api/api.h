@@ -211,6 +211,12 @@ void	api_problem(struct api_resp *, int status, const char *type, const char *ti
 
 /* 503 with Retry-After for a database failure; logs the SQLSTATE, not the message. */
 void	api_db_unavailable(struct api_req *, struct api_resp *, const struct store_err *);
+/*
+ * One read outside a transaction: borrow a connection, run q, give the
+ * connection back. The result, or NULL with resp set (api_db_unavailable).
+ */
+PGresult *api_read(struct api_req *, struct api_resp *, enum query_id q, int n,
+	    const char *const *v);
 
 /*
  * Map a verified client certificate (DER) to a principal registered in the

@@ -489,6 +489,24 @@ app_run_tx(struct api_req *req, struct api_resp *resp, store_tx_fn fn, void *arg
 		counter_audit_denied(req, resident_code);
 }
 
+PGresult *
+app_load(struct store_conn *c, struct api_req *req, const char *id, int binary,
+    struct api_resp *resp, struct store_err *err)
+{
+	const char *v[2] = { id, req->principal.municipality_code };
+	PGresult *res;
+
+	res = binary ? store_exec_bin(c, Q_APP_GET, 2, v, NULL, NULL, err) :
+	    store_exec(c, Q_APP_GET, 2, v, NULL, NULL, err);
+	if (res != NULL && PQntuples(res) != 1) {
+		PQclear(res);
+		res = NULL;
+		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
+		    "no application %s at this municipality", id);
+	}
+	return res;
+}
+
 json_t *
 app_parse_body(struct api_req *req, struct api_resp *resp)
 {

@@ -30,6 +30,13 @@ void	app_answer_hash(const char *code, const unsigned char *salt, unsigned char 
 /* The body as a JSON object, or NULL with a 400 in resp. */
 json_t	*app_parse_body(struct api_req *, struct api_resp *);
 /*
+ * Application id as the calling terminal's municipality sees it (Q_APP_GET;
+ * binary: binary-format results). NULL with resp set to 404 when there is
+ * none there, or with err set on a database failure.
+ */
+PGresult *app_load(struct store_conn *, struct api_req *, const char *id, int binary,
+	    struct api_resp *resp, struct store_err *err);
+/*
  * Run fn as one transaction: resp is what fn set, or 503 on a database
  * failure; *scope_denied (when set by fn) is audited afterwards (R1).
  */

@@ -109,8 +109,6 @@ void
 api_hours_get(struct api_req *req, struct api_resp *resp)
 {
 	const char *v[1] = { req->params[0] };
-	struct store_conn *c;
-	struct store_err err;
 	PGresult *res;
 
 	if (api_require_role(req, resp, "viewer") != 0)
@@ -119,17 +117,8 @@ api_hours_get(struct api_req *req, struct api_resp *resp)
 		not_found(resp, "municipality");
 		return;
 	}
-	memset(&err, 0, sizeof(err));
-	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL) {
-		api_db_unavailable(req, resp, &err);
+	if ((res = api_read(req, resp, Q_HOURS_GET, 1, v)) == NULL)
 		return;
-	}
-	res = store_exec(c, Q_HOURS_GET, 1, v, NULL, NULL, &err);
-	store_release(c);
-	if (res == NULL) {
-		api_db_unavailable(req, resp, &err);
-		return;
-	}
 	if (PQntuples(res) == 1)
 		api_json(resp, 200, hours_json(res));
 	else
@@ -321,8 +310,6 @@ api_holiday_list(struct api_req *req, struct api_resp *resp)
 {
 	const char *year = req->query != NULL ? req->query(req->hctx, "year") : NULL;
 	const char *v[1] = { year };
-	struct store_conn *c;
-	struct store_err err;
 	PGresult *res;
 	json_t *a;
 	int i;
@@ -334,17 +321,8 @@ api_holiday_list(struct api_req *req, struct api_resp *resp)
 		    json_pack("{s:s}", "year", "a year YYYY"), "year must be YYYY");
 		return;
 	}
-	memset(&err, 0, sizeof(err));
-	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL) {
-		api_db_unavailable(req, resp, &err);
+	if ((res = api_read(req, resp, Q_HOLIDAY_LIST, 1, v)) == NULL)
 		return;
-	}
-	res = store_exec(c, Q_HOLIDAY_LIST, 1, v, NULL, NULL, &err);
-	store_release(c);
-	if (res == NULL) {
-		api_db_unavailable(req, resp, &err);
-		return;
-	}
 	a = json_array();
 	for (i = 0; i < PQntuples(res); i++)
 		json_array_append_new(a, json_pack("{s:s, s:s}", "day", PQgetvalue(res, i, 0),

@@ -59,15 +59,8 @@ answer_tx(struct store_conn *c, void *arg, struct store_err *err)
 	}
 	if (counter_gate(c, req, a->now, resp, err) != 0)
 		return -1;
-	v[0] = a->id;
-	v[1] = req->principal.municipality_code;
-	if ((res = store_exec_bin(c, Q_APP_GET, 2, v, NULL, NULL, err)) == NULL)
+	if ((res = app_load(c, req, a->id, 1, resp, err)) == NULL)
 		return -1;
-	if (PQntuples(res) != 1) {
-		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
-		    "no application %s at this municipality", a->id);
-		goto out;
-	}
 	if (strcmp(PQgetvalue(res, 0, 10), "awaiting_inquiry") != 0 || PQgetisnull(res, 0, 14)) {
 		api_problem(resp, 409, "wrong-state", "Conflict", "R13", NULL,
 		    "the application is %s, not awaiting an inquiry answer",

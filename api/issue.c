@@ -222,15 +222,8 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	}
 	if (counter_gate(c, req, is->now, resp, err) != 0)
 		goto out;
-	v[0] = is->id;
-	v[1] = req->principal.municipality_code;
-	if ((res = store_exec(c, Q_APP_GET, 2, v, NULL, NULL, err)) == NULL)
+	if ((res = app_load(c, req, is->id, 0, resp, err)) == NULL)
 		goto out;
-	if (PQntuples(res) != 1) {
-		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
-		    "no application %s at this municipality", is->id);
-		goto out;
-	}
 	snprintf(resident, sizeof(resident), "%s", PQgetvalue(res, 0, 1));
 	snprintf(is->resident_code, sizeof(is->resident_code), "%s", resident);
 	snprintf(card, sizeof(card), "%s", PQgetvalue(res, 0, 2));

@@ -397,7 +397,7 @@ counter_tx(struct store_conn *c, struct pr *p, struct store_err *err)
 	struct api_resp *resp = p->resp;
 	struct counter_facts f;
 	struct policy_refusal r;
-	const char *v[2], *kname = policy_type_name(p->key), *st;
+	const char *kname = policy_type_name(p->key), *st;
 	char card[20], types[16], done[16];
 	PGresult *res;
 	int rc = -1, k;
@@ -405,15 +405,8 @@ counter_tx(struct store_conn *c, struct pr *p, struct store_err *err)
 	memset(&f, 0, sizeof(f));
 	if (counter_gate(c, req, p->now, resp, err) != 0)
 		return -1;
-	v[0] = p->application_id;
-	v[1] = req->principal.municipality_code;
-	if ((res = store_exec(c, Q_APP_GET, 2, v, NULL, NULL, err)) == NULL)
+	if ((res = app_load(c, req, p->application_id, 0, resp, err)) == NULL)
 		return -1;
-	if (PQntuples(res) != 1) {
-		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
-		    "no application %s at this municipality", p->application_id);
-		goto out;
-	}
 	snprintf(p->resident, sizeof(p->resident), "%s", PQgetvalue(res, 0, 1));
 	snprintf(card, sizeof(card), "%s", PQgetvalue(res, 0, 2));
 	snprintf(types, sizeof(types), "%s", PQgetvalue(res, 0, 4));

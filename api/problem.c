@@ -109,3 +109,22 @@ api_db_unavailable(struct api_req *req, struct api_resp *r, const struct store_e
 	    "the database is not reachable; try again");
 	api_add_header(r, "Retry-After", "5");
 }
+
+PGresult *
+api_read(struct api_req *req, struct api_resp *resp, enum query_id q, int n,
+    const char *const *v)
+{
+	struct store_conn *c;
+	struct store_err err;
+	PGresult *res;
+
+	memset(&err, 0, sizeof(err));
+	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL) {
+		api_db_unavailable(req, resp, &err);
+		return NULL;
+	}
+	if ((res = store_exec(c, q, n, v, NULL, NULL, &err)) == NULL)
+		api_db_unavailable(req, resp, &err);
+	store_release(c);
+	return res;
+}

@@ -506,24 +506,6 @@ out:
 
 /* ---------------------------------------------------------------- reads */
 
-static void
-read_one(struct api_req *req, struct api_resp *resp, enum query_id q, int n,
-    const char *const *v, PGresult **out)
-{
-	struct store_conn *c;
-	struct store_err err;
-
-	*out = NULL;
-	memset(&err, 0, sizeof(err));
-	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL) {
-		api_db_unavailable(req, resp, &err);
-		return;
-	}
-	if ((*out = store_exec(c, q, n, v, NULL, NULL, &err)) == NULL)
-		api_db_unavailable(req, resp, &err);
-	store_release(c);
-}
-
 void
 api_rp_list(struct api_req *req, struct api_resp *resp)
 {
@@ -533,7 +515,7 @@ api_rp_list(struct api_req *req, struct api_resp *resp)
 
 	if (api_require_role(req, resp, "viewer") != 0)
 		return;
-	read_one(req, resp, Q_RP_LIST, 0, NULL, &res);
+	res = api_read(req, resp, Q_RP_LIST, 0, NULL);
 	if (res == NULL)
 		return;
 	a = json_array();
@@ -555,7 +537,7 @@ api_rp_get(struct api_req *req, struct api_resp *resp)
 		not_found(resp);
 		return;
 	}
-	read_one(req, resp, Q_RP_GET, 1, v, &res);
+	res = api_read(req, resp, Q_RP_GET, 1, v);
 	if (res == NULL)
 		return;
 	if (PQntuples(res) == 1)
@@ -619,7 +601,7 @@ api_rp_usage(struct api_req *req, struct api_resp *resp)
 		return;
 	}
 	v[0] = req->params[0];
-	read_one(req, resp, Q_RP_GET, 1, v, &res);
+	res = api_read(req, resp, Q_RP_GET, 1, v);
 	if (res == NULL)
 		return;
 	i = PQntuples(res);
@@ -630,7 +612,7 @@ api_rp_usage(struct api_req *req, struct api_resp *resp)
 	}
 	v[1] = jpdate_format(from, bfrom, sizeof(bfrom));
 	v[2] = jpdate_format(to, bto, sizeof(bto));
-	read_one(req, resp, Q_RP_USAGE_GET, 3, v, &res);
+	res = api_read(req, resp, Q_RP_USAGE_GET, 3, v);
 	if (res == NULL)
 		return;
 	days = json_array();

@@ -108,8 +108,6 @@ api_suspension_list(struct api_req *req, struct api_resp *resp)
 	const char *all = req->query != NULL ? req->query(req->hctx, "all") : NULL;
 	char nowbuf[24];
 	const char *v[2];
-	struct store_conn *c;
-	struct store_err err;
 	time_t now = clock_now();
 	PGresult *res;
 	json_t *a;
@@ -132,17 +130,8 @@ api_suspension_list(struct api_req *req, struct api_resp *resp)
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)now);
 	v[0] = nowbuf;
 	v[1] = all != NULL && strcmp(all, "true") == 0 ? "true" : "false";
-	memset(&err, 0, sizeof(err));
-	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL) {
-		api_db_unavailable(req, resp, &err);
+	if ((res = api_read(req, resp, Q_SUSP_LIST, 2, v)) == NULL)
 		return;
-	}
-	res = store_exec(c, Q_SUSP_LIST, 2, v, NULL, NULL, &err);
-	store_release(c);
-	if (res == NULL) {
-		api_db_unavailable(req, resp, &err);
-		return;
-	}
 	a = json_array();
 	for (i = 0; i < PQntuples(res); i++)
 		json_array_append_new(a, susp_json(res, i, now, !terminal));

@@ -28,16 +28,10 @@ void
 api_municipality(struct api_req *req, struct api_resp *resp)
 {
 	const char *vals[1] = { req->principal.municipality_code };
-	struct store_conn *c;
-	struct store_err err;
 	PGresult *res;
 
-	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL)
-		goto unavailable;
-	res = store_exec(c, Q_MUNICIPALITY_GET, 1, vals, NULL, NULL, &err);
-	store_release(c);
-	if (res == NULL)
-		goto unavailable;
+	if ((res = api_read(req, resp, Q_MUNICIPALITY_GET, 1, vals)) == NULL)
+		return;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		api_problem(resp, 404, "not-found", "Not Found", "R1", NULL,
@@ -48,7 +42,4 @@ api_municipality(struct api_req *req, struct api_resp *resp)
 	api_json(resp, 200, json_pack("{s:s, s:s, s:s}", "code", PQgetvalue(res, 0, 0),
 	    "prefecture", PQgetvalue(res, 0, 1), "name", PQgetvalue(res, 0, 2)));
 	PQclear(res);
-	return;
-unavailable:
-	api_db_unavailable(req, resp, &err);
 }
