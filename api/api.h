@@ -24,7 +24,11 @@ struct metrics;
 struct api_resp;
 
 /* Which listener a request came in on. */
-enum listener { LISTENER_API = 1, LISTENER_STATUS = 2 };
+enum listener {
+	LISTENER_API = 1,	/* HTTPS, client certificate on every request */
+	LISTENER_STATUS = 2,	/* plain HTTP: OCSP, CRLs, CA certificates, health */
+	LISTENER_CONSOLE = 4,	/* HTTPS, operator session cookie + CSRF token, no client certificate */
+};
 
 enum principal_kind {
 	PRINCIPAL_NONE = 0,
@@ -46,7 +50,23 @@ struct principal {
 	char		prefecture[32];
 	char		cert_sha256[65];	/* hex, for logs and audit */
 	char		role[16];	/* operators: viewer, officer or admin; else "" */
+	/* ---- operators (issue 11) ---- */
+	int		via_session;	/* operator authenticated by a console session, not a certificate */
+	char		session_id[17];	/* hex prefix of the session token's hash, for logs and audit */
+	/* ---- end operators ---- */
 };
+
+/* ---- operators (issue 11) ---- */
+/* [console] [operators] [audit] settings (daemon/config.h), fixed at start. */
+struct operator_cfg {
+	char	*console_origin;	/* allowed Origin; NULL: "https://" + the Host header */
+	int	 session_idle_s, session_absolute_s;
+	int	 argon2_memory_kib, argon2_iterations, argon2_parallelism;
+	int	 totp_for_viewers;
+	int	 lock_after, lock_s, address_lock_after, delay_ms;
+	int	 audit_seal_interval_s, audit_journal;
+};
+/* ---- end operators ---- */
 
 /* [issuance] settings (daemon/config.h), fixed at start (owned copies). */
 struct issuance_cfg {
@@ -90,6 +110,10 @@ struct app {
 	/* ---- suspensions notices ---- */
 	int			 notice_lead_months;	/* [notices] lead_months (R21); 0: 3 */
 	/* ---- end suspensions notices ---- */
+	/* ---- operators (issue 11) ---- */
+	struct operator_cfg	 operators;
+	EVP_PKEY		*audit_pub;	/* public key of the audit checkpoint signer, or NULL */
+	/* ---- end operators ---- */
 };
 
 #define API_MAX_PARAMS	4
@@ -116,6 +140,13 @@ struct api_req {
 	 */
 	int		(*authenticate)(struct api_req *, struct api_resp *);
 	void		*conn;		/* HTTP layer's connection, for authenticate */
+	/*
+	 * Set by the router before authenticate: the matched route's principal
+	 * mask (0: the route needs no principal, e.g. POST /v1/session; -1: no
+	 * route matched) and whether its method changes state.
+	 */
+	int		 route_principals;
+	int		 route_mutates;
 	char		 request_id[33];
 	struct principal principal;
 	/* {name} segments of the matched route, in order. */
@@ -227,11 +258,20 @@ int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
 	    struct api_resp *resp);
 
 const char *api_principal_kind_name(enum principal_kind);
+/* ---- operators (issue 11) ---- */
+/* Rank of a role: viewer 1, officer 2, admin 3, anything else 0. */
+int	api_role_rank(const char *role);
+/* 403 problem+json naming the role needed ("required_role": min_role). */
+void	api_forbidden_role(struct api_req *, struct api_resp *, const char *min_role);
 /*
- * Operators only, and at least min_role ("viewer" < "officer" < "admin").
- * 0, or -1 with resp set to 403 naming the role needed.
+ * The console listener's authenticate (api/session.c): the jpkid_session
+ * cookie names a live session (idle and absolute timeouts), which fills
+ * req->principal as an operator; a state-changing request also needs the
+ * session's CSRF token in X-CSRF-Token and a matching Origin (403).
+ * Routes with route_principals == 0 need no session.
  */
-int	api_require_role(struct api_req *, struct api_resp *, const char *min_role);
+int	api_session_authenticate(struct api_req *, struct api_resp *);
+/* ---- end operators ---- */
 /* "<kind>:<id>" of req->principal (audit actor, idempotency scope) into buf. */
 char	*api_principal_id(const struct api_req *, char *buf, size_t len);
 
@@ -297,5 +337,16 @@ void	api_holiday_delete(struct api_req *, struct api_resp *);
 void	api_notices_run(struct api_req *, struct api_resp *);
 void	api_notices_get(struct api_req *, struct api_resp *);
 /* ---- end suspensions notices ---- */
+/* ---- operators: sessions ---- */
+/* ---- end operators: sessions ---- */
+
+/* ---- operators: audit ---- */
+/* ---- end operators: audit ---- */
+
+/* ---- operators: stats ---- */
+/* ---- end operators: stats ---- */
+
+/* ---- operators: management ---- */
+/* ---- end operators: management ---- */
 
 #endif

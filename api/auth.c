@@ -39,8 +39,8 @@ api_principal_id(const struct api_req *req, char *buf, size_t len)
 	return buf;
 }
 
-static int
-role_rank(const char *role)
+int
+api_role_rank(const char *role)
 {
 	if (strcmp(role, "viewer") == 0)
 		return 1;
@@ -49,17 +49,6 @@ role_rank(const char *role)
 	if (strcmp(role, "admin") == 0)
 		return 3;
 	return 0;
-}
-
-int
-api_require_role(struct api_req *req, struct api_resp *resp, const char *min_role)
-{
-	if (req->principal.kind == PRINCIPAL_OPERATOR &&
-	    role_rank(req->principal.role) >= role_rank(min_role) && role_rank(min_role) > 0)
-		return 0;
-	api_problem(resp, 403, "forbidden", "Forbidden", NULL, NULL,
-	    "this needs an operator with role %s or higher", min_role);
-	return -1;
 }
 
 static enum principal_kind

@@ -236,8 +236,6 @@ api_notices_run(struct api_req *req, struct api_resp *resp)
 	struct store_err err;
 	struct run r;
 
-	if (api_require_role(req, resp, "officer") != 0)
-		return;
 	if (req->body_len > 0 && strspn(req->body, " \t\r\n") != req->body_len &&
 	    !(req->body_len == 2 && memcmp(req->body, "{}", 2) == 0)) {
 		api_problem(resp, 422, "invalid-field", "Unprocessable Content", NULL, NULL,
@@ -399,9 +397,6 @@ api_notices_get(struct api_req *req, struct api_resp *resp)
 	char object[32];
 	size_t n;
 
-	if (req->principal.kind == PRINCIPAL_OPERATOR &&
-	    api_require_role(req, resp, "viewer") != 0)
-		goto out;
 	if (req->principal.kind == PRINCIPAL_TERMINAL && muni == NULL)
 		muni = req->principal.municipality_code;
 	if (muni == NULL || !crls_code_ok(muni))

@@ -74,17 +74,14 @@ api_json(struct api_resp *r, int status, json_t *body)
 	set_json(r, status, "application/json", body);
 }
 
-void
-api_problem(struct api_resp *r, int status, const char *type, const char *title,
-    const char *rule, json_t *fields, const char *fmt, ...)
+/* The problem document api_problem() sends (detail already formatted). */
+static json_t *
+problem_doc(struct api_resp *r, int status, const char *type, const char *title,
+    const char *rule, json_t *fields, const char *detail)
 {
 	json_t *p;
-	char detail[1024], typ[128];
-	va_list ap;
+	char typ[128];
 
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
 	snprintf(typ, sizeof(typ), "urn:jpkid:problem:%s", type);
 	p = json_pack("{s:s, s:s, s:i, s:s}", "type", typ, "title", title,
 	    "status", status, "detail", detail);
@@ -94,10 +91,44 @@ api_problem(struct api_resp *r, int status, const char *type, const char *title,
 		json_object_set_new(p, "rule", json_string(rule));
 	if (fields != NULL)
 		json_object_set_new(p, "fields", fields);
-	set_json(r, status, "application/problem+json", p);
 	r->rule = rule;
 	r->problem = type;
+	return p;
 }
+
+void
+api_problem(struct api_resp *r, int status, const char *type, const char *title,
+    const char *rule, json_t *fields, const char *fmt, ...)
+{
+	char detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	set_json(r, status, "application/problem+json",
+	    problem_doc(r, status, type, title, rule, fields, detail));
+}
+
+/* ---- operators (issue 11) ---- */
+void
+api_forbidden_role(struct api_req *req, struct api_resp *r, const char *min_role)
+{
+	char detail[256];
+	json_t *p;
+
+	if (req->principal.kind == PRINCIPAL_OPERATOR)
+		snprintf(detail, sizeof(detail), "%s %s needs an operator with role %s or"
+		    " higher; this operator is a %s", req->method, req->path, min_role,
+		    req->principal.role);
+	else
+		snprintf(detail, sizeof(detail), "%s %s needs an operator with role %s or"
+		    " higher", req->method, req->path, min_role);
+	p = problem_doc(r, 403, "forbidden", "Forbidden", NULL, NULL, detail);
+	json_object_set_new(p, "required_role", json_string(min_role));
+	set_json(r, 403, "application/problem+json", p);
+}
+/* ---- end operators ---- */
 
 void
 api_db_unavailable(struct api_req *req, struct api_resp *r, const struct store_err *err)

@@ -371,8 +371,6 @@ api_rp_create(struct api_req *req, struct api_resp *resp)
 	json_t *body, *fields;
 	int want_token = 0;
 
-	if (api_require_role(req, resp, "admin") != 0)
-		return;
 	if ((body = app_parse_body(req, resp)) == NULL)
 		return;
 	memset(&ch, 0, sizeof(ch));
@@ -448,8 +446,6 @@ api_rp_patch(struct api_req *req, struct api_resp *resp)
 	const char *key;
 	json_t *v;
 
-	if (api_require_role(req, resp, "admin") != 0)
-		return;
 	if (!id_ok(req->params[0])) {
 		not_found(resp);
 		return;
@@ -513,8 +509,6 @@ api_rp_list(struct api_req *req, struct api_resp *resp)
 	json_t *a;
 	int i;
 
-	if (api_require_role(req, resp, "viewer") != 0)
-		return;
 	res = api_read(req, resp, Q_RP_LIST, 0, NULL);
 	if (res == NULL)
 		return;
@@ -531,8 +525,6 @@ api_rp_get(struct api_req *req, struct api_resp *resp)
 	const char *v[1] = { req->params[0] };
 	PGresult *res;
 
-	if (api_require_role(req, resp, "viewer") != 0)
-		return;
 	if (!id_ok(req->params[0])) {
 		not_found(resp);
 		return;
@@ -567,8 +559,6 @@ api_rp_usage(struct api_req *req, struct api_resp *resp)
 	PGresult *res;
 	int i;
 
-	if (api_require_role(req, resp, "viewer") != 0)
-		return;
 	if (!id_ok(req->params[0])) {
 		not_found(resp);
 		return;

@@ -216,16 +216,14 @@ run_tx(struct rev *rv, store_tx_fn fn)
 		    rv->req->principal.municipality_code));
 }
 
-/* Common start of both handlers: role, serial. 0, or -1 with resp set. */
+/* Common start of both handlers: the serial. 0, or -1 with resp set (roles: api/router.c). */
 static int
-rev_init(struct rev *rv, struct api_req *req, struct api_resp *resp, const char *min_role)
+rev_init(struct rev *rv, struct api_req *req, struct api_resp *resp)
 {
 	memset(rv, 0, sizeof(*rv));
 	rv->req = req;
 	rv->resp = resp;
 	rv->now = clock_now();
-	if (req->principal.kind == PRINCIPAL_OPERATOR && api_require_role(req, resp, min_role) != 0)
-		return -1;
 	if (serial_parse(req->params[0], rv->serial) != 0) {
 		api_problem(resp, 400, "invalid-serial", "Bad Request", NULL,
 		    json_pack("{s:s}", "serial", "2 to 40 hex digits (whole bytes)"),
@@ -263,7 +261,7 @@ api_certificate_get(struct api_req *req, struct api_resp *resp)
 {
 	struct rev rv;
 
-	if (rev_init(&rv, req, resp, "viewer") != 0)
+	if (rev_init(&rv, req, resp) != 0)
 		return;
 	run_tx(&rv, get_tx);
 }
@@ -429,7 +427,7 @@ api_certificate_revoke(struct api_req *req, struct api_resp *resp)
 	struct rev rv;
 	json_t *body;
 
-	if (rev_init(&rv, req, resp, "officer") != 0)
+	if (rev_init(&rv, req, resp) != 0)
 		return;
 	if ((body = app_parse_body(req, resp)) == NULL)
 		return;

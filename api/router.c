@@ -16,106 +16,134 @@
 
 #include "api/api.h"
 
+/* The API and the console listener: every operator route is on both. */
+#define LISTENER_OPS (LISTENER_API | LISTENER_CONSOLE)
+
 struct route {
 	int			 listeners;	/* mask of enum listener */
 	const char		*method;
 	const char		*pattern;
 	int			 principals;	/* mask of enum principal_kind; 0 = no principal needed */
+	/*
+	 * The least operator role (viewer < officer < admin) an operator
+	 * needs for this route; NULL where no operator may call it. This column
+	 * is the one place operator roles are checked (a 403 names the role).
+	 */
+	const char		*min_role;
 	void			(*handler)(struct api_req *, struct api_resp *);
 	const char		*name;		/* metrics label */
 };
 
 static const struct route routes[] = {
-	{ LISTENER_STATUS, "GET", "/healthz", 0, api_healthz, "healthz" },
-	{ LISTENER_STATUS, "GET", "/readyz", 0, api_readyz, "readyz" },
-	{ LISTENER_STATUS, "GET", "/metrics", 0, api_metrics, "metrics" },
-	{ LISTENER_API, "GET", "/v1/whoami", PRINCIPAL_ANY, api_whoami, "whoami" },
-	{ LISTENER_API, "GET", "/v1/municipality", PRINCIPAL_TERMINAL, api_municipality,
-	    "municipality" },
+	{ LISTENER_STATUS, "GET", "/healthz", 0,
+	    NULL, api_healthz, "healthz" },
+	{ LISTENER_STATUS, "GET", "/readyz", 0,
+	    NULL, api_readyz, "readyz" },
+	{ LISTENER_STATUS, "GET", "/metrics", 0,
+	    NULL, api_metrics, "metrics" },
+	{ LISTENER_OPS, "GET", "/v1/whoami", PRINCIPAL_ANY,
+	    "viewer", api_whoami, "whoami" },
+	{ LISTENER_API, "GET", "/v1/municipality", PRINCIPAL_TERMINAL,
+	    NULL, api_municipality, "municipality" },
 	{ LISTENER_API, "GET", "/v1/residents/{resident_code}", PRINCIPAL_TERMINAL,
-	    api_resident_get, "resident_get" },
+	    NULL, api_resident_get, "resident_get" },
 	{ LISTENER_API, "POST", "/v1/applications", PRINCIPAL_TERMINAL,
-	    api_application_create, "application_create" },
+	    NULL, api_application_create, "application_create" },
 	{ LISTENER_API, "POST", "/v1/applications/{id}/inquiry-answer", PRINCIPAL_TERMINAL,
-	    api_inquiry_answer, "inquiry_answer" },
+	    NULL, api_inquiry_answer, "inquiry_answer" },
 	{ LISTENER_API, "POST", "/v1/applications/{id}/certificates", PRINCIPAL_TERMINAL,
-	    api_certificate_issue, "certificate_issue" },
+	    NULL, api_certificate_issue, "certificate_issue" },
 	{ LISTENER_API, "PUT", "/v1/residents/{resident_code}", PRINCIPAL_REGISTER_FEED,
-	    api_feed_resident_put, "resident_put" },
+	    NULL, api_feed_resident_put, "resident_put" },
 	{ LISTENER_API, "PUT", "/v1/cards/{card_number}", PRINCIPAL_REGISTER_FEED,
-	    api_feed_card_put, "card_put" },
+	    NULL, api_feed_card_put, "card_put" },
 	{ LISTENER_API, "POST", "/v1/residents:import", PRINCIPAL_REGISTER_FEED,
-	    api_import, "residents_import" },
+	    NULL, api_import, "residents_import" },
 	/* ---- revocation ---- */
-	{ LISTENER_API, "GET", "/v1/certificates/{serial}", PRINCIPAL_TERMINAL | PRINCIPAL_OPERATOR,
-	    api_certificate_get, "certificate_get" },
-	{ LISTENER_API, "POST", "/v1/certificates/{serial}/revoke",
-	    PRINCIPAL_TERMINAL | PRINCIPAL_OPERATOR, api_certificate_revoke, "certificate_revoke" },
-	{ LISTENER_API, "POST", "/v1/cards/{card_number}/events",
-	    PRINCIPAL_TERMINAL | PRINCIPAL_REGISTER_FEED | PRINCIPAL_OPERATOR, api_card_event,
-	    "card_event" },
+	{ LISTENER_OPS, "GET", "/v1/certificates/{serial}", PRINCIPAL_TERMINAL | PRINCIPAL_OPERATOR,
+	    "viewer", api_certificate_get, "certificate_get" },
+	{ LISTENER_OPS, "POST", "/v1/certificates/{serial}/revoke",
+	    PRINCIPAL_TERMINAL | PRINCIPAL_OPERATOR, "officer", api_certificate_revoke, "certificate_revoke" },
+	{ LISTENER_OPS, "POST", "/v1/cards/{card_number}/events",
+	    PRINCIPAL_TERMINAL | PRINCIPAL_REGISTER_FEED | PRINCIPAL_OPERATOR, "officer", api_card_event, "card_event" },
 	/* ---- end revocation ---- */
 	/* ---- relying parties ---- */
-	{ LISTENER_API, "POST", "/v1/relying-parties", PRINCIPAL_OPERATOR, api_rp_create,
-	    "relying_party_create" },
-	{ LISTENER_API, "GET", "/v1/relying-parties", PRINCIPAL_OPERATOR, api_rp_list,
-	    "relying_party_list" },
-	{ LISTENER_API, "GET", "/v1/relying-parties/{id}", PRINCIPAL_OPERATOR, api_rp_get,
-	    "relying_party_get" },
-	{ LISTENER_API, "PATCH", "/v1/relying-parties/{id}", PRINCIPAL_OPERATOR, api_rp_patch,
-	    "relying_party_patch" },
-	{ LISTENER_API, "GET", "/v1/relying-parties/{id}/usage", PRINCIPAL_OPERATOR, api_rp_usage,
-	    "relying_party_usage" },
+	{ LISTENER_OPS, "POST", "/v1/relying-parties", PRINCIPAL_OPERATOR,
+	    "admin", api_rp_create, "relying_party_create" },
+	{ LISTENER_OPS, "GET", "/v1/relying-parties", PRINCIPAL_OPERATOR,
+	    "viewer", api_rp_list, "relying_party_list" },
+	{ LISTENER_OPS, "GET", "/v1/relying-parties/{id}", PRINCIPAL_OPERATOR,
+	    "viewer", api_rp_get, "relying_party_get" },
+	{ LISTENER_OPS, "PATCH", "/v1/relying-parties/{id}", PRINCIPAL_OPERATOR,
+	    "admin", api_rp_patch, "relying_party_patch" },
+	{ LISTENER_OPS, "GET", "/v1/relying-parties/{id}/usage", PRINCIPAL_OPERATOR,
+	    "viewer", api_rp_usage, "relying_party_usage" },
 	/* ---- end relying parties ---- */
 	/* ---- OCSP ---- */
-	{ LISTENER_STATUS, "POST", "/ocsp", 0, api_ocsp_post, "ocsp_post" },
-	{ LISTENER_STATUS, "GET", "/ocsp/{request*}", 0, api_ocsp_get, "ocsp_get" },
+	{ LISTENER_STATUS, "POST", "/ocsp", 0,
+	    NULL, api_ocsp_post, "ocsp_post" },
+	{ LISTENER_STATUS, "GET", "/ocsp/{request*}", 0,
+	    NULL, api_ocsp_get, "ocsp_get" },
 	{ LISTENER_API, "POST", "/ocsp", PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR,
-	    api_ocsp_post, "ocsp_post" },
+	    "viewer", api_ocsp_post, "ocsp_post" },
 	{ LISTENER_API, "GET", "/ocsp/{request*}", PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR,
-	    api_ocsp_get, "ocsp_get" },
+	    "viewer", api_ocsp_get, "ocsp_get" },
 	/* ---- end OCSP ---- */
 	/* ---- CRLs ---- */
-	{ LISTENER_STATUS, "GET", "/crl/{type}/{file}", 0, api_crl_get, "crl_get" },
-	{ LISTENER_API, "GET", "/crl/{type}/{file}", PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR,
-	    api_crl_get, "crl_get" },
-	{ LISTENER_STATUS, "GET", "/ca/{file}", 0, api_ca_cert_get, "ca_cert_get" },
-	{ LISTENER_API, "POST", "/v1/crls/publish", PRINCIPAL_OPERATOR, api_crls_publish,
-	    "crls_publish" },
-	{ LISTENER_API, "GET", "/v1/crls", PRINCIPAL_OPERATOR, api_crls_list, "crls_list" },
+	{ LISTENER_STATUS, "GET", "/crl/{type}/{file}", 0,
+	    NULL, api_crl_get, "crl_get" },
+	{ LISTENER_OPS, "GET", "/crl/{type}/{file}", PRINCIPAL_RELYING_PARTY | PRINCIPAL_OPERATOR,
+	    "viewer", api_crl_get, "crl_get" },
+	{ LISTENER_STATUS, "GET", "/ca/{file}", 0,
+	    NULL, api_ca_cert_get, "ca_cert_get" },
+	{ LISTENER_OPS, "POST", "/v1/crls/publish", PRINCIPAL_OPERATOR,
+	    "officer", api_crls_publish, "crls_publish" },
+	{ LISTENER_OPS, "GET", "/v1/crls", PRINCIPAL_OPERATOR,
+	    "viewer", api_crls_list, "crls_list" },
 	/* ---- end CRLs ---- */
 	/* ---- pin resets ---- */
 	{ LISTENER_API, "GET", "/v1/pin-resets/challenge", PRINCIPAL_KIOSK,
-	    api_pin_reset_challenge, "pin_reset_challenge" },
+	    NULL, api_pin_reset_challenge, "pin_reset_challenge" },
 	{ LISTENER_API, "POST", "/v1/pin-resets", PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK,
-	    api_pin_reset_create, "pin_reset_create" },
+	    NULL, api_pin_reset_create, "pin_reset_create" },
 	{ LISTENER_API, "POST", "/v1/pin-resets/{id}/complete", PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK,
-	    api_pin_reset_complete, "pin_reset_complete" },
-	{ LISTENER_API, "POST", "/v1/cards/{card_number}/pin-changes",
-	    PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK, api_pin_change, "pin_change" },
+	    NULL, api_pin_reset_complete, "pin_reset_complete" },
+	{ LISTENER_API, "POST", "/v1/cards/{card_number}/pin-changes", PRINCIPAL_TERMINAL | PRINCIPAL_KIOSK,
+	    NULL, api_pin_change, "pin_change" },
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
-	{ LISTENER_API, "GET", "/v1/suspensions", PRINCIPAL_OPERATOR | PRINCIPAL_TERMINAL,
-	    api_suspension_list, "suspension_list" },
-	{ LISTENER_API, "POST", "/v1/suspensions", PRINCIPAL_OPERATOR, api_suspension_create,
-	    "suspension_create" },
-	{ LISTENER_API, "DELETE", "/v1/suspensions/{id}", PRINCIPAL_OPERATOR,
-	    api_suspension_cancel, "suspension_cancel" },
-	{ LISTENER_API, "GET", "/v1/municipalities/{code}/hours", PRINCIPAL_OPERATOR,
-	    api_hours_get, "hours_get" },
-	{ LISTENER_API, "PUT", "/v1/municipalities/{code}/hours", PRINCIPAL_OPERATOR,
-	    api_hours_put, "hours_put" },
-	{ LISTENER_API, "GET", "/v1/holidays", PRINCIPAL_OPERATOR, api_holiday_list,
-	    "holiday_list" },
-	{ LISTENER_API, "PUT", "/v1/holidays/{day}", PRINCIPAL_OPERATOR, api_holiday_put,
-	    "holiday_put" },
-	{ LISTENER_API, "DELETE", "/v1/holidays/{day}", PRINCIPAL_OPERATOR, api_holiday_delete,
-	    "holiday_delete" },
-	{ LISTENER_API, "POST", "/v1/notices/run", PRINCIPAL_OPERATOR, api_notices_run,
-	    "notices_run" },
-	{ LISTENER_API, "GET", "/v1/notices", PRINCIPAL_OPERATOR | PRINCIPAL_TERMINAL,
-	    api_notices_get, "notices_get" },
+	{ LISTENER_OPS, "GET", "/v1/suspensions", PRINCIPAL_OPERATOR | PRINCIPAL_TERMINAL,
+	    "viewer", api_suspension_list, "suspension_list" },
+	{ LISTENER_OPS, "POST", "/v1/suspensions", PRINCIPAL_OPERATOR,
+	    "officer", api_suspension_create, "suspension_create" },
+	{ LISTENER_OPS, "DELETE", "/v1/suspensions/{id}", PRINCIPAL_OPERATOR,
+	    "officer", api_suspension_cancel, "suspension_cancel" },
+	{ LISTENER_OPS, "GET", "/v1/municipalities/{code}/hours", PRINCIPAL_OPERATOR,
+	    "viewer", api_hours_get, "hours_get" },
+	{ LISTENER_OPS, "PUT", "/v1/municipalities/{code}/hours", PRINCIPAL_OPERATOR,
+	    "officer", api_hours_put, "hours_put" },
+	{ LISTENER_OPS, "GET", "/v1/holidays", PRINCIPAL_OPERATOR,
+	    "viewer", api_holiday_list, "holiday_list" },
+	{ LISTENER_OPS, "PUT", "/v1/holidays/{day}", PRINCIPAL_OPERATOR,
+	    "officer", api_holiday_put, "holiday_put" },
+	{ LISTENER_OPS, "DELETE", "/v1/holidays/{day}", PRINCIPAL_OPERATOR,
+	    "officer", api_holiday_delete, "holiday_delete" },
+	{ LISTENER_OPS, "POST", "/v1/notices/run", PRINCIPAL_OPERATOR,
+	    "officer", api_notices_run, "notices_run" },
+	{ LISTENER_OPS, "GET", "/v1/notices", PRINCIPAL_OPERATOR | PRINCIPAL_TERMINAL,
+	    "viewer", api_notices_get, "notices_get" },
 	/* ---- end suspensions notices ---- */
+	/* ---- operators: sessions ---- */
+	/* ---- end operators: sessions ---- */
+
+	/* ---- operators: audit ---- */
+	/* ---- end operators: audit ---- */
+
+	/* ---- operators: stats ---- */
+	/* ---- end operators: stats ---- */
+
+	/* ---- operators: management ---- */
+	/* ---- end operators: management ---- */
 };
 
 /*
@@ -177,6 +205,22 @@ match(const char *pattern, const char *path, struct api_req *req)
 	return 1;
 }
 
+/*
+ * The role column: an operator needs at least the route's min_role. 1 when
+ * allowed, else 0 with resp set to 403 naming the role.
+ */
+static int
+role_allows(const struct route *r, struct api_req *req, struct api_resp *resp)
+{
+	if (req->principal.kind != PRINCIPAL_OPERATOR)
+		return 1;
+	if (r->min_role != NULL &&
+	    api_role_rank(req->principal.role) >= api_role_rank(r->min_role))
+		return 1;
+	api_forbidden_role(req, resp, r->min_role != NULL ? r->min_role : "admin");
+	return 0;
+}
+
 void
 api_dispatch(struct api_req *req, struct api_resp *resp)
 {
@@ -199,6 +243,8 @@ api_dispatch(struct api_req *req, struct api_resp *resp)
 			    "%s%s", allow[0] ? ", " : "", r->method);
 	}
 	/* Every API request is authenticated, even one for a missing route. */
+	req->route_principals = found != NULL ? found->principals : -1;
+	req->route_mutates = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
 	if (req->authenticate != NULL && req->authenticate(req, resp) != 0)
 		return;
 	if (found == NULL && allow[0] != '\0') {
@@ -217,6 +263,8 @@ api_dispatch(struct api_req *req, struct api_resp *resp)
 		    api_principal_kind_name(req->principal.kind), found->method, found->pattern);
 		return;
 	}
+	if (!role_allows(found, req, resp))
+		return;
 	found->handler(req, resp);
 }
 
@@ -279,6 +327,8 @@ api_stream_open(struct api_req *req, struct api_resp *resp)
 	if (open == NULL)
 		abort();	/* the caller asked api_route_streams() first */
 	resp->route = r->name;
+	req->route_principals = r->principals;
+	req->route_mutates = 1;
 	if (req->authenticate != NULL && req->authenticate(req, resp) != 0)
 		return NULL;
 	if (r->principals != 0 && (r->principals & req->principal.kind) == 0) {
@@ -287,5 +337,7 @@ api_stream_open(struct api_req *req, struct api_resp *resp)
 		    api_principal_kind_name(req->principal.kind), r->method, r->pattern);
 		return NULL;
 	}
+	if (!role_allows(r, req, resp))
+		return NULL;
 	return open(req, resp);
 }

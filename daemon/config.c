@@ -84,6 +84,26 @@ static const struct kdef keys[] = {
 	{ "notices", "interval", K_INT, O(notice_interval_s), 1, 604800, 0 },
 	{ "notices", "enabled", K_BOOL, O(notices_enabled), 0, 1, 0 },
 	/* ---- end suspensions notices ---- */
+	/* ---- operators (issue 11) ---- */
+	{ "console", "listen", K_STR, O(console_listen), 0, 0, 0 },
+	{ "console", "origin", K_STR, O(console_origin), 0, 0, 0 },
+	{ "console", "session_idle", K_INT, O(session_idle_s), 60, 86400, 0 },
+	{ "console", "session_absolute", K_INT, O(session_absolute_s), 300, 604800, 0 },
+	{ "operators", "argon2_memory_kib", K_INT, O(argon2_memory_kib), 8, 4194304, 0 },
+	{ "operators", "argon2_iterations", K_INT, O(argon2_iterations), 1, 100, 0 },
+	{ "operators", "argon2_parallelism", K_INT, O(argon2_parallelism), 1, 64, 0 },
+	{ "operators", "totp_for_viewers", K_BOOL, O(totp_for_viewers), 0, 1, 0 },
+	{ "operators", "lock_after", K_INT, O(login_lock_after), 1, 1000, 0 },
+	{ "operators", "lock_seconds", K_INT, O(login_lock_s), 1, 604800, 0 },
+	{ "operators", "address_lock_after", K_INT, O(login_address_lock_after), 1, 100000, 0 },
+	{ "operators", "delay_ms", K_INT, O(login_delay_ms), 0, 60000, 0 },
+	{ "audit", "cert", K_STR, O(audit_key.cert), 0, 0, 1 },
+	{ "audit", "key", K_STR, O(audit_key.key), 0, 0, 2 },
+	{ "audit", "pin_file", K_STR, O(audit_key.pin_file), 0, 0, 1 },
+	{ "audit", "seal_interval", K_INT, O(audit_seal_interval_s), 1, 86400, 0 },
+	{ "audit", "journal", K_BOOL, O(audit_journal), 0, 1, 0 },
+	{ "stats", "fold_interval", K_INT, O(stats_fold_interval_s), 1, 3600, 0 },
+	/* ---- end operators ---- */
 };
 #undef O
 
@@ -130,6 +150,20 @@ set_defaults(struct config *c)
 	c->notice_interval_s = 3600;
 	c->notices_enabled = 1;
 	/* ---- end suspensions notices ---- */
+	/* ---- operators (issue 11) ---- */
+	c->session_idle_s = 900;
+	c->session_absolute_s = 28800;
+	c->argon2_memory_kib = 65536;	/* RFC 9106 second recommendation: m=64 MiB, t=3, p=1 */
+	c->argon2_iterations = 3;
+	c->argon2_parallelism = 1;
+	c->login_lock_after = 5;
+	c->login_lock_s = 900;
+	c->login_address_lock_after = 20;
+	c->login_delay_ms = 500;
+	c->audit_seal_interval_s = 60;
+	c->audit_journal = 1;
+	c->stats_fold_interval_s = 5;
+	/* ---- end operators ---- */
 }
 
 /*
@@ -386,8 +420,21 @@ config_load(const char *path, char *err, size_t errlen)
 	    require(c, c->ocsp_auth.cert, "ocsp.auth", "cert", err, errlen) ||
 	    require(c, c->ocsp_auth.key, "ocsp.auth", "key", err, errlen) ||
 	    check_listen(c, c->api_listen, "api", err, errlen) ||
-	    check_listen(c, c->status_listen, "status", err, errlen))
+	    check_listen(c, c->status_listen, "status", err, errlen) ||
+	    (c->console_listen != NULL &&
+	    check_listen(c, c->console_listen, "console", err, errlen)))
 		goto fail;
+	/* ---- operators (issue 11) ---- */
+	if ((c->audit_key.cert != NULL || c->audit_key.key != NULL) &&
+	    (require(c, c->audit_key.cert, "audit", "cert", err, errlen) ||
+	    require(c, c->audit_key.key, "audit", "key", err, errlen)))
+		goto fail;
+	if (c->session_idle_s > c->session_absolute_s) {
+		snprintf(err, errlen, "%s: [console] session_idle (%d) must not exceed"
+		    " session_absolute (%d)", c->path, c->session_idle_s, c->session_absolute_s);
+		goto fail;
+	}
+	/* ---- end operators ---- */
 	/* ---- pin resets ---- */
 	if ((c->pinreset.cert != NULL || c->pinreset.key != NULL) &&
 	    (require(c, c->pinreset.cert, "pinreset", "cert", err, errlen) ||
@@ -467,5 +514,10 @@ config_free(struct config *c)
 	/* ---- pin resets ---- */
 	free_key(&c->pinreset);
 	/* ---- end pin resets ---- */
+	/* ---- operators (issue 11) ---- */
+	free(c->console_listen);
+	free(c->console_origin);
+	free_key(&c->audit_key);
+	/* ---- end operators ---- */
 	free(c);
 }

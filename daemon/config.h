@@ -85,6 +85,28 @@ struct config {
 	int		 notice_interval_s;	/* seconds between runs of the job */
 	int		 notices_enabled;	/* the job runs (POST /v1/notices/run always can) */
 	/* ---- end suspensions notices ---- */
+	/* ---- operators (issue 11) ---- */
+	/* [console]: HTTPS for operators with a password and a second factor, no client certificate */
+	char		*console_listen;	/* "host:port" or "systemd"; NULL: no console listener */
+	char		*console_origin;	/* allowed Origin ("https://host:port"); NULL: https://<Host> */
+	int		 session_idle_s;	/* idle timeout of a session (900) */
+	int		 session_absolute_s;	/* absolute lifetime of a session (28800) */
+	/* [operators]: accounts (Argon2id, TOTP, lockout) */
+	int		 argon2_memory_kib;	/* m (65536) */
+	int		 argon2_iterations;	/* t (3) */
+	int		 argon2_parallelism;	/* p (1) */
+	int		 totp_for_viewers;	/* viewers need a second factor too (false) */
+	int		 login_lock_after;	/* failures in a row that lock an account (5) */
+	int		 login_lock_s;		/* how long a lock lasts (900) */
+	int		 login_address_lock_after;	/* failures from one address that lock it (20) */
+	int		 login_delay_ms;	/* first delay after a failure; doubles each time (500) */
+	/* [audit]: sealing of audit_log (hash chain + signed checkpoints) */
+	struct config_key audit_key;	/* [audit] cert, key, pin_file; NULL cert: no sealing */
+	int		 audit_seal_interval_s;	/* checkpoint interval (60) */
+	int		 audit_journal;		/* also log each checkpoint (seq, hash) (true) */
+	/* [stats] */
+	int		 stats_fold_interval_s;	/* how often the job folds rollup deltas (5) */
+	/* ---- end operators ---- */
 };
 
 /*

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -60,7 +61,7 @@ struct http_server {
 	struct app		*app;
 	size_t			 max_body;
 	size_t			 stream_max_body;	/* streaming routes ([api] import_max_body) */
-	struct listener_ctx	 api, status;
+	struct listener_ctx	 api, status, console;	/* console.d NULL: not configured */
 	char			*tls_cert, *tls_key, *client_ca;	/* PEM text, kept for MHD */
 };
 
@@ -215,6 +216,23 @@ fail:
 	return -1;
 }
 
+static int
+has_header(const struct api_resp *resp, const char *name)
+{
+	int i;
+
+	for (i = 0; i < resp->nheaders; i++)
+		if (strcasecmp(resp->headers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+listener_name(enum listener l)
+{
+	return l == LISTENER_API ? "api" : l == LISTENER_CONSOLE ? "console" : "status";
+}
+
 static enum MHD_Result
 send_response(struct MHD_Connection *conn, struct api_req *req, struct api_resp *resp)
 {
@@ -230,10 +248,11 @@ send_response(struct MHD_Connection *conn, struct api_req *req, struct api_resp 
 	if (resp->content_type != NULL)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
 	MHD_add_response_header(r, "X-Request-Id", req->request_id);
-	if (req->listener == LISTENER_API) {
+	if (req->listener != LISTENER_STATUS && !has_header(resp, "Cache-Control")) {
 		MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	}
+	if (req->listener != LISTENER_STATUS)
+		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	for (i = 0; i < resp->nheaders; i++)
 		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
@@ -252,7 +271,7 @@ log_request(struct api_req *req, struct api_resp *resp, uint64_t us)
 	snprintf(pid, sizeof(pid), "%lld", req->principal.id);
 	log_kv(resp->status >= 500 ? LOG_LVL_WARN : LOG_LVL_INFO, "request",
 	    "request_id", req->request_id,
-	    "listener", req->listener == LISTENER_API ? "api" : "status",
+	    "listener", listener_name(req->listener),
 	    "remote", req->remote, "method", req->method, "path", req->path,
 	    "route", resp->route, "status", status, "ms", ms,
 	    "principal", api_principal_kind_name(req->principal.kind),
@@ -287,6 +306,9 @@ req_init(struct listener_ctx *lc, struct MHD_Connection *conn, const char *url,
 		snprintf(req->request_id, sizeof(req->request_id), "-");
 	if (lc->kind == LISTENER_API) {
 		req->authenticate = authenticate;
+		req->conn = conn;
+	} else if (lc->kind == LISTENER_CONSOLE) {
+		req->authenticate = api_session_authenticate;	/* cookie, CSRF, Origin */
 		req->conn = conn;
 	}
 }
@@ -458,6 +480,10 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_kv(LOG_LVL_WARN, "libmicrohttpd", "detail", buf, (char *)NULL);
 }
 
+/*
+ * tls: 0 plain HTTP (status), 1 HTTPS asking for a client certificate (API),
+ * 2 HTTPS without one (console: operators log in with a password and TOTP).
+ */
 static struct MHD_Daemon *
 start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 {
@@ -466,9 +492,9 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key },
-		{ MHD_OPTION_HTTPS_MEM_TRUST, 0, srv->client_ca },
 		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
 		  cfg->tls_priorities ? cfg->tls_priorities : DEFAULT_PRIORITIES },
+		{ tls == 1 ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, srv->client_ca },
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
@@ -483,7 +509,7 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
-	    MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 4,	/* tls_opts + 4: END only */
+	    MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 5,	/* tls_opts + 5: END only */
 	    MHD_OPTION_END);
 }
 
@@ -500,7 +526,7 @@ free_tls(struct http_server *srv)
 
 struct http_server *
 http_start(struct app *app, const struct config *cfg, int api_fd, int status_fd,
-    char *err, size_t errlen)
+    int console_fd, char *err, size_t errlen)
 {
 	struct http_server *srv;
 
@@ -523,9 +549,10 @@ http_start(struct app *app, const struct config *cfg, int api_fd, int status_fd,
 		snprintf(err, errlen, "%s: cannot read client CA bundle", cfg->client_ca);
 		goto fail;
 	}
-	srv->api.srv = srv->status.srv = srv;
+	srv->api.srv = srv->status.srv = srv->console.srv = srv;
 	srv->api.kind = LISTENER_API;
 	srv->status.kind = LISTENER_STATUS;
+	srv->console.kind = LISTENER_CONSOLE;
 	if ((srv->api.d = start_one(&srv->api, cfg, api_fd, 1)) == NULL) {
 		snprintf(err, errlen, "cannot start the HTTPS API listener "
 		    "(check [api] tls_cert, tls_key, client_ca, tls_priorities)");
@@ -534,6 +561,11 @@ http_start(struct app *app, const struct config *cfg, int api_fd, int status_fd,
 	api_fd = -1;
 	if ((srv->status.d = start_one(&srv->status, cfg, status_fd, 0)) == NULL) {
 		snprintf(err, errlen, "cannot start the status listener");
+		goto fail;
+	}
+	status_fd = -1;
+	if (console_fd >= 0 && (srv->console.d = start_one(&srv->console, cfg, console_fd, 2)) == NULL) {
+		snprintf(err, errlen, "cannot start the HTTPS console listener");
 		goto fail;
 	}
 	return srv;
@@ -545,6 +577,8 @@ fail_fds:
 		close(api_fd);
 	if (status_fd >= 0)
 		close(status_fd);
+	if (console_fd >= 0)
+		close(console_fd);	/* never started: the last one (fail) or not reached */
 	return NULL;
 }
 
@@ -557,6 +591,9 @@ http_quiesce(struct http_server *srv)
 		close(fd);
 	if (srv->status.d != NULL &&
 	    (fd = MHD_quiesce_daemon(srv->status.d)) != MHD_INVALID_SOCKET)
+		close(fd);
+	if (srv->console.d != NULL &&
+	    (fd = MHD_quiesce_daemon(srv->console.d)) != MHD_INVALID_SOCKET)
 		close(fd);
 }
 
@@ -574,7 +611,7 @@ conns(struct MHD_Daemon *d)
 unsigned int
 http_connections(struct http_server *srv)
 {
-	return conns(srv->api.d) + conns(srv->status.d);
+	return conns(srv->api.d) + conns(srv->status.d) + conns(srv->console.d);
 }
 
 void
@@ -586,6 +623,8 @@ http_stop(struct http_server *srv)
 		MHD_stop_daemon(srv->api.d);
 	if (srv->status.d != NULL)
 		MHD_stop_daemon(srv->status.d);
+	if (srv->console.d != NULL)
+		MHD_stop_daemon(srv->console.d);
 	free_tls(srv);
 	free(srv);
 }

@@ -1,8 +1,10 @@
 /*
- * http: the two libmicrohttpd listeners. The API listener speaks HTTPS and
+ * http: the libmicrohttpd listeners. The API listener speaks HTTPS and
  * verifies the client certificate on every request (libmicrohttpd only
  * requests one); the status listener is plain HTTP (OCSP and CRLs are
- * signed objects; health and metrics are not secret).
+ * signed objects; health and metrics are not secret); the optional console
+ * listener speaks HTTPS with the same certificate and settings but asks for
+ * no client certificate: operators log in there (api/session.c).
  */
 #ifndef JPKI_HTTP_H
 #define JPKI_HTTP_H
@@ -23,14 +25,15 @@ int	http_listen_socket(const char *addr, char *err, size_t errlen);
 int	http_socket_port(int fd);
 
 /*
- * Start both listeners on the given listening sockets (which the server
- * then owns). Returns NULL with err on failure (bad TLS files, ...).
+ * Start the listeners on the given listening sockets (which the server
+ * then owns): API and status always, console when console_fd >= 0.
+ * Returns NULL with err on failure (bad TLS files, ...).
  */
 struct http_server *http_start(struct app *, const struct config *, int api_fd,
-	    int status_fd, char *err, size_t errlen);
+	    int status_fd, int console_fd, char *err, size_t errlen);
 /* Stop accepting new connections; requests in flight go on. */
 void	http_quiesce(struct http_server *);
-/* Connections still open on both listeners. */
+/* Connections still open on all listeners. */
 unsigned int http_connections(struct http_server *);
 /* Stop and free (accepts NULL). */
 void	http_stop(struct http_server *);

@@ -32,6 +32,11 @@ struct jobs {
 	/* ---- suspensions notices ---- */
 	int		 notice_interval_s, notices_enabled, notice_lead_months;
 	/* ---- end suspensions notices ---- */
+	/* ---- operators: audit ---- */
+	/* ---- end operators: audit ---- */
+
+	/* ---- operators: stats ---- */
+	/* ---- end operators: stats ---- */
 	int		 stop;		/* guarded by mu */
 	int		 wake[2];	/* self-pipe: wakes the listener's poll() */
 	pthread_mutex_t	 mu;
@@ -180,6 +185,11 @@ scheduler_main(void *arg)
 	struct jobs *j = arg;
 	uint64_t next_crl = 0, next_flush = 0;
 	uint64_t next_notice = 0;	/* ---- suspensions notices ---- */
+	/* ---- operators: audit ---- */
+	/* ---- end operators: audit ---- */
+
+	/* ---- operators: stats ---- */
+	/* ---- end operators: stats ---- */
 
 	pthread_mutex_lock(&j->mu);
 	while (!j->stop) {
@@ -218,6 +228,11 @@ scheduler_main(void *arg)
 				    (uint64_t)j->notice_interval_s * 1000u;
 			}
 			/* ---- end suspensions notices ---- */
+			/* ---- operators: audit ---- */
+			/* ---- end operators: audit ---- */
+
+			/* ---- operators: stats ---- */
+			/* ---- end operators: stats ---- */
 			pthread_mutex_lock(&j->mu);
 			if (j->stop)
 				break;
@@ -251,6 +266,11 @@ jobs_start(struct app *app, const struct config *cfg, char *err, size_t errlen)
 	j->notices_enabled = cfg->notices_enabled;
 	j->notice_lead_months = cfg->notice_lead_months;
 	/* ---- end suspensions notices ---- */
+	/* ---- operators: audit ---- */
+	/* ---- end operators: audit ---- */
+
+	/* ---- operators: stats ---- */
+	/* ---- end operators: stats ---- */
 	j->wake[0] = j->wake[1] = -1;
 	pthread_mutex_init(&j->mu, NULL);
 	pthread_cond_init(&j->cv, NULL);

@@ -89,7 +89,8 @@ static void
 warn_restart(const struct config *o, const struct config *n)
 {
 #define DIFF(f) ((o->f == NULL) != (n->f == NULL) || (o->f && strcmp(o->f, n->f)))
-	if (DIFF(api_listen) || DIFF(status_listen) || DIFF(tls_cert) || DIFF(tls_key) ||
+	if (DIFF(api_listen) || DIFF(status_listen) || DIFF(console_listen) || DIFF(tls_cert) ||
+	    DIFF(tls_key) ||
 	    DIFF(client_ca) || DIFF(tls_priorities) || DIFF(conninfo) ||
 	    o->pool_size != n->pool_size || o->threads != n->threads)
 		log_warn("reload: listener, TLS and database settings change only on restart");
@@ -128,13 +129,52 @@ out:
 	sd_ready("serving");
 }
 
+/* ---- operators (issue 11) ---- */
 static int
-open_listeners(const struct config *cfg, int *api_fd, int *status_fd)
+operator_cfg_set(struct operator_cfg *o, const struct config *cfg)
+{
+	o->console_origin = NULL;
+	if (cfg->console_origin != NULL && (o->console_origin = strdup(cfg->console_origin)) == NULL)
+		return -1;
+	o->session_idle_s = cfg->session_idle_s;
+	o->session_absolute_s = cfg->session_absolute_s;
+	o->argon2_memory_kib = cfg->argon2_memory_kib;
+	o->argon2_iterations = cfg->argon2_iterations;
+	o->argon2_parallelism = cfg->argon2_parallelism;
+	o->totp_for_viewers = cfg->totp_for_viewers;
+	o->lock_after = cfg->login_lock_after;
+	o->lock_s = cfg->login_lock_s;
+	o->address_lock_after = cfg->login_address_lock_after;
+	o->delay_ms = cfg->login_delay_ms;
+	o->audit_seal_interval_s = cfg->audit_seal_interval_s;
+	o->audit_journal = cfg->audit_journal;
+	return 0;
+}
+/* ---- end operators ---- */
+
+static int
+open_listeners(const struct config *cfg, int *api_fd, int *status_fd, int *console_fd)
 {
 	char err[512];
 
-	if (sd_sockets(api_fd, status_fd) < 0)
+	if (sd_sockets(api_fd, status_fd, console_fd) < 0)
 		log_warn("cannot read systemd sockets");
+	/* ---- operators (issue 11) ---- */
+	if (cfg->console_listen == NULL && *console_fd >= 0) {
+		log_warn("a console socket was passed but [console] listen is not set: closing it");
+		close(*console_fd);
+		*console_fd = -1;
+	} else if (cfg->console_listen != NULL && *console_fd < 0) {
+		if (strcmp(cfg->console_listen, "systemd") == 0) {
+			log_err("[console] listen = systemd but no socket was passed");
+			return -1;
+		}
+		if ((*console_fd = http_listen_socket(cfg->console_listen, err, sizeof(err))) < 0) {
+			log_err("console listener: %s", err);
+			return -1;
+		}
+	}
+	/* ---- end operators ---- */
 	if (*api_fd < 0) {
 		if (strcmp(cfg->api_listen, "systemd") == 0) {
 			log_err("[api] listen = systemd but no socket was passed");
@@ -185,7 +225,7 @@ main(int argc, char **argv)
 	const char *path = NULL;
 	sigset_t set;
 	char err[1024], status[256];
-	int ch, check_only = 0, api_fd = -1, status_fd = -1, rc = 1, sig;
+	int ch, check_only = 0, api_fd = -1, status_fd = -1, console_fd = -1, rc = 1, sig;
 	uint64_t wd_us, last_ping = 0;
 
 	while ((ch = getopt(argc, argv, "c:tVh")) != -1) {
@@ -263,6 +303,12 @@ main(int argc, char **argv)
 	app.pinreset_authorization_ttl_s = cfg->pinreset_authorization_ttl_s;
 	app.pinreset_challenge_ttl_s = cfg->pinreset_challenge_ttl_s;
 	/* ---- end pin resets ---- */
+	/* ---- operators (issue 11) ---- */
+	if (operator_cfg_set(&app.operators, cfg) != 0) {
+		log_err("out of memory (operator settings)");
+		goto out;
+	}
+	/* ---- end operators ---- */
 	app.status.require_relying_party = cfg->require_relying_party;
 	app.status.crl_publish_hours = cfg->crl_publish_hours;
 	app.status.crl_next_update_hours = cfg->crl_next_update_hours;
@@ -284,11 +330,15 @@ main(int argc, char **argv)
 		app.schema_ready = 1;
 	else if (try_migrate(&app) != 0)
 		log_warn("database not reachable yet: migrations will be retried");
-	if (open_listeners(cfg, &api_fd, &status_fd) != 0)
+	if (open_listeners(cfg, &api_fd, &status_fd, &console_fd) != 0)
 		goto out;
 	snprintf(status, sizeof(status), "serving: api port %d (https), status port %d (http)",
 	    http_socket_port(api_fd), http_socket_port(status_fd));
-	if ((srv = http_start(&app, cfg, api_fd, status_fd, err, sizeof(err))) == NULL) {
+	if (console_fd >= 0)
+		snprintf(status + strlen(status), sizeof(status) - strlen(status),
+		    ", console port %d (https)", http_socket_port(console_fd));
+	if ((srv = http_start(&app, cfg, api_fd, status_fd, console_fd, err,
+	    sizeof(err))) == NULL) {
 		log_err("%s", err);
 		goto out;
 	}
@@ -342,6 +392,8 @@ out:
 	free(app.issuance.status_url);
 	free(app.issuance.sign_policy_oid);
 	free(app.issuance.auth_policy_oid);
+	free(app.operators.console_origin);
+	EVP_PKEY_free(app.audit_pub);
 	EVP_PKEY_free(app.lint_key);
 	config_free(cfg);
 	pthread_rwlock_destroy(&app.keys_lock);

@@ -51,12 +51,12 @@ sd_watchdog_usec(void)
 }
 
 int
-sd_sockets(int *api_fd, int *status_fd)
+sd_sockets(int *api_fd, int *status_fd, int *console_fd)
 {
 	char **names = NULL;
 	int n, i, unnamed = 0;
 
-	*api_fd = *status_fd = -1;
+	*api_fd = *status_fd = *console_fd = -1;
 	n = sd_listen_fds_with_names(1, &names);
 	if (n <= 0)
 		return n;
@@ -68,10 +68,14 @@ sd_sockets(int *api_fd, int *status_fd)
 			*api_fd = fd;
 		else if (strcmp(name, "status") == 0)
 			*status_fd = fd;
+		else if (strcmp(name, "console") == 0)
+			*console_fd = fd;
 		else if (unnamed++ == 0 && *api_fd < 0)
 			*api_fd = fd;
 		else if (*status_fd < 0)
 			*status_fd = fd;
+		else if (*console_fd < 0)
+			*console_fd = fd;
 	}
 	if (names != NULL) {
 		for (i = 0; i < n; i++)

@@ -15,10 +15,11 @@ void	sd_watchdog_ping(void);
 /* Watchdog interval in microseconds, or 0 when not enabled. */
 uint64_t sd_watchdog_usec(void);
 /*
- * Listening sockets passed by systemd, matched by FileDescriptorName= "api"
- * and "status" (unnamed sockets: first is api, second status). Sets -1 when
- * absent. Returns the number of sockets received, or -1 on error.
+ * Listening sockets passed by systemd, matched by FileDescriptorName= "api",
+ * "status" and "console" (unnamed sockets: api, status, console in that
+ * order). Sets -1 when absent. Returns the number of sockets received, or
+ * -1 on error.
  */
-int	sd_sockets(int *api_fd, int *status_fd);
+int	sd_sockets(int *api_fd, int *status_fd, int *console_fd);
 
 #endif

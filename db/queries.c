@@ -668,4 +668,15 @@ const struct query queries[Q__COUNT] = {
 	    " AND ($2::bigint IS NULL OR b.id = $2::bigint)"
 	    " ORDER BY n.batch_id, r.resident_code, c.type DESC", 2 },
 	/* ---- end suspensions notices ---- */
+	/* ---- operators: sessions ---- */
+	/* ---- end operators: sessions ---- */
+
+	/* ---- operators: audit ---- */
+	/* ---- end operators: audit ---- */
+
+	/* ---- operators: stats ---- */
+	/* ---- end operators: stats ---- */
+
+	/* ---- operators: management ---- */
+	/* ---- end operators: management ---- */
 };

@@ -106,6 +106,17 @@ enum query_id {
 	Q_NOTICE_BATCHES,	/* $1 municipality, $2 batch id or NULL -> id, created, expiring_before, count */
 	Q_NOTICE_LIST,		/* $1 municipality, $2 batch id or NULL -> batch, type, serial, not_after, resident, name, address */
 	/* ---- end suspensions notices ---- */
+	/* ---- operators: sessions ---- */
+	/* ---- end operators: sessions ---- */
+
+	/* ---- operators: audit ---- */
+	/* ---- end operators: audit ---- */
+
+	/* ---- operators: stats ---- */
+	/* ---- end operators: stats ---- */
+
+	/* ---- operators: management ---- */
+	/* ---- end operators: management ---- */
 	Q__COUNT
 };
 

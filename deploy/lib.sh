@@ -6,7 +6,8 @@ PGBIN=/usr/lib/postgresql/15/bin
 # Debian 12 packages the build, the daemon and every test suite need.
 JPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
  libmicrohttpd-dev libgnutls28-dev libssl-dev libpq-dev libjansson-dev
- libsystemd-dev libp11-dev libinih-dev libargon2-dev libcurl4-openssl-dev check
+ libsystemd-dev libp11-dev libinih-dev libargon2-dev liboath-dev oathtool
+ libcurl4-openssl-dev check
  postgresql postgresql-client softhsm2 opensc gnutls-bin libnss3-tools openssl
  curl valgrind python3 python3-yaml python3-jsonschema systemd procps"
 
@@ -141,9 +142,9 @@ jpki_pg_createdb() {
 		grep -q 1 || jpki_psql "$dir" postgres -c "CREATE DATABASE $db OWNER jpkid"
 }
 
-# jpki_write_config FILE CADIR CONNINFO API_PORT STATUS_PORT
+# jpki_write_config FILE CADIR CONNINFO API_PORT STATUS_PORT [CONSOLE_PORT]
 jpki_write_config() {
-	local file=$1 ca=$2 conninfo=$3 api=$4 status=$5
+	local file=$1 ca=$2 conninfo=$3 api=$4 status=$5 console=${6:-}
 	cat > "$file" <<CONF
 # written by deploy/lib.sh (jpki_write_config); every key: deploy/jpkid.conf.example
 [daemon]
@@ -185,5 +186,10 @@ CONF
 	# R16a PIN reset authority (optional; jpkictl init makes one).
 	[ -f "$ca/pinreset.crt" ] && printf '\n[pinreset]\ncert = %s\nkey = %s\n' \
 		"$ca/pinreset.crt" "$ca/pinreset.key" >> "$file"
+	# Operator console (HTTPS, password + TOTP; docs/operators.md).
+	[ -n "$console" ] && printf '\n[console]\nlisten = 127.0.0.1:%s\n' "$console" >> "$file"
+	# Audit checkpoint key (optional; jpkictl init makes one).
+	[ -f "$ca/audit.crt" ] && printf '\n[audit]\ncert = %s\nkey = %s\n' \
+		"$ca/audit.crt" "$ca/audit.key" >> "$file"
 	chmod 0600 "$file"
 }

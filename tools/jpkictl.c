@@ -21,6 +21,11 @@ static const struct {
 	{ "init", jpkictl_init_main, "create a development CA hierarchy (--dir D)" },
 	{ "migrate", jpkictl_migrate_main, "apply pending database migrations" },
 	{ "enroll", jpkictl_enroll_main, "register client certificates (terminal, feed, ...)" },
+	/* ---- operators: sessions ---- */
+	/* ---- end operators: sessions ---- */
+
+	/* ---- operators: audit ---- */
+	/* ---- end operators: audit ---- */
 };
 
 static int

@@ -6,5 +6,10 @@
 int	jpkictl_init_main(int argc, char **argv);	/* init: development hierarchy */
 int	jpkictl_migrate_main(int argc, char **argv);	/* migrate: apply pending migrations */
 int	jpkictl_enroll_main(int argc, char **argv);	/* enroll: register client certificates */
+/* ---- operators: sessions ---- */
+/* ---- end operators: sessions ---- */
+
+/* ---- operators: audit ---- */
+/* ---- end operators: audit ---- */
 
 #endif

@@ -102,10 +102,14 @@ term_a=$(basename "$(ls "$ca"/terminal-131016.crt)" .crt)
 term_b=$(basename "$(ls "$ca"/terminal-141003.crt)" .crt)
 api_port=$(jpki_free_port 28443)
 status_port=$(jpki_free_port $((api_port + 1)))
+console_port=$(jpki_free_port $((status_port + 1)))
 conf=$work/jpkid.conf
-jpki_write_config "$conf" "$ca" "$conninfo" "$api_port" "$status_port"
+jpki_write_config "$conf" "$ca" "$conninfo" "$api_port" "$status_port" "$console_port"
+# Operator passwords: cheap Argon2id in tests (the defaults are tested in console.sh).
+printf '\n[operators]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n' >> "$conf"
 API=https://127.0.0.1:$api_port
 ST=http://127.0.0.1:$status_port
+CON=https://127.0.0.1:$console_port
 
 start_jpkid() {	# start_jpkid CONF LOG: background jpkid, sets JPKID_PID
 	"$jpkid" -c "$1" >>"$2" 2>&1 &
@@ -300,7 +304,7 @@ expect test_socket_activation_clean_exit eval '[ $rc_prev = 0 ]'
 # $API, $ST, $ca, $pg, $conninfo, $term_a/$term_b, $work).
 # JPKI_API_SECTIONS="revocation ocsp" runs only those (development).
 . "$top/tests/api/lib_issue.sh"
-for section in ${JPKI_API_SECTIONS:-feed issuance revocation crl ocsp rp pinreset suspensions notices}; do
+for section in ${JPKI_API_SECTIONS:-feed issuance revocation crl ocsp rp pinreset suspensions notices console audit stats operators}; do
 	[ -f "$top/tests/api/$section.sh" ] && . "$top/tests/api/$section.sh"
 done
 

@@ -34,6 +34,8 @@ teardown(void)
 }
 
 /* Dispatch and parse the JSON body. */
+static const char *run_role = "viewer";	/* operators' role in run() */
+
 static json_t *
 run(enum listener l, const char *method, const char *path, enum principal_kind kind,
     struct api_resp *resp)
@@ -54,6 +56,8 @@ run(enum listener l, const char *method, const char *path, enum principal_kind k
 	strcpy(req.principal.municipality_name, "千代田区");
 	strcpy(req.principal.prefecture, "東京都");
 	strcpy(req.principal.cert_sha256, "ab");
+	if (kind == PRINCIPAL_OPERATOR)
+		snprintf(req.principal.role, sizeof(req.principal.role), "%s", run_role);
 	strcpy(req.request_id, "0123456789abcdef");
 	api_dispatch(&req, resp);
 	return json_loadb(resp->body, resp->body_len, 0, &je);
@@ -139,6 +143,49 @@ START_TEST(test_whoami_terminal)
 	ck_assert_int_eq(json_integer_value(json_object_get(j, "id")), 7);
 	ck_assert_str_eq(json_string_value(json_object_get(m, "code")), "131016");
 	ck_assert_str_eq(json_string_value(json_object_get(m, "name")), "千代田区");
+	json_decref(j);
+	api_resp_free(&r);
+}
+END_TEST
+
+/* The role column of the router: a viewer may read, not revoke; 403 names the role. */
+START_TEST(test_operator_role_checked_by_the_router)
+{
+	struct api_resp r;
+	json_t *j;
+
+	run_role = "viewer";
+	j = run(LISTENER_API, "POST", "/v1/crls/publish", PRINCIPAL_OPERATOR, &r);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "required_role")), "officer");
+	json_decref(j);
+	api_resp_free(&r);
+	j = run(LISTENER_API, "POST", "/v1/relying-parties", PRINCIPAL_OPERATOR, &r);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "required_role")), "admin");
+	json_decref(j);
+	api_resp_free(&r);
+	run_role = "";	/* an operator row without a known role may do nothing */
+	j = run(LISTENER_API, "GET", "/v1/whoami", PRINCIPAL_OPERATOR, &r);
+	ck_assert_int_eq(r.status, 403);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "required_role")), "viewer");
+	json_decref(j);
+	api_resp_free(&r);
+	run_role = "viewer";
+}
+END_TEST
+
+/* The console listener has no terminal, feed, kiosk or relying-party route. */
+START_TEST(test_console_listener_has_no_terminal_routes)
+{
+	struct api_resp r;
+	json_t *j = run(LISTENER_CONSOLE, "GET", "/v1/municipality", PRINCIPAL_OPERATOR, &r);
+
+	ck_assert_int_eq(r.status, 404);
+	json_decref(j);
+	api_resp_free(&r);
+	j = run(LISTENER_CONSOLE, "POST", "/ocsp", PRINCIPAL_OPERATOR, &r);
+	ck_assert_int_eq(r.status, 404);
 	json_decref(j);
 	api_resp_free(&r);
 }
@@ -267,6 +314,8 @@ main(void)
 	tcase_add_test(tc, test_api_routes_not_on_status_listener);
 	tcase_add_test(tc, test_whoami_terminal);
 	tcase_add_test(tc, test_whoami_operator_has_no_municipality);
+	tcase_add_test(tc, test_operator_role_checked_by_the_router);
+	tcase_add_test(tc, test_console_listener_has_no_terminal_routes);
 	tcase_add_test(tc, test_every_api_request_authenticated_first);
 	tcase_add_test(tc, test_healthz);
 	tcase_add_test(tc, test_problem_with_rule_and_fields);
