@@ -509,7 +509,7 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
-	    MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 5,	/* tls_opts + 5: END only */
+	    MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 4,	/* tls_opts + 4: END only */
 	    MHD_OPTION_END);
 }
 
