@@ -15,7 +15,12 @@ api_whoami(struct api_req *req, struct api_resp *resp)
 	json_t *o;
 
 	o = json_pack("{s:s, s:I, s:s, s:s}", "kind", api_principal_kind_name(p->kind),
-	    "id", (json_int_t)p->id, "name", p->name, "certificate_sha256", p->cert_sha256);
+	    "id", (json_int_t)p->id, "name", p->name,
+	    "authenticated_by", p->via_session ? "session" : "certificate");
+	if (!p->via_session)
+		json_object_set_new(o, "certificate_sha256", json_string(p->cert_sha256));
+	if (p->kind == PRINCIPAL_OPERATOR)
+		json_object_set_new(o, "role", json_string(p->role));
 	if (p->kind == PRINCIPAL_TERMINAL)
 		json_object_set_new(o, "municipality", json_pack("{s:s, s:s, s:s}",
 		    "code", p->municipality_code, "name", p->municipality_name,

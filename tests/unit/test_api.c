@@ -199,6 +199,9 @@ START_TEST(test_whoami_operator_has_no_municipality)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "kind")), "operator");
 	ck_assert_ptr_null(json_object_get(j, "municipality"));
+	ck_assert_str_eq(json_string_value(json_object_get(j, "role")), "viewer");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "authenticated_by")), "certificate");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "certificate_sha256")), "ab");
 	json_decref(j);
 	api_resp_free(&r);
 }
