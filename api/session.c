@@ -146,7 +146,7 @@ session_body(long long id, const char *username, const char *display_name, const
 
 	gmtime_r(&expires_at, &tm);
 	strftime(exp, sizeof(exp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_pack("{s:{s:I, s:s, s:s?, s:s}, s:s, s:s, s:i}",
+	return json_pack("{s:{s:I, s:s, s:s*, s:s}, s:s, s:s, s:i}",
 	    "operator", "id", (json_int_t)id, "username", username,
 	    "display_name", display_name[0] != '\0' ? display_name : NULL, "role", role,
 	    "csrf_token", csrf, "expires_at", exp, "idle_timeout_seconds", idle_s);

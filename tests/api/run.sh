@@ -278,7 +278,8 @@ rc_prev=$?
 expect test_sd_notify_stopping_and_clean_exit eval '[ $rc_prev = 0 ] && grep -q "^STOPPING=1" "$work/notify.out"'
 
 sa_conf=$work/sa.conf
-sapi=$(jpki_free_port $((nst + 1)))
+# A random offset: other runs on the machine pick ports the same way.
+sapi=$(jpki_free_port $((nst + 1 + RANDOM % 400)))
 sst=$(jpki_free_port $((sapi + 1)))
 scon=$(jpki_free_port $((sst + 1)))
 jpki_write_config "$sa_conf" "$ca" "$conninfo" 1 1 1
