@@ -338,6 +338,10 @@ void	api_notices_run(struct api_req *, struct api_resp *);
 void	api_notices_get(struct api_req *, struct api_resp *);
 /* ---- end suspensions notices ---- */
 /* ---- operators: sessions ---- */
+/* login.c: POST /v1/session; session.c: GET and DELETE /v1/session (console listener) */
+void	api_session_create(struct api_req *, struct api_resp *);
+void	api_session_get(struct api_req *, struct api_resp *);
+void	api_session_delete(struct api_req *, struct api_resp *);
 /* ---- end operators: sessions ---- */
 
 /* ---- operators: audit ---- */

@@ -134,6 +134,12 @@ static const struct route routes[] = {
 	    "viewer", api_notices_get, "notices_get" },
 	/* ---- end suspensions notices ---- */
 	/* ---- operators: sessions ---- */
+	{ LISTENER_CONSOLE, "POST", "/v1/session", 0,
+	    NULL, api_session_create, "session_create" },
+	{ LISTENER_CONSOLE, "GET", "/v1/session", PRINCIPAL_OPERATOR,
+	    "viewer", api_session_get, "session_get" },
+	{ LISTENER_CONSOLE, "DELETE", "/v1/session", PRINCIPAL_OPERATOR,
+	    "viewer", api_session_delete, "session_delete" },
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */

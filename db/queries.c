@@ -669,6 +669,48 @@ const struct query queries[Q__COUNT] = {
 	    " ORDER BY n.batch_id, r.resident_code, c.type DESC", 2 },
 	/* ---- end suspensions notices ---- */
 	/* ---- operators: sessions ---- */
+	/*
+	 * Login: the operator row is locked for the whole attempt so two
+	 * concurrent tries cannot both use one TOTP step or both miss a
+	 * failure count.
+	 */
+	[Q_SESS_OPERATOR_LOCK] = { Q_SESS_OPERATOR_LOCK, "sess_operator_lock",
+	    "SELECT id, username, coalesce(display_name, ''), role, password_hash, enabled,"
+	    " encode(totp_secret, 'hex'), totp_last_step, failed_logins,"
+	    " extract(epoch FROM locked_until), extract(epoch FROM next_login_at)"
+	    " FROM operators WHERE username = $1 FOR UPDATE", 1 },
+	[Q_SESS_OPERATOR_FAIL] = { Q_SESS_OPERATOR_FAIL, "sess_operator_fail",
+	    "UPDATE operators SET failed_logins = $2, next_login_at = to_timestamp($3),"
+	    " locked_until = to_timestamp($4) WHERE id = $1", 4 },
+	[Q_SESS_OPERATOR_OK] = { Q_SESS_OPERATOR_OK, "sess_operator_ok",
+	    "UPDATE operators SET failed_logins = 0, next_login_at = NULL, locked_until = NULL,"
+	    " last_login_at = to_timestamp($2), totp_last_step = $3 WHERE id = $1", 3 },
+	[Q_SESS_ADDRESS_LOCK] = { Q_SESS_ADDRESS_LOCK, "sess_address_lock",
+	    "SELECT failures, extract(epoch FROM next_login_at), extract(epoch FROM locked_until)"
+	    " FROM login_addresses WHERE address = $1 FOR UPDATE", 1 },
+	[Q_SESS_ADDRESS_FAIL] = { Q_SESS_ADDRESS_FAIL, "sess_address_fail",
+	    "INSERT INTO login_addresses (address, failures, next_login_at, locked_until,"
+	    " last_failure_at) VALUES ($1, $2, to_timestamp($3), to_timestamp($4), to_timestamp($5))"
+	    " ON CONFLICT (address) DO UPDATE SET failures = EXCLUDED.failures,"
+	    " next_login_at = EXCLUDED.next_login_at, locked_until = EXCLUDED.locked_until,"
+	    " last_failure_at = EXCLUDED.last_failure_at", 5 },
+	[Q_SESS_ADDRESS_RESET] = { Q_SESS_ADDRESS_RESET, "sess_address_reset",
+	    "DELETE FROM login_addresses WHERE address = $1", 1 },
+	[Q_SESS_INSERT] = { Q_SESS_INSERT, "sess_insert",
+	    "INSERT INTO operator_sessions (token_hash, operator_id, csrf_hash, created_at,"
+	    " expires_at, last_seen_at, remote) VALUES (decode($1, 'hex'), $2, decode($3, 'hex'),"
+	    " to_timestamp($4), to_timestamp($5), to_timestamp($4), $6)", 6 },
+	/* One statement: the session is live (absolute and idle) and its operator enabled. */
+	[Q_SESS_TOUCH] = { Q_SESS_TOUCH, "sess_touch",
+	    "UPDATE operator_sessions s SET last_seen_at = to_timestamp($2) FROM operators o"
+	    " WHERE s.token_hash = decode($1, 'hex') AND o.id = s.operator_id AND o.enabled"
+	    " AND s.expires_at > to_timestamp($2)"
+	    " AND s.last_seen_at > to_timestamp($2::bigint - $3::bigint)"
+	    " RETURNING o.id, o.username, coalesce(o.display_name, ''), o.role,"
+	    " encode(s.csrf_hash, 'hex'), extract(epoch FROM s.expires_at)::bigint", 3 },
+	[Q_SESS_DROP] = { Q_SESS_DROP, "sess_drop",
+	    "DELETE FROM operator_sessions WHERE token_hash = decode($1, 'hex')"
+	    " RETURNING operator_id", 1 },
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */

@@ -107,6 +107,16 @@ enum query_id {
 	Q_NOTICE_LIST,		/* $1 municipality, $2 batch id or NULL -> batch, type, serial, not_after, resident, name, address */
 	/* ---- end suspensions notices ---- */
 	/* ---- operators: sessions ---- */
+	/* api/login.c, api/session.c: times are epoch seconds of clock_now(), hashes hex */
+	Q_SESS_OPERATOR_LOCK,	/* $1 username -> id, username, display_name, role, password_hash, enabled, totp_secret hex, totp_last_step, failed_logins, locked_until, next_login_at (epoch); FOR UPDATE */
+	Q_SESS_OPERATOR_FAIL,	/* $1 id, $2 failed_logins, $3 next_login_at, $4 locked_until or NULL */
+	Q_SESS_OPERATOR_OK,	/* $1 id, $2 now, $3 totp_last_step */
+	Q_SESS_ADDRESS_LOCK,	/* $1 address -> failures, next_login_at, locked_until (epoch); FOR UPDATE */
+	Q_SESS_ADDRESS_FAIL,	/* $1 address, $2 failures, $3 next_login_at, $4 locked_until or NULL, $5 now */
+	Q_SESS_ADDRESS_RESET,	/* $1 address */
+	Q_SESS_INSERT,		/* $1 token hash, $2 operator, $3 csrf hash, $4 now, $5 expires_at, $6 remote */
+	Q_SESS_TOUCH,		/* $1 token hash, $2 now, $3 idle s -> id, username, display_name, role, csrf hash, expires_at */
+	Q_SESS_DROP,		/* $1 token hash -> operator_id of the row deleted */
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */

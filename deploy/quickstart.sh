@@ -51,7 +51,32 @@ jpki_psql "$var/pg" jpkid -q -f deploy/demo/municipalities.sql
 api_port=$(jpki_free_port 8443)
 status_port=$(jpki_free_port 8080)
 [ "$status_port" = "$api_port" ] && status_port=$(jpki_free_port $((api_port + 1)))
-jpki_write_config "$var/jpkid.conf" "$var/ca" "$conninfo" "$api_port" "$status_port"
+console_port=$(jpki_free_port 8444)
+for p in "$api_port" "$status_port"; do
+	[ "$console_port" = "$p" ] && console_port=$(jpki_free_port $((console_port + 1)))
+done
+jpki_write_config "$var/jpkid.conf" "$var/ca" "$conninfo" "$api_port" "$status_port" "$console_port"
+
+# A demo admin for the console (docs/operators.md): a random password and a
+# TOTP secret, printed once, at the run that creates the account.
+admin_info="  Console admin: 'admin' exists already (its password was printed when it was
+  made; a new one: $jpkictl operator passwd admin -c $var/jpkid.conf)."
+if [ "$(jpki_psql "$var/pg" jpkid -tAc "SELECT count(*) FROM operators WHERE username = 'admin'")" = 0 ]; then
+	jpki_log "demo console admin"
+	admin_pw="$(openssl rand -base64 18 | tr '+/' '-_')-9a"
+	pwfile=$(mktemp)
+	printf '%s\n' "$admin_pw" > "$pwfile"
+	"$jpkictl" operator add admin --role admin --display-name 'Demo admin' \
+	    --password-file "$pwfile" -c "$var/jpkid.conf" >/dev/null
+	rm -f "$pwfile"
+	admin_uri=$("$jpkictl" operator totp admin -c "$var/jpkid.conf" 2>/dev/null)
+	admin_secret=$(printf '%s\n' "$admin_uri" | sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p')
+	admin_info="  Console admin (shown only now; keep it):
+    username: admin
+    password: $admin_pw
+    TOTP:     $admin_uri
+              (secret $admin_secret; a code now: oathtool --totp -b $admin_secret)"
+fi
 
 term=$(ls "$var"/ca/terminal-*.crt | head -n1)
 term=${term%.crt}
@@ -63,6 +88,7 @@ cat <<INFO
     OCSP (relying parties):          http://127.0.0.1:$status_port/ocsp
     CRLs (per type, municipality):   http://127.0.0.1:$status_port/crl/sign/131016.crl
     CA certificates:                 http://127.0.0.1:$status_port/ca/sign.crt  .../ca/auth.crt
+    console (HTTPS, operator login): https://127.0.0.1:$console_port/  (POST /v1/session)
     configuration:                   $var/jpkid.conf
     credentials (terminals, register feed, relying party, operator, kiosks):
                                      $var/ca/  (list: $var/ca/manifest.txt)
@@ -83,6 +109,13 @@ cat <<INFO
     deploy/demo/walkthrough.sh $var https://127.0.0.1:$api_port
   A day at the counter with jpki-terminal and virtual cards (README):
     deploy/demo/counter_day.sh $var https://127.0.0.1:$api_port http://127.0.0.1:$status_port
+
+$admin_info
+  Log in to the console with curl (docs/operators.md):
+    curl --cacert $var/ca/client-ca.crt -c cookies -H 'Origin: https://127.0.0.1:$console_port' \\
+         -H 'Content-Type: application/json' \\
+         -d '{"username":"admin","password":"...","totp":"123456"}' https://127.0.0.1:$console_port/v1/session
+    curl --cacert $var/ca/client-ca.crt -b cookies https://127.0.0.1:$console_port/v1/session
 
   Ctrl-C stops jpkid and PostgreSQL.
 

@@ -22,6 +22,7 @@ static const struct {
 	{ "migrate", jpkictl_migrate_main, "apply pending database migrations" },
 	{ "enroll", jpkictl_enroll_main, "register client certificates (terminal, feed, ...)" },
 	/* ---- operators: sessions ---- */
+	{ "operator", jpkictl_operator_main, "operator accounts (add, passwd, totp, list, ...)" },
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */

@@ -7,6 +7,7 @@ int	jpkictl_init_main(int argc, char **argv);	/* init: development hierarchy */
 int	jpkictl_migrate_main(int argc, char **argv);	/* migrate: apply pending migrations */
 int	jpkictl_enroll_main(int argc, char **argv);	/* enroll: register client certificates */
 /* ---- operators: sessions ---- */
+int	jpkictl_operator_main(int argc, char **argv);	/* operator: accounts of the console */
 /* ---- end operators: sessions ---- */
 
 /* ---- operators: audit ---- */

@@ -278,15 +278,17 @@ rc_prev=$?
 expect test_sd_notify_stopping_and_clean_exit eval '[ $rc_prev = 0 ] && grep -q "^STOPPING=1" "$work/notify.out"'
 
 sa_conf=$work/sa.conf
-sapi=$(jpki_free_port $((nst + 1)))
+# A random offset: other runs on the machine pick ports the same way.
+sapi=$(jpki_free_port $((nst + 1 + RANDOM % 400)))
 sst=$(jpki_free_port $((sapi + 1)))
-jpki_write_config "$sa_conf" "$ca" "$conninfo" 1 1
+scon=$(jpki_free_port $((sst + 1)))
+jpki_write_config "$sa_conf" "$ca" "$conninfo" 1 1 1
 sed -i 's/^listen = .*/listen = systemd/' "$sa_conf"
 # With a socket-activated status listener, the URL written into
 # certificates cannot be derived from it: [issuance] status_url is required.
 printf '\n[issuance]\nstatus_url = http://127.0.0.1:%s\n' "$sst" >> "$sa_conf"
-systemd-socket-activate -l "127.0.0.1:$sapi" -l "127.0.0.1:$sst" --fdname=api:status \
-	"$jpkid" -c "$sa_conf" >>"$work/sa-jpkid.log" 2>&1 &
+systemd-socket-activate -l "127.0.0.1:$sapi" -l "127.0.0.1:$sst" -l "127.0.0.1:$scon" \
+	--fdname=api:status:console "$jpkid" -c "$sa_conf" >>"$work/sa-jpkid.log" 2>&1 &
 sapid=$!
 pids+=("$sapid")
 sleep 0.3
@@ -294,6 +296,11 @@ sleep 0.3
 expect test_socket_activation_status_listener wait_ready "http://127.0.0.1:$sst" 20
 call GET "https://127.0.0.1:$sapi/v1/whoami" $(tls "$term_a")
 expect test_socket_activation_api_listener eval '[ "$STATUS" = 200 ] && jq_eq .kind terminal'
+# The console socket: a login with a bad body is answered without a database
+# write (a failed login would delay the console tests' logins from 127.0.0.1).
+call POST "https://127.0.0.1:$scon/v1/session" --cacert "$ca/client-ca.crt" -H "Origin: https://127.0.0.1:$scon" \
+	-H 'Content-Type: application/json' --data-binary '{"username":""}'
+expect test_socket_activation_console_listener eval 'is_problem 422 && jq_eq .fields.username "a string of 1 to 64 characters"'
 kill -TERM "$sapid"
 wait "$sapid"
 rc_prev=$?
