@@ -10,6 +10,7 @@ int	jpkictl_enroll_main(int argc, char **argv);	/* enroll: register client certi
 /* ---- end operators: sessions ---- */
 
 /* ---- operators: audit ---- */
+int	jpkictl_audit_main(int argc, char **argv);	/* audit verify: the audit chain */
 /* ---- end operators: audit ---- */
 
 #endif
