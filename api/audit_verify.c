@@ -3,7 +3,9 @@
  * batches by keyset (chain_pos), so memory stays bounded however long the
  * log, and merged in chain order: a checkpoint is checked right after the
  * row at its position. The SQL is plain libpq rather than db/queries.c
- * because jpkictl runs it on a bare connection without the pool.
+ * because jpkictl runs it on a bare connection without the pool. ORDER BY
+ * names the table's column (a.chain_pos): a bare name would sort by the
+ * ::text output column of the same name.
  */
 #include <config.h>
 
@@ -20,18 +22,18 @@
 #define AT_US(col)	"(extract(epoch FROM " col ") * 1000000)::bigint::text"
 
 static const char q_start[] =
-    "SELECT chain_pos::text FROM audit_log WHERE seq >= $1::bigint AND chain_pos IS NOT NULL"
-    " ORDER BY seq LIMIT 1";
+    "SELECT chain_pos::text FROM audit_log a WHERE a.seq >= $1::bigint AND a.chain_pos IS NOT NULL"
+    " ORDER BY a.seq LIMIT 1";
 static const char q_prev[] =
     "SELECT encode(sealed_hash, 'hex') FROM audit_log WHERE chain_pos = $1::bigint - 1";
 static const char q_rows[] =
     "SELECT chain_pos::text, seq::text, " AT_US("at") ", actor, action, object, detail::text,"
-    " encode(sealed_hash, 'hex') FROM audit_log WHERE chain_pos >= $1::bigint"
-    " ORDER BY chain_pos LIMIT " ROW_BATCH;
+    " encode(sealed_hash, 'hex') FROM audit_log a WHERE a.chain_pos >= $1::bigint"
+    " ORDER BY a.chain_pos LIMIT " ROW_BATCH;
 static const char q_cps[] =
     "SELECT chain_pos::text, seq::text, " AT_US("at") ", encode(hash, 'hex'),"
-    " encode(signature, 'hex') FROM audit_checkpoints WHERE chain_pos >= $1::bigint"
-    " ORDER BY chain_pos LIMIT " CP_BATCH;
+    " encode(signature, 'hex') FROM audit_checkpoints c WHERE c.chain_pos >= $1::bigint"
+    " ORDER BY c.chain_pos LIMIT " CP_BATCH;
 /* Only the sealer sets the two, together; one without the other is tampering. */
 static const char q_half[] =
     "SELECT min(seq)::text FROM audit_log WHERE (chain_pos IS NULL) <> (sealed_hash IS NULL)";
