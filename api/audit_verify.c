@@ -34,7 +34,7 @@ static const char q_cps[] =
     "SELECT chain_pos::text, seq::text, " AT_US("at") ", encode(hash, 'hex'),"
     " encode(signature, 'hex') FROM audit_checkpoints c WHERE c.chain_pos >= $1::bigint"
     " ORDER BY c.chain_pos LIMIT " CP_BATCH;
-/* Only the sealer sets the two, together; one without the other is tampering. */
+/* The sealer sets the two together; one without the other is tampering. */
 static const char q_half[] =
     "SELECT min(seq)::text FROM audit_log WHERE (chain_pos IS NULL) <> (sealed_hash IS NULL)";
 static const char q_unsealed[] =
