@@ -11,10 +11,10 @@
 # application is audited.
 
 au_db() { jpki_psql "$pg" "${2:-jpkid}" -tAc "$1"; }
-au_wait() {	# au_wait SECONDS SQL: until SQL answers t
+au_wait() {	# au_wait SECONDS SQL [DB]: until SQL answers t
 	local i
 	for ((i = 0; i < $1 * 10; i++)); do
-		[ "$(au_db "$2")" = t ] && return 0
+		[ "$(au_db "$2" "${3:-jpkid}")" = t ] && return 0
 		sleep 0.1
 	done
 	return 1
@@ -130,6 +130,22 @@ expect test_audit_two_instances_one_chain eval 'au_wait 10 "SELECT count(*) = 0 
 kill -TERM "$au_pid"
 wait "$au_pid" 2>/dev/null
 
+# Without an [audit] key: rows are still chained, no checkpoints (own database).
+jpki_psql "$pg" postgres -c "CREATE DATABASE jpkid_nokey OWNER jpkid" >/dev/null
+au_napi=$(jpki_free_port $((au_st + 1)))
+au_nst=$(jpki_free_port $((au_napi + 1)))
+jpki_write_config "$work/au-nokey.conf" "$ca" "host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid_nokey" "$au_napi" "$au_nst"
+sed -i '/^\[audit\]$/,$d' "$work/au-nokey.conf"
+start_jpkid "$work/au-nokey.conf" "$work/jpkid-nokey.log"
+au_npid=$JPKID_PID
+wait_ready "http://127.0.0.1:$au_nst" 20
+au_db "INSERT INTO audit_log (actor, action, object) SELECT 'operator:1', 'test.row', 'n' || g FROM generate_series(1, 7) g" jpkid_nokey >/dev/null
+expect test_audit_without_key_rows_still_sealed au_wait 10 "SELECT count(*) = 7 AND max(chain_pos) = 7 FROM audit_log WHERE sealed_hash IS NOT NULL" jpkid_nokey
+expect test_audit_without_key_no_checkpoints eval 'sleep 2; [ "$(au_db "SELECT count(*) FROM audit_checkpoints" jpkid_nokey)" = 0 ]'
+expect test_audit_without_key_verify_ok_signatures_not_checked eval '"$jpkictl" audit verify -c "$work/au-nokey.conf" > "$work/au.out" 2>&1 && grep -q "^audit chain OK: 7 rows, sealed through seq 7, 0 checkpoints (signatures not checked)" "$work/au.out"'
+kill -TERM "$au_npid"
+wait "$au_npid" 2>/dev/null
+
 # Tampering, each on its own copy of the database.
 au_wait 10 "SELECT count(*) = 0 FROM audit_log WHERE sealed_hash IS NULL"
 "$PGBIN/pg_dump" -h "$pg" -p "$(cat "$pg/port")" -U postgres jpkid > "$work/au.dump"
@@ -197,4 +213,4 @@ au_cpr=$(au_db "SELECT seq FROM audit_checkpoints ORDER BY chain_pos LIMIT 1" jp
 au_db "UPDATE audit_checkpoints SET hash = sha256('y') WHERE chain_pos = (SELECT min(chain_pos) FROM audit_checkpoints)" jpkid_t7 >/dev/null
 au_verify jpkid_t7
 expect test_audit_tamper_rewritten_checkpoint_hash_exit_1 eval '[ $AU_RC = 1 ] && grep -q "^audit chain BROKEN at seq $au_cpr: checkpoint hash" "$work/au.out"'
-for i in 0 1 2 3 4 5 6 7; do jpki_psql "$pg" postgres -c "DROP DATABASE IF EXISTS jpkid_t$i" >/dev/null 2>&1; done
+for i in t0 t1 t2 t3 t4 t5 t6 t7 nokey; do jpki_psql "$pg" postgres -c "DROP DATABASE IF EXISTS jpkid_$i" >/dev/null 2>&1; done
