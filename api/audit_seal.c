@@ -111,7 +111,7 @@ chain_tip(struct store_conn *c, long long *pos, long long *seq,
 
 /* Seal one batch. Rows sealed, or -1. */
 static long
-seal_batch(struct store_conn *c, struct seal *s, struct store_err *err)
+seal_batch(struct store_conn *c, struct store_err *err)
 {
 	unsigned char h[AUDITCHAIN_HASH_LEN];
 	char num[32], hex[2 * AUDITCHAIN_HASH_LEN + 1], lim[16];
@@ -222,8 +222,13 @@ checkpoint(struct store_conn *c, struct seal *s, struct store_err *err)
 	util_hex(app->keys->audit_sha256, 32, shex);
 	pthread_rwlock_unlock(&app->keys_lock);
 	if (!signed_ok) {
-		set_err(err, "the audit key cannot sign");
-		return -1;
+		/*
+		 * An unreachable HSM must not stop the chain: seal anyway, and
+		 * try the checkpoint again on the next run.
+		 */
+		log_kv(LOG_LVL_WARN, "audit checkpoint not written: the audit key cannot sign",
+		    (char *)NULL);
+		return 0;
 	}
 	if ((sighex = malloc(2 * siglen + 1)) == NULL) {
 		OPENSSL_free(sig);
@@ -270,7 +275,7 @@ seal_tx(struct store_conn *c, void *arg, struct store_err *err)
 	PQclear(res);
 	if (!s->leader)
 		return 0;	/* another instance is sealing */
-	if ((n = seal_batch(c, s, err)) < 0)
+	if ((n = seal_batch(c, err)) < 0)
 		return -1;
 	s->sealed = n;
 	pthread_rwlock_rdlock(&s->app->keys_lock);
