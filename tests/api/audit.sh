@@ -144,6 +144,16 @@ wait_ready "http://127.0.0.1:$au_nst" 20
 au_db "INSERT INTO audit_log (actor, action, object) SELECT 'operator:1', 'test.row', 'n' || g FROM generate_series(1, 12000) g" jpkid_nokey >/dev/null
 expect test_audit_without_key_rows_still_sealed au_wait 30 "SELECT count(*) >= 12000 AND max(chain_pos) = count(*) AND count(sealed_hash) = count(*) FROM audit_log" jpkid_nokey
 expect test_audit_without_key_no_checkpoints eval 'sleep 2; [ "$(au_db "SELECT count(*) FROM audit_checkpoints" jpkid_nokey)" = 0 ]'
+# The hazard of 0006: a long transaction commits a row with a lower seq after
+# a higher one was sealed; it joins the chain at its end.
+( au_db "BEGIN; INSERT INTO audit_log (actor, action) VALUES ('operator:1', 'late.row'); SELECT pg_sleep(5); COMMIT" jpkid_nokey >/dev/null ) &
+au_late=$!
+sleep 1
+au_db "INSERT INTO audit_log (actor, action) VALUES ('operator:1', 'early.row')" jpkid_nokey >/dev/null
+au_wait 10 "SELECT count(*) = 1 FROM audit_log WHERE action = 'early.row' AND sealed_hash IS NOT NULL" jpkid_nokey
+wait "$au_late"
+expect test_audit_late_commit_joins_the_chain_end au_wait 10 "SELECT l.seq < e.seq AND l.chain_pos > e.chain_pos FROM audit_log l, audit_log e
+	WHERE l.action = 'late.row' AND e.action = 'early.row' AND l.sealed_hash IS NOT NULL" jpkid_nokey
 expect test_audit_without_key_verify_ok_signatures_not_checked eval '"$jpkictl" audit verify -c "$work/au-nokey.conf" > "$work/au.out" 2>&1 && grep -q "^audit chain OK: $(au_db "SELECT count(*) FROM audit_log" jpkid_nokey) rows, sealed through seq [0-9]*, 0 checkpoints (signatures not checked)" "$work/au.out"'
 kill -TERM "$au_npid"
 wait "$au_npid" 2>/dev/null
