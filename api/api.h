@@ -345,6 +345,21 @@ void	api_session_delete(struct api_req *, struct api_resp *);
 /* ---- end operators: sessions ---- */
 
 /* ---- operators: audit ---- */
+/* audit_log.c: GET /v1/audit, GET /v1/audit/verify (viewer) */
+void	api_audit_list(struct api_req *, struct api_resp *);
+void	api_audit_verify(struct api_req *, struct api_resp *);
+/*
+ * audit_seal.c, the sealing job (daemon/jobs.c runs it every
+ * AUDIT_SEAL_EVERY_S): gives every unsealed audit_log row the next chain
+ * position and hash (ca/auditchain.h), AUDIT_SEAL_BATCH rows per
+ * transaction, and every [audit] seal_interval (when rows were sealed since
+ * the last one) signs a checkpoint of the chain's head with the audit key.
+ * One instance seals at a time (advisory lock). *sealed: rows sealed.
+ * 0, or -1 on a database or signing failure (logged).
+ */
+#define AUDIT_SEAL_BATCH	5000
+#define AUDIT_SEAL_EVERY_S	2
+int	audit_seal_run(struct app *, time_t now, long *sealed);
 /* ---- end operators: audit ---- */
 
 /* ---- operators: stats ---- */

@@ -53,6 +53,8 @@ struct issue {
 	char			 serial_hex[2 * SERIAL_MAX + 1];
 	int			 scope_denied;
 	char			 resident_code[12];
+	/* R1: the application is another municipality's; audited after the rollback */
+	char			 foreign_municipality[8];
 };
 
 /* Strict base64 (whitespace allowed) into out; -1 when malformed or too long. */
@@ -183,6 +185,26 @@ subject_cn(struct store_conn *c, struct issue *is, char *cn, size_t len, struct 
 	return 0;
 }
 
+/*
+ * R1: app_load() answered 404. When the application exists at another
+ * municipality, remember which: the refusal is audited after the rollback
+ * (the terminal still gets the same 404 as for an unknown id).
+ */
+static int
+foreign_app(struct store_conn *c, struct issue *is, struct store_err *err)
+{
+	const char *v[1] = { is->id };
+	PGresult *res;
+
+	if ((res = store_exec(c, Q_AUDIT_APP_MUNICIPALITY, 1, v, NULL, NULL, err)) == NULL)
+		return -1;
+	if (PQntuples(res) == 1)
+		snprintf(is->foreign_municipality, sizeof(is->foreign_municipality), "%s",
+		    PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 static int
 issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 {
@@ -222,8 +244,11 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	}
 	if (counter_gate(c, req, is->now, resp, err) != 0)
 		goto out;
-	if ((res = app_load(c, req, is->id, 0, resp, err)) == NULL)
+	if ((res = app_load(c, req, is->id, 0, resp, err)) == NULL) {
+		if (err->status == STORE_OK)
+			(void)foreign_app(c, is, err);	/* a failure: err, then 503 */
 		goto out;
+	}
 	snprintf(resident, sizeof(resident), "%s", PQgetvalue(res, 0, 1));
 	snprintf(is->resident_code, sizeof(is->resident_code), "%s", resident);
 	snprintf(card, sizeof(card), "%s", PQgetvalue(res, 0, 2));
@@ -473,6 +498,18 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 		goto out;
 	}
 	app_run_tx(req, resp, issue_tx, &is, is.resident_code, &is.scope_denied);
+	if (is.foreign_municipality[0] != '\0' && resp->status == 404) {
+		char object[64];
+
+		log_kv(LOG_LVL_WARN, "R1: terminal asked to issue on another municipality's "
+		    "application", "request_id", req->request_id, "rule", "R1", (char *)NULL);
+		snprintf(object, sizeof(object), "application:%s", is.id);
+		audit_write_now(req->app, req, "certificate.issue_refused", object,
+		    json_pack("{s:s, s:s, s:s, s:s}", "rule", "R1", "type",
+		    policy_type_name(is.type), "terminal_municipality",
+		    req->principal.municipality_code, "application_municipality",
+		    is.foreign_municipality));
+	}
 out:
 	json_decref(fields);
 	json_decref(body);

@@ -143,6 +143,10 @@ static const struct route routes[] = {
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */
+	{ LISTENER_OPS, "GET", "/v1/audit", PRINCIPAL_OPERATOR,
+	    "viewer", api_audit_list, "audit_list" },
+	{ LISTENER_OPS, "GET", "/v1/audit/verify", PRINCIPAL_OPERATOR,
+	    "viewer", api_audit_verify, "audit_verify" },
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */

@@ -30,7 +30,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "ca/devca.h"
+#include "ca/devca_int.h"
 #include "ca/pinreset.h"
 #include "ca/x509ext.h"
 #include "ca/signer.h"
@@ -40,23 +40,6 @@
 #define DEVCA_OCSP_DAYS		365	/* responder certificates: one year */
 #define DEVCA_LEAF_DAYS		825	/* TLS server and client certificates */
 #define DEVCA_BACKDATE		3600	/* notBefore one hour back: clock skew */
-#define DEVCA_MAX_FILES		40
-
-
-
-struct devca {
-	const struct devca_opts	*o;
-	time_t			 now;
-	int			 bits;
-	int			 days;
-	char			*created[DEVCA_MAX_FILES];
-	size_t			 ncreated;
-	int			 created_dir;
-	FILE			*manifest;
-	const char		*munis[2];
-	char			*err;
-	size_t			 errlen;
-};
 
 /* Every file devca may write; unlinked up front when opts->force. */
 static const char *const devca_files[] = {
@@ -67,204 +50,9 @@ static const char *const devca_files[] = {
 	"feed.key", "feed.crt", "rp.key", "rp.crt",
 	"operator.key", "operator.crt", "manifest.txt",
 	"pinreset.key", "pinreset.crt", "kiosk.key", "kiosk.crt", "kiosk-auth.key", "kiosk-auth.crt",
+	"audit.key", "audit.crt",
 	NULL
 };
-
-static void
-dc_err(struct devca *d, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-dc_err(struct devca *d, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (d->err == NULL || d->errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(d->err, d->errlen, fmt, ap);
-	va_end(ap);
-}
-
-/* Appends the OpenSSL reason (if any) to a failed step's message. */
-static void
-dc_ossl_err(struct devca *d, const char *what)
-{
-	const char *why = ERR_reason_error_string(ERR_peek_last_error());
-
-	dc_err(d, "%s failed%s%s", what, why != NULL ? ": " : "",
-	    why != NULL ? why : "");
-	ERR_clear_error();
-}
-
-static int
-dc_path(struct devca *d, const char *name, char *buf, size_t len)
-{
-	int n;
-
-	n = snprintf(buf, len, "%s/%s", d->o->dir, name);
-	if (n < 0 || (size_t)n >= len) {
-		dc_err(d, "%s/%s: path too long", d->o->dir, name);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Create name in the directory with mode (O_EXCL: never an existing file)
- * and remember it for cleanup. Returns a stdio stream or NULL with err.
- */
-static FILE *
-dc_create(struct devca *d, const char *name, mode_t mode)
-{
-	char	 path[PATH_MAX];
-	FILE	*fp;
-	int	 fd;
-
-	if (dc_path(d, name, path, sizeof(path)) == -1)
-		return NULL;
-	if (d->ncreated == DEVCA_MAX_FILES)
-		abort();	/* devca_files / municipalities outgrew the table */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-	    mode);
-	if (fd == -1) {
-		dc_err(d, "%s: %s%s", path, strerror(errno), errno == EEXIST ?
-		    " (left from an earlier run? use --force to replace)" : "");
-		return NULL;
-	}
-	if ((d->created[d->ncreated] = strdup(path)) == NULL) {
-		close(fd);
-		unlink(path);
-		dc_err(d, "out of memory");
-		return NULL;
-	}
-	d->ncreated++;
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		dc_err(d, "%s: %s", path, strerror(errno));
-		close(fd);
-	}
-	return fp;
-}
-
-/* Flush, fsync and close; 0 or -1 with err naming the file. */
-static int
-dc_close(struct devca *d, FILE *fp, const char *name)
-{
-	int bad;
-
-	bad = fflush(fp) != 0 || fsync(fileno(fp)) != 0;
-	bad |= fclose(fp) != 0;
-	if (bad) {
-		dc_err(d, "%s/%s: write failed: %s", d->o->dir, name,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Private key as unencrypted PKCS#8 PEM, mode 0600 from creation. */
-static int
-dc_write_key(struct devca *d, const char *name, EVP_PKEY *pkey)
-{
-	FILE	*fp;
-	int	 ok;
-
-	if ((fp = dc_create(d, name, 0600)) == NULL)
-		return -1;
-	ok = PEM_write_PrivateKey(fp, pkey, NULL, NULL, 0, NULL, NULL) == 1;
-	if (dc_close(d, fp, name) == -1)
-		return -1;
-	if (!ok) {
-		dc_ossl_err(d, name);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-dc_write_cert(struct devca *d, const char *name, X509 *x)
-{
-	FILE	*fp;
-	int	 ok;
-
-	if ((fp = dc_create(d, name, 0644)) == NULL)
-		return -1;
-	ok = PEM_write_X509(fp, x) == 1;
-	if (dc_close(d, fp, name) == -1)
-		return -1;
-	if (!ok) {
-		dc_ossl_err(d, name);
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * The key spec as written to <ca>.keyspec: a pkcs11 URI loses any
- * pin-value (a PIN is never written anywhere); a PEM path becomes
- * absolute so that the file still means the same from another directory.
- */
-static char *
-spec_without_pin(const char *spec)
-{
-	const char	*path = spec;
-	char		*out, *q, *p, *next;
-	size_t		 n;
-
-	if (strncmp(spec, "pkcs11:", 7) != 0) {
-		if (strncmp(path, "file:", 5) == 0)
-			path += strncmp(path + 5, "//", 2) == 0 ? 7 : 5;
-		if ((out = realpath(path, NULL)) == NULL)
-			out = strdup(spec);
-		return out;
-	}
-	if ((out = strdup(spec)) == NULL)
-		return NULL;
-	if ((q = strchr(out, '?')) == NULL)
-		return out;
-	p = q + 1;
-	while (*p != '\0') {
-		next = strchr(p, '&');
-		n = next != NULL ? (size_t)(next - p) + 1 : strlen(p);
-		if (strncmp(p, "pin-value=", 10) == 0) {
-			OPENSSL_cleanse(p, n);
-			memmove(p, p + n, strlen(p + n) + 1);
-			continue;
-		}
-		p += n;
-	}
-	n = strlen(out);
-	while (n > 0 && (out[n - 1] == '&' || out[n - 1] == '?'))
-		out[--n] = '\0';
-	return out;
-}
-
-static int
-dc_write_keyspec(struct devca *d, const char *name, const char *spec)
-{
-	FILE	*fp;
-	char	*clean;
-	int	 ok;
-
-	if ((clean = spec_without_pin(spec)) == NULL) {
-		dc_err(d, "out of memory");
-		return -1;
-	}
-	/* 0600: it names where the CA key and its PIN file live. */
-	if ((fp = dc_create(d, name, 0600)) == NULL) {
-		free(clean);
-		return -1;
-	}
-	ok = fprintf(fp, "%s\n", clean) > 0;
-	free(clean);
-	if (dc_close(d, fp, name) == -1)
-		return -1;
-	if (!ok) {
-		dc_err(d, "%s/%s: write failed", d->o->dir, name);
-		return -1;
-	}
-	return 0;
-}
 
 /* R22: RSA, e = 65537 (the OpenSSL default). */
 static EVP_PKEY *
@@ -465,7 +253,7 @@ fail:
 	return NULL;
 }
 
-enum leaf_kind { LEAF_OCSP, LEAF_SERVER, LEAF_CLIENT, LEAF_PINRESET };
+enum leaf_kind { LEAF_OCSP, LEAF_SERVER, LEAF_CLIENT, LEAF_PINRESET, LEAF_AUDIT };
 
 /* R16a: the PIN reset authority's EKU (ca/pinreset.h), not critical. */
 static int
@@ -524,6 +312,10 @@ dc_leaf(struct devca *d, enum leaf_kind kind, struct signer *cas, X509 *ca,
 	case LEAF_PINRESET:
 		ok = ok && x509_ext_key_usage(x, KUBIT_DIGITAL_SIGNATURE, -1) == 0 &&
 		    ext_eku_pinreset(x) == 0;
+		break;
+	case LEAF_AUDIT:
+		/* Audit checkpoints (api/audit_seal.c): signatures only, no EKU. */
+		ok = ok && x509_ext_key_usage(x, KUBIT_DIGITAL_SIGNATURE, -1) == 0;
 		break;
 	case LEAF_SERVER:
 		ok = ok && x509_ext_key_usage(x, KUBIT_DIGITAL_SIGNATURE,
@@ -759,6 +551,13 @@ devca_init(const struct devca_opts *o, char *err, size_t errlen)
 	x = dc_leaf(&d, LEAF_SERVER, client_s, client_ca,
 	    name_dev("jpkid development", NULL, "localhost"),
 	    "server.key", "server.crt");
+	if (x == NULL)
+		goto out;
+	X509_free(x);
+	/* The audit checkpoint signer ([audit] cert/key), an operational key: client CA. */
+	x = dc_leaf(&d, LEAF_AUDIT, client_s, client_ca,
+	    name_dev("jpkid development", "audit", "jpkid audit checkpoints"),
+	    "audit.key", "audit.crt");
 	if (x == NULL)
 		goto out;
 	X509_free(x);

@@ -163,6 +163,30 @@ keyring_load(const struct keyring_spec *sign_ca, const struct keyring_spec *auth
 	return 0;
 }
 
+int
+keyring_load_audit(struct keyring *kr, const struct keyring_spec *audit, char *err, size_t errlen)
+{
+	unsigned int n = 0;
+
+	if (load_pair("audit", audit, &kr->audit, err, errlen) != 0)
+		return -1;
+	if (X509_check_ca(kr->audit.cert) != 0) {
+		snprintf(err, errlen, "audit certificate must not be a CA certificate");
+		return -1;
+	}
+	if ((X509_get_key_usage(kr->audit.cert) & KU_DIGITAL_SIGNATURE) == 0) {
+		snprintf(err, errlen, "audit certificate lacks keyUsage digitalSignature");
+		return -1;
+	}
+	if (X509_digest(kr->audit.cert, EVP_sha256(), kr->audit_sha256, &n) != 1 ||
+	    n != sizeof(kr->audit_sha256)) {
+		ERR_clear_error();
+		snprintf(err, errlen, "audit certificate: cannot hash it");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 free_pair(struct keypair *kp)
 {
@@ -180,5 +204,6 @@ keyring_free(struct keyring *kr)
 	free_pair(&kr->sign_ocsp);
 	free_pair(&kr->auth_ocsp);
 	free_pair(&kr->pinreset);
+	free_pair(&kr->audit);
 	free(kr);
 }

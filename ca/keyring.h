@@ -1,7 +1,7 @@
 /*
  * keyring: the key pairs jpkid signs with: the SIGN and AUTH issuing CAs,
  * their delegated OCSP responders, and (optional) the PIN reset authority
- * of R16a (ca/pinreset.h). Each is a certificate plus a
+ * of R16a (ca/pinreset.h) and the audit checkpoint signer. Each is a certificate plus a
  * signer (ca/signer.h) whose public key must match it; loading refuses a
  * mismatch, an OCSP certificate not issued by its CA, or an issuing CA
  * certificate that is not a CA. Reloaded whole on SIGHUP: a new keyring is
@@ -24,6 +24,9 @@ struct keyring {
 	struct keypair	sign_ca, auth_ca, sign_ocsp, auth_ocsp;
 	/* R16a: issued by the AUTH CA, EKU PINRESET_EKU_OID; cert NULL when not configured. */
 	struct keypair	pinreset;
+	/* Audit checkpoint signer (api/audit_seal.c); cert NULL when not configured. */
+	struct keypair	audit;
+	unsigned char	audit_sha256[32];	/* SHA-256 of the audit certificate's DER */
 };
 
 struct keyring_spec {		/* paths as in the config file */
@@ -39,6 +42,14 @@ struct keyring_spec {		/* paths as in the config file */
 int	keyring_load(const struct keyring_spec *sign_ca, const struct keyring_spec *auth_ca,
 	    const struct keyring_spec *sign_ocsp, const struct keyring_spec *auth_ocsp,
 	    const struct keyring_spec *pinreset, struct keyring **out, char *err, size_t errlen);
+/*
+ * Add the audit checkpoint signer to kr: an end-entity certificate (not a
+ * CA) with keyUsage digitalSignature whose key the signer holds (PEM or
+ * PKCS#11). 0, or -1 with err (kr unchanged but for kr->audit, which
+ * keyring_free releases).
+ */
+int	keyring_load_audit(struct keyring *kr, const struct keyring_spec *audit,
+	    char *err, size_t errlen);
 /* Accepts NULL. */
 void	keyring_free(struct keyring *);
 /* Load one PEM certificate file; NULL with err on failure. */

@@ -33,6 +33,7 @@ struct jobs {
 	int		 notice_interval_s, notices_enabled, notice_lead_months;
 	/* ---- end suspensions notices ---- */
 	/* ---- operators: audit ---- */
+	int		 audit_seal_every_s;	/* how often the sealer runs */
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
@@ -186,6 +187,7 @@ scheduler_main(void *arg)
 	uint64_t next_crl = 0, next_flush = 0;
 	uint64_t next_notice = 0;	/* ---- suspensions notices ---- */
 	/* ---- operators: audit ---- */
+	uint64_t next_seal = 0;
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
@@ -229,6 +231,17 @@ scheduler_main(void *arg)
 			}
 			/* ---- end suspensions notices ---- */
 			/* ---- operators: audit ---- */
+			/* Seal new audit rows; checkpoints as [audit] seal_interval says. */
+			if (now >= next_seal) {
+				long sealed = 0;
+
+				if (audit_seal_run(j->app, clock_now(), &sealed) != 0)
+					log_warn("audit sealing failed; retried in %d s",
+					    j->audit_seal_every_s);
+				else if (sealed > 0)
+					log_debug("audit: sealed %ld row(s)", sealed);
+				next_seal = clock_mono_ms() + (uint64_t)j->audit_seal_every_s * 1000u;
+			}
 			/* ---- end operators: audit ---- */
 
 			/* ---- operators: stats ---- */
@@ -267,6 +280,7 @@ jobs_start(struct app *app, const struct config *cfg, char *err, size_t errlen)
 	j->notice_lead_months = cfg->notice_lead_months;
 	/* ---- end suspensions notices ---- */
 	/* ---- operators: audit ---- */
+	j->audit_seal_every_s = AUDIT_SEAL_EVERY_S;
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */

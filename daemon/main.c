@@ -54,11 +54,20 @@ load_keys(const struct config *cfg, struct keyring **out, char *err, size_t errl
 {
 #define SPEC(k) { cfg->k.cert, cfg->k.key, cfg->k.pin_file }
 	struct keyring_spec sc = SPEC(ca_sign), ac = SPEC(ca_auth),
-	    so = SPEC(ocsp_sign), ao = SPEC(ocsp_auth), pr = SPEC(pinreset);
+	    so = SPEC(ocsp_sign), ao = SPEC(ocsp_auth), pr = SPEC(pinreset),
+	    au = SPEC(audit_key);
 #undef SPEC
 	/* [pinreset] is optional (R16a routes answer 503 without it). */
-	return keyring_load(&sc, &ac, &so, &ao, cfg->pinreset.cert != NULL ? &pr : NULL, out,
-	    err, errlen);
+	if (keyring_load(&sc, &ac, &so, &ao, cfg->pinreset.cert != NULL ? &pr : NULL, out,
+	    err, errlen) != 0)
+		return -1;
+	/* [audit] is optional: without it the chain is sealed but not checkpointed. */
+	if (cfg->audit_key.cert != NULL && keyring_load_audit(*out, &au, err, errlen) != 0) {
+		keyring_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* Apply pending migrations once the database answers. 0 when done. */
@@ -308,6 +317,12 @@ main(int argc, char **argv)
 		log_err("out of memory (operator settings)");
 		goto out;
 	}
+	/*
+	 * GET /v1/audit/verify checks checkpoints with the public key only, the
+	 * one of the start (a new [audit] key takes a restart to be verified).
+	 */
+	if (app.keys->audit.cert != NULL)
+		app.audit_pub = X509_get_pubkey(app.keys->audit.cert);
 	/* ---- end operators ---- */
 	app.status.require_relying_party = cfg->require_relying_party;
 	app.status.crl_publish_hours = cfg->crl_publish_hours;

@@ -714,6 +714,51 @@ const struct query queries[Q__COUNT] = {
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */
+	/*
+	 * One sealer at a time across instances: a transaction-level advisory
+	 * lock (released by COMMIT), key 'jpkiaudt'. try: a busy lock means
+	 * another instance is sealing right now.
+	 */
+	[Q_AUDIT_SEAL_LOCK] = { Q_AUDIT_SEAL_LOCK, "audit_seal_lock",
+	    "SELECT pg_try_advisory_xact_lock(7678488339081176180)::text", 0 },
+	[Q_AUDIT_SEAL_TIP] = { Q_AUDIT_SEAL_TIP, "audit_seal_tip",
+	    "SELECT chain_pos::text, seq::text, encode(sealed_hash, 'hex') FROM audit_log a"
+	    " WHERE a.chain_pos IS NOT NULL ORDER BY a.chain_pos DESC LIMIT 1", 0 },
+	/* In seq order (audit_log_unsealed_idx); at exact to the microsecond (numeric). */
+	[Q_AUDIT_SEAL_BATCH] = { Q_AUDIT_SEAL_BATCH, "audit_seal_batch",
+	    "SELECT seq::text, (extract(epoch FROM at) * 1000000)::bigint::text, actor, action,"
+	    " object, detail::text FROM audit_log a WHERE a.sealed_hash IS NULL"
+	    " ORDER BY a.seq LIMIT $1::int", 1 },
+	[Q_AUDIT_SEAL_SET] = { Q_AUDIT_SEAL_SET, "audit_seal_set",
+	    "UPDATE audit_log a SET chain_pos = u.pos, sealed_hash = decode(u.h, 'hex')"
+	    " FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS u(seq, pos, h)"
+	    " WHERE a.seq = u.seq AND a.sealed_hash IS NULL", 3 },
+	[Q_AUDIT_CP_LAST] = { Q_AUDIT_CP_LAST, "audit_cp_last",
+	    "SELECT chain_pos::text, (extract(epoch FROM at) * 1000000)::bigint::text"
+	    " FROM audit_checkpoints c ORDER BY c.chain_pos DESC LIMIT 1", 0 },
+	[Q_AUDIT_CP_INSERT] = { Q_AUDIT_CP_INSERT, "audit_cp_insert",
+	    "INSERT INTO audit_checkpoints (chain_pos, seq, hash, at, signature, signer_sha256)"
+	    " VALUES ($1::bigint, $2::bigint, decode($3, 'hex'),"
+	    " 'epoch'::timestamptz + $4::bigint * interval '1 microsecond',"
+	    " decode($5, 'hex'), decode($6, 'hex'))", 6 },
+	/*
+	 * GET /v1/audit: every filter optional (NULL), newest first by seq,
+	 * keyset-paged by seq ($7: strictly below). Indexes in 0006.
+	 */
+	[Q_AUDIT_LIST] = { Q_AUDIT_LIST, "audit_list",
+	    "SELECT seq::text, extract(epoch FROM at)::bigint::text,"
+	    " to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
+	    " actor, action, object, detail::text, detail->>'request_id',"
+	    " (sealed_hash IS NOT NULL)::text FROM audit_log a"
+	    " WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action = $2)"
+	    " AND ($3::text IS NULL OR object = $3)"
+	    " AND ($4::text IS NULL OR detail->>'request_id' = $4)"
+	    " AND ($5::bigint IS NULL OR at >= to_timestamp($5::bigint))"
+	    " AND ($6::bigint IS NULL OR at < to_timestamp($6::bigint))"
+	    " AND ($7::bigint IS NULL OR seq < $7::bigint)"
+	    " ORDER BY a.seq DESC LIMIT $8::int", 8 },
+	[Q_AUDIT_APP_MUNICIPALITY] = { Q_AUDIT_APP_MUNICIPALITY, "audit_app_municipality",
+	    "SELECT municipality_code FROM applications WHERE id = $1::uuid", 1 },
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */

@@ -120,6 +120,15 @@ enum query_id {
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */
+	/* sealing (api/audit_seal.c), reading (api/audit_log.c), R1 (api/issue.c) */
+	Q_AUDIT_SEAL_LOCK,	/* -> 't' when this instance holds the sealing lock (xact) */
+	Q_AUDIT_SEAL_TIP,	/* -> chain_pos, seq, hex hash of the chain's last row (0 rows: empty) */
+	Q_AUDIT_SEAL_BATCH,	/* $1 limit -> seq, at_us, actor, action, object, detail of unsealed rows */
+	Q_AUDIT_SEAL_SET,	/* $1 bigint[] seq, $2 bigint[] chain_pos, $3 text[] hex hash */
+	Q_AUDIT_CP_LAST,	/* -> chain_pos, at_us of the last checkpoint */
+	Q_AUDIT_CP_INSERT,	/* $1 pos, $2 seq, $3 hex hash, $4 at_us, $5 hex sig, $6 hex signer sha256 */
+	Q_AUDIT_LIST,		/* $1 actor $2 action $3 object $4 request_id $5 from $6 to $7 before seq $8 limit */
+	Q_AUDIT_APP_MUNICIPALITY,	/* $1 application id -> municipality_code (R1 refusal audit) */
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */

@@ -26,6 +26,7 @@ static const struct {
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */
+	{ "audit", jpkictl_audit_main, "verify the audit chain (audit verify -c jpkid.conf)" },
 	/* ---- end operators: audit ---- */
 };
 

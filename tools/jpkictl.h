@@ -11,6 +11,7 @@ int	jpkictl_operator_main(int argc, char **argv);	/* operator: accounts of the c
 /* ---- end operators: sessions ---- */
 
 /* ---- operators: audit ---- */
+int	jpkictl_audit_main(int argc, char **argv);	/* audit verify: the audit chain */
 /* ---- end operators: audit ---- */
 
 #endif
