@@ -19,6 +19,8 @@
  *                                 digitalSignature, EKU PINRESET_EKU_OID, 1 year)
  *   kiosk.key kiosk.crt           a convenience-store kiosk (SIGN PIN resets only)
  *   kiosk-auth.key kiosk-auth.crt a kiosk that also resets AUTH PINs (manifest kind kiosk_auth)
+ *   audit.key audit.crt           audit checkpoint signer (issued by the client CA;
+ *                                 digitalSignature; [audit] cert/key, docs/operators.md)
  *   manifest.txt                  one line per client certificate: kind file municipality sha256
  *
  * Running init on a directory that already has sign-ca.crt refuses (unless
