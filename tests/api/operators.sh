@@ -266,7 +266,7 @@ expect test_mgmt_operator_disable_ends_sessions eval '[ "$STATUS" = 200 ] && jq_
 	[ "$(st_db "SELECT count(*) FROM operator_sessions WHERE operator_id = $OP_C")" = 0 ]'
 op_send GET '/v1/operators?enabled=false'
 expect test_mgmt_operator_list_enabled_filter eval '[ "$STATUS" = 200 ] &&
-	$PY -c "import json,sys; d=[i[\"id\"] for i in json.load(open(sys.argv[1]))[\"items\"]]; sys.exit(not ($OP_C in [i[\"id\"] for i in d] and $OP_D in [i[\"id\"] for i in d] and $OP_A not in [i[\"id\"] for i in d]))" "$work/body"'
+	$PY -c "import json,sys; d=[i[\"id\"] for i in json.load(open(sys.argv[1]))[\"items\"]]; sys.exit(not ($OP_C in d and $OP_D in d and $OP_A not in d))" "$work/body"'
 
 # A new second factor: shown once, the old one and the sessions end.
 st_db "INSERT INTO operator_sessions (token_hash, operator_id, csrf_hash, expires_at)
@@ -274,7 +274,7 @@ st_db "INSERT INTO operator_sessions (token_hash, operator_id, csrf_hash, expire
 op_send POST "/v1/operators/$OP_A/totp"
 TOTP1=$(st_jv .secret)
 expect test_mgmt_operator_totp_201_shown_once eval '[ "$STATUS" = 201 ] && conforms POST /v1/operators/1/totp &&
-	[ ${#TOTP1} = 32 ] && case $(st_jv .otpauth_uri) in otpauth://totp/jpkid:alice\?secret=$TOTP1*issuer=jpkid*) true ;; *) false ;; esac'
+	[ ${#TOTP1} = 32 ] && case $(st_jv .otpauth_uri) in otpauth://totp/jpkid%3Aalice\?secret=$TOTP1\&*issuer=jpkid*) true ;; *) false ;; esac'
 expect test_mgmt_operator_totp_stored_sessions_ended eval '[ "$(st_db "SELECT octet_length(totp_secret) FROM operators WHERE id = $OP_A")" = 20 ] &&
 	[ "$(st_db "SELECT count(*) FROM operator_sessions WHERE operator_id = $OP_A")" = 0 ] &&
 	[ "$(op_audit operator.totp_reset "operator:$OP_A")" = 1 ] &&
@@ -304,7 +304,7 @@ expect test_mgmt_certificate_search_audited_with_filters_and_count eval '[ "$(st
 op_send GET "/v1/certificates?serial=$(echo "$OPC_AUTH" | tr a-f A-F)"
 expect test_mgmt_certificate_search_by_serial eval '[ "$STATUS" = 200 ] && jq_eq .items.0.serial "$OPC_AUTH" && jq_eq .items.0.type auth && jq_eq .items.0.status valid && jq_eq .next_cursor null'
 op_send GET '/v1/certificates?resident_code=13101680001&type=sign&status=valid'
-expect test_mgmt_certificate_search_type_status eval '[ "$STATUS" = 200 ] && jq_eq .items.0.serial "$OPC_SIGN" && jq_eq .items.1 null'
+expect test_mgmt_certificate_search_type_status eval '[ "$STATUS" = 200 ] && jq_eq .items.0.serial "$OPC_SIGN" && [ "$(st_jv .items.1)" = "" ]'
 op_send GET '/v1/certificates?resident_code=13101680001&status=revoked'
 expect test_mgmt_certificate_search_no_match_empty eval '[ "$STATUS" = 200 ] && jq_eq .items "[]" && jq_eq .next_cursor null'
 for bad in resident_code=1310168 municipality=13 type=both status=held serial=xyz serial=abc; do

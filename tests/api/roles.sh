@@ -46,11 +46,12 @@ roles_path() {
 }
 while read -r method pattern min; do
 	path=$(roles_path "$pattern")
+	slug=$(printf '%s' "$pattern" | tr -c 'A-Za-z0-9' '_' | sed 's/__*/_/g; s/_$//')
 	case $method in
 	GET)
 		# shellcheck disable=SC2046
 		call GET "$API$path" --cacert "$ca/client-ca.crt" --cert "$work/roles/viewer.crt" --key "$work/roles/viewer.key"
-		expect "test_roles_viewer_GET_${pattern}_not_403" eval '[ "$STATUS" != 403 ] && [ "$STATUS" != 000 ]'
+		expect "test_roles_viewer_GET${slug}_not_403" eval '[ "$STATUS" != 403 ] && [ "$STATUS" != 000 ]'
 		;;
 	*)
 		for role in viewer officer admin; do
@@ -58,9 +59,9 @@ while read -r method pattern min; do
 				--key "$work/roles/$role.key" -H 'Content-Type: application/json' \
 				--data-binary '{"__roles_probe":true}'
 			if [ "$(roles_rank "$role")" -lt "$(roles_rank "$min")" ]; then
-				expect "test_roles_${role}_${method}_${pattern}_403_needs_$min" eval 'is_problem 403 && jq_eq .required_role "$min"'
+				expect "test_roles_${role}_${method}${slug}_403_needs_$min" eval 'is_problem 403 && jq_eq .required_role "$min"'
 			else
-				expect "test_roles_${role}_${method}_${pattern}_allowed" eval '[ "$STATUS" != 403 ] && [ "$STATUS" != 000 ]'
+				expect "test_roles_${role}_${method}${slug}_allowed" eval '[ "$STATUS" != 403 ] && [ "$STATUS" != 000 ]'
 			fi
 		done
 		;;
