@@ -122,7 +122,7 @@ END_TEST
 
 START_TEST(test_cursor_not_an_id_400_naming_cursor)
 {
-	char cur[16], buf[32];
+	char cur[32], buf[32];
 	static char cpair[40];
 	const char *pairs[2] = { NULL, NULL }, *after;
 	struct api_req req;
