@@ -97,7 +97,7 @@ rp_json(const PGresult *res, int row)
 	    ts, sizeof(ts)));
 	if (o == NULL)
 		abort();
-	/* The list's rows (Q_MGMT_RP_PAGE) also say when it last authenticated. */
+	/* Reads (Q_MGMT_RP_PAGE, Q_MGMT_RP_GET) also say when it last authenticated. */
 	if (PQnfields(res) > 7)
 		json_object_set_new(o, "last_seen_at", mgmt_time(res, row, 7));
 	return o;
@@ -535,7 +535,7 @@ api_rp_get(struct api_req *req, struct api_resp *resp)
 		not_found(resp);
 		return;
 	}
-	res = api_read(req, resp, Q_RP_GET, 1, v);
+	res = api_read(req, resp, Q_MGMT_RP_GET, 1, v);	/* with last_seen_at */
 	if (res == NULL)
 		return;
 	if (PQntuples(res) == 1)

@@ -833,14 +833,17 @@ const struct query queries[Q__COUNT] = {
 	    " extract(epoch FROM issued_at)::bigint::text,"
 	    " extract(epoch FROM not_after)::bigint::text"
 	    " FROM certificates WHERE application_id = $1::uuid ORDER BY issued_at, serial", 1 },
-	[Q_MGMT_RP_PAGE] = { Q_MGMT_RP_PAGE, "mgmt_rp_page",
-	    "SELECT id::text, name, array_to_string(types, ','), enabled::text,"
-	    " encode(cert_sha256, 'hex'), (token_hash IS NOT NULL)::text,"
-	    " extract(epoch FROM created_at)::bigint::text,"
+#define RPM_COLS " id::text, name, array_to_string(types, ','), enabled::text," \
+	    " encode(cert_sha256, 'hex'), (token_hash IS NOT NULL)::text," \
+	    " extract(epoch FROM created_at)::bigint::text," \
 	    " extract(epoch FROM last_seen_at)::bigint::text"
-	    " FROM relying_parties"
+	[Q_MGMT_RP_PAGE] = { Q_MGMT_RP_PAGE, "mgmt_rp_page",
+	    "SELECT" RPM_COLS " FROM relying_parties"
 	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
 	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
 	    " ORDER BY id LIMIT $3::int", 3 },
+	[Q_MGMT_RP_GET] = { Q_MGMT_RP_GET, "mgmt_rp_get",
+	    "SELECT" RPM_COLS " FROM relying_parties WHERE id = $1::bigint", 1 },
+#undef RPM_COLS
 	/* ---- end operators: management ---- */
 };

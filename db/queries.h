@@ -146,6 +146,7 @@ enum query_id {
 	Q_MGMT_APP_CERTS,	/* $1 id -> certificates issued for it */
 	/* relying parties, paged (api/relying_parties.c) */
 	Q_MGMT_RP_PAGE,		/* $1 after id, $2 enabled, $3 limit -> RP rows + last_seen_at */
+	Q_MGMT_RP_GET,		/* $1 id -> RP row + last_seen_at */
 	/* ---- end operators: management ---- */
 	Q__COUNT
 };

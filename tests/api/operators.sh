@@ -360,6 +360,9 @@ call GET "$API/v1/whoami" $(tls rp)
 op_send GET '/v1/relying-parties?limit=500'
 expect test_mgmt_rp_last_seen_at_after_authentication eval '[ "$STATUS" = 200 ] &&
 	$PY -c "import json,sys; d=json.load(open(sys.argv[1]))[\"items\"]; sys.exit(not any(i[\"last_seen_at\"] for i in d))" "$work/body"'
+RP_CERT=$(st_db "SELECT id FROM relying_parties WHERE cert_sha256 = decode('$(op_der_sha256 "$ca/rp.crt")', 'hex')")
+op_send GET "/v1/relying-parties/$RP_CERT"
+expect test_mgmt_rp_get_has_last_seen_at eval '[ "$STATUS" = 200 ] && conforms GET /v1/relying-parties/1 && [ -n "$(st_jv .last_seen_at)" ]'
 
 case " ${JPKI_API_SECTIONS:-} " in
 *" roles "*) ;;
