@@ -79,7 +79,6 @@ struct pchange {
 /* ---------------------------------------------------------------- representation */
 
 /* PA_* columns: id, name, municipality, window_code, auth_pin_reset, cert, enabled, created, last_seen. */
-
 static json_t *
 item_json_k(const struct pkind *k, const PGresult *res, int row)
 {
@@ -103,24 +102,17 @@ item_json_k(const struct pkind *k, const PGresult *res, int row)
 }
 
 /*
- * mgmt_page_json() takes a row function without context; the three kinds
- * differ only in which optional columns are non-NULL, so one function that
- * shows every non-NULL optional column serves all three.
+ * mgmt_page_json() takes a row function without context: the kind of a
+ * row shows in its columns (terminals always have a municipality, kiosks
+ * always auth_pin_reset, feeds neither).
  */
 static json_t *
 item_json_any(const PGresult *res, int row)
 {
-	static const struct pkind all = { "", "", "", Q_PING, Q_PING, Q_PING, Q_PING, 1, 1, 1 };
-	json_t *o = item_json_k(&all, res, row);
+	const struct pkind *k = !PQgetisnull(res, row, 2) ? &K_TERMINAL :
+	    !PQgetisnull(res, row, 4) ? &K_KIOSK : &K_FEED;
 
-	/* Drop the columns a kind does not have (NULL in every row of it). */
-	if (PQgetisnull(res, row, 2))
-		json_object_del(o, "municipality");
-	if (PQgetisnull(res, row, 2))	/* terminals always have a municipality */
-		json_object_del(o, "window_code");
-	if (PQgetisnull(res, row, 4))
-		json_object_del(o, "auth_pin_reset");
-	return o;
+	return item_json_k(k, res, row);
 }
 
 /* ---------------------------------------------------------------- certificate */
