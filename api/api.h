@@ -366,6 +366,39 @@ int	audit_seal_run(struct app *, time_t now, long *sealed);
 /* ---- end operators: stats ---- */
 
 /* ---- operators: management ---- */
+/* principals_admin.c: terminals, register feeds, kiosks (enrol, disable) */
+void	api_terminal_list(struct api_req *, struct api_resp *);
+void	api_terminal_create(struct api_req *, struct api_resp *);
+void	api_terminal_get(struct api_req *, struct api_resp *);
+void	api_terminal_patch(struct api_req *, struct api_resp *);
+void	api_register_feed_list(struct api_req *, struct api_resp *);
+void	api_register_feed_create(struct api_req *, struct api_resp *);
+void	api_register_feed_get(struct api_req *, struct api_resp *);
+void	api_register_feed_patch(struct api_req *, struct api_resp *);
+void	api_kiosk_list(struct api_req *, struct api_resp *);
+void	api_kiosk_create(struct api_req *, struct api_resp *);
+void	api_kiosk_get(struct api_req *, struct api_resp *);
+void	api_kiosk_patch(struct api_req *, struct api_resp *);
+/*
+ * The [api] client_ca bundle path enrolment checks certificates against
+ * (copied; NULL frees it). Called once at start, before the listeners.
+ */
+void	api_admin_set_client_ca(const char *path);
+/* operators_admin.c: operator accounts */
+void	api_operator_list(struct api_req *, struct api_resp *);
+void	api_operator_create(struct api_req *, struct api_resp *);
+void	api_operator_get(struct api_req *, struct api_resp *);
+void	api_operator_patch(struct api_req *, struct api_resp *);
+void	api_operator_totp(struct api_req *, struct api_resp *);
+/* cert_search.c: GET /v1/certificates; application_get.c: GET /v1/applications/{id} */
+void	api_certificate_search(struct api_req *, struct api_resp *);
+void	api_application_get(struct api_req *, struct api_resp *);
+/*
+ * auth.c: set last_seen_at of req->principal (kind, id) on c, at most once
+ * a minute; never fails the request (a failure is logged). For every
+ * successful authentication, certificate or session.
+ */
+void	api_principal_touch(struct store_conn *, const struct api_req *);
 /* ---- end operators: management ---- */
 
 #endif

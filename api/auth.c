@@ -15,6 +15,7 @@
 #include <openssl/sha.h>
 
 #include "api/api.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
 
@@ -73,6 +74,30 @@ copy_field(char *dst, size_t len, const PGresult *res, int col)
 	snprintf(dst, len, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
 }
 
+/*
+ * last_seen_at of the principal (0008): one primary-key UPDATE that writes
+ * only when the row was last seen a minute ago or more. A failure is
+ * logged and otherwise ignored: it must never fail the request.
+ */
+void
+api_principal_touch(struct store_conn *c, const struct api_req *req)
+{
+	char id[24], now[24];
+	const char *v[3];
+	struct store_err err;
+	PGresult *res;
+
+	snprintf(id, sizeof(id), "%lld", req->principal.id);
+	snprintf(now, sizeof(now), "%lld", (long long)clock_now());
+	v[0] = api_principal_kind_name(req->principal.kind);
+	v[1] = id;
+	v[2] = now;
+	if ((res = store_exec(c, Q_MGMT_TOUCH, 3, v, NULL, NULL, &err)) == NULL)
+		log_kv(LOG_LVL_WARN, "last_seen_at not updated", "request_id", req->request_id,
+		    "status", store_status_name(err.status), (char *)NULL);
+	PQclear(res);
+}
+
 int
 api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
     struct api_resp *resp)
@@ -91,6 +116,12 @@ api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
 	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL)
 		goto unavailable;
 	res = store_exec(c, Q_PRINCIPAL_BY_CERT, 1, vals, lens, fmts, &err);
+	if (res != NULL && PQntuples(res) == 1 &&
+	    kind_from_name(PQgetvalue(res, 0, 0)) != PRINCIPAL_NONE) {
+		p->kind = kind_from_name(PQgetvalue(res, 0, 0));
+		p->id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+		api_principal_touch(c, req);
+	}
 	store_release(c);
 	if (res == NULL)
 		goto unavailable;

@@ -34,6 +34,7 @@
 #include "api/audit.h"
 #include "api/counter.h"
 #include "api/idem.h"
+#include "api/mgmt.h"
 #include "api/rp.h"
 #include "ca/charset.h"
 #include "ca/jpdate.h"
@@ -96,6 +97,9 @@ rp_json(const PGresult *res, int row)
 	    ts, sizeof(ts)));
 	if (o == NULL)
 		abort();
+	/* Reads (Q_MGMT_RP_PAGE, Q_MGMT_RP_GET) also say when it last authenticated. */
+	if (PQnfields(res) > 7)
+		json_object_set_new(o, "last_seen_at", mgmt_time(res, row, 7));
 	return o;
 }
 
@@ -502,21 +506,23 @@ out:
 
 /* ---------------------------------------------------------------- reads */
 
+/* Paged by id like every operator list (api/paging.h); ?enabled= filters. */
 void
 api_rp_list(struct api_req *req, struct api_resp *resp)
 {
+	struct api_page pg;
+	char after[32], lim[16];
+	const char *v[3];
 	PGresult *res;
-	json_t *a;
-	int i;
 
-	res = api_read(req, resp, Q_RP_LIST, 0, NULL);
-	if (res == NULL)
+	if (mgmt_page_by_id(req, resp, &pg, after, sizeof(after), &v[0]) != 0 ||
+	    mgmt_query_bool(req, resp, "enabled", &v[1]) != 0)
 		return;
-	a = json_array();
-	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(a, rp_json(res, i));
+	v[2] = api_page_limit_plus_one(&pg, lim, sizeof(lim));
+	if ((res = api_read(req, resp, Q_MGMT_RP_PAGE, 3, v)) == NULL)
+		return;
+	api_json(resp, 200, mgmt_page_json(res, &pg, rp_json));
 	PQclear(res);
-	api_json(resp, 200, json_pack("{s:o}", "relying_parties", a));
 }
 
 void
@@ -529,7 +535,7 @@ api_rp_get(struct api_req *req, struct api_resp *resp)
 		not_found(resp);
 		return;
 	}
-	res = api_read(req, resp, Q_RP_GET, 1, v);
+	res = api_read(req, resp, Q_MGMT_RP_GET, 1, v);	/* with last_seen_at */
 	if (res == NULL)
 		return;
 	if (PQntuples(res) == 1)

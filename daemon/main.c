@@ -296,6 +296,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	app.borrow_timeout_ms = cfg->borrow_timeout_ms;
+	api_admin_set_client_ca(cfg->client_ca);	/* operators: management (enrolment) */
 	if ((app.issuance.status_url = strdup(cfg->status_url)) == NULL ||
 	    (app.issuance.sign_policy_oid = strdup(cfg->sign_policy_oid)) == NULL ||
 	    (app.issuance.auth_policy_oid = strdup(cfg->auth_policy_oid)) == NULL ||
@@ -402,6 +403,7 @@ out:
 	/* ---- end relying parties ---- */
 	ocsp_cache_free(app.ocsp_cache);	/* OCSP; after the listeners and jobs stopped */
 	store_close(app.store);
+	api_admin_set_client_ca(NULL);	/* operators: management */
 	keyring_free(app.keys);
 	metrics_free(app.metrics);
 	free(app.issuance.status_url);

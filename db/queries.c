@@ -765,5 +765,172 @@ const struct query queries[Q__COUNT] = {
 	/* ---- end operators: stats ---- */
 
 	/* ---- operators: management ---- */
+	/*
+	 * Terminals, register feeds, kiosks (api/principals_admin.c): one
+	 * column list for the three, NULL where a kind has no such column.
+	 */
+#define PA_TAIL " encode(cert_sha256, 'hex'), enabled::text," \
+	    " extract(epoch FROM created_at)::bigint::text," \
+	    " extract(epoch FROM last_seen_at)::bigint::text"
+#define PA_TERM " id::text, name, municipality_code::text, window_code, NULL::text," PA_TAIL
+#define PA_FEED " id::text, name, NULL::text, NULL::text, NULL::text," PA_TAIL
+#define PA_KIOSK " id::text, name, NULL::text, NULL::text, auth_pin_reset::text," PA_TAIL
+	[Q_MGMT_TERM_LIST] = { Q_MGMT_TERM_LIST, "mgmt_term_list",
+	    "SELECT" PA_TERM " FROM terminals"
+	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
+	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
+	    " AND ($3::char(6) IS NULL OR municipality_code = $3::char(6))"
+	    " ORDER BY id LIMIT $4::int", 4 },
+	[Q_MGMT_TERM_GET] = { Q_MGMT_TERM_GET, "mgmt_term_get",
+	    "SELECT" PA_TERM " FROM terminals WHERE id = $1::bigint", 1 },
+	/* No row: the municipality does not exist (a 422, not a constraint error). */
+	[Q_MGMT_TERM_INSERT] = { Q_MGMT_TERM_INSERT, "mgmt_term_insert",
+	    "INSERT INTO terminals (name, municipality_code, window_code, cert_sha256, created_at)"
+	    " SELECT $1, m.code, $3, $4::bytea, to_timestamp($5::bigint)"
+	    " FROM municipalities m WHERE m.code = $2::char(6)"
+	    " RETURNING" PA_TERM, 5 },
+	[Q_MGMT_TERM_UPDATE] = { Q_MGMT_TERM_UPDATE, "mgmt_term_update",
+	    "UPDATE terminals SET name = coalesce($2, name),"
+	    " enabled = coalesce($3::boolean, enabled),"
+	    " window_code = CASE WHEN $4::boolean THEN $5 ELSE window_code END"
+	    " WHERE id = $1::bigint RETURNING" PA_TERM, 5 },
+	[Q_MGMT_FEED_LIST] = { Q_MGMT_FEED_LIST, "mgmt_feed_list",
+	    "SELECT" PA_FEED " FROM register_feeds"
+	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
+	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
+	    " ORDER BY id LIMIT $3::int", 3 },
+	[Q_MGMT_FEED_GET] = { Q_MGMT_FEED_GET, "mgmt_feed_get",
+	    "SELECT" PA_FEED " FROM register_feeds WHERE id = $1::bigint", 1 },
+	[Q_MGMT_FEED_INSERT] = { Q_MGMT_FEED_INSERT, "mgmt_feed_insert",
+	    "INSERT INTO register_feeds (name, cert_sha256, created_at)"
+	    " VALUES ($1, $2::bytea, to_timestamp($3::bigint)) RETURNING" PA_FEED, 3 },
+	[Q_MGMT_FEED_UPDATE] = { Q_MGMT_FEED_UPDATE, "mgmt_feed_update",
+	    "UPDATE register_feeds SET name = coalesce($2, name),"
+	    " enabled = coalesce($3::boolean, enabled)"
+	    " WHERE id = $1::bigint RETURNING" PA_FEED, 3 },
+	[Q_MGMT_KIOSK_LIST] = { Q_MGMT_KIOSK_LIST, "mgmt_kiosk_list",
+	    "SELECT" PA_KIOSK " FROM kiosks"
+	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
+	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
+	    " ORDER BY id LIMIT $3::int", 3 },
+	[Q_MGMT_KIOSK_GET] = { Q_MGMT_KIOSK_GET, "mgmt_kiosk_get",
+	    "SELECT" PA_KIOSK " FROM kiosks WHERE id = $1::bigint", 1 },
+	[Q_MGMT_KIOSK_INSERT] = { Q_MGMT_KIOSK_INSERT, "mgmt_kiosk_insert",
+	    "INSERT INTO kiosks (name, auth_pin_reset, cert_sha256, created_at)"
+	    " VALUES ($1, $2::boolean, $3::bytea, to_timestamp($4::bigint)) RETURNING" PA_KIOSK, 4 },
+	[Q_MGMT_KIOSK_UPDATE] = { Q_MGMT_KIOSK_UPDATE, "mgmt_kiosk_update",
+	    "UPDATE kiosks SET name = coalesce($2, name),"
+	    " enabled = coalesce($3::boolean, enabled),"
+	    " auth_pin_reset = coalesce($4::boolean, auth_pin_reset)"
+	    " WHERE id = $1::bigint RETURNING" PA_KIOSK, 4 },
+#undef PA_TERM
+#undef PA_FEED
+#undef PA_KIOSK
+#undef PA_TAIL
+	/*
+	 * After a successful authentication (api/auth.c): one primary-key
+	 * UPDATE of the principal's own table that writes nothing when the
+	 * row was seen less than a minute ago (so at most one write a minute).
+	 */
+#define TOUCH(tbl, kind) "UPDATE " tbl " SET last_seen_at = to_timestamp($3::bigint)" \
+	    " WHERE $1 = '" kind "' AND id = $2::bigint AND (last_seen_at IS NULL OR" \
+	    " last_seen_at < to_timestamp($3::bigint) - interval '60 seconds')"
+	[Q_MGMT_TOUCH] = { Q_MGMT_TOUCH, "mgmt_touch",
+	    "WITH t AS (" TOUCH("terminals", "terminal") "),"
+	    " f AS (" TOUCH("register_feeds", "register_feed") "),"
+	    " k AS (" TOUCH("kiosks", "kiosk") "),"
+	    " r AS (" TOUCH("relying_parties", "relying_party") "),"
+	    " o AS (" TOUCH("operators", "operator") ")"
+	    " SELECT 1", 3 },
+#undef TOUCH
+	/* Operators (api/operators_admin.c); never the password hash or the TOTP secret. */
+#define OP_COLS " id::text, username, display_name, role, enabled::text," \
+	    " (totp_secret IS NOT NULL)::text, (password_hash IS NOT NULL)::text," \
+	    " (cert_sha256 IS NOT NULL)::text," \
+	    " extract(epoch FROM last_login_at)::bigint::text," \
+	    " extract(epoch FROM locked_until)::bigint::text," \
+	    " extract(epoch FROM created_at)::bigint::text," \
+	    " extract(epoch FROM last_seen_at)::bigint::text"
+	[Q_MGMT_OP_LIST] = { Q_MGMT_OP_LIST, "mgmt_op_list",
+	    "SELECT" OP_COLS " FROM operators"
+	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
+	    " AND ($2::text IS NULL OR role = $2::text)"
+	    " AND ($3::boolean IS NULL OR enabled = $3::boolean)"
+	    " ORDER BY id LIMIT $4::int", 4 },
+	[Q_MGMT_OP_GET] = { Q_MGMT_OP_GET, "mgmt_op_get",
+	    "SELECT" OP_COLS " FROM operators WHERE id = $1::bigint", 1 },
+	[Q_MGMT_OP_INSERT] = { Q_MGMT_OP_INSERT, "mgmt_op_insert",
+	    "INSERT INTO operators (username, display_name, role, password_hash, created_at,"
+	    " password_changed_at)"
+	    " VALUES ($1, $2, $3, $4, to_timestamp($5::bigint), to_timestamp($5::bigint))"
+	    " RETURNING" OP_COLS, 5 },
+	[Q_MGMT_OP_ADMIN_LOCK] = { Q_MGMT_OP_ADMIN_LOCK, "mgmt_op_admin_lock",
+	    "SELECT pg_advisory_xact_lock(hashtext('jpkid.operators.admins'))", 0 },
+	[Q_MGMT_OP_UPDATE] = { Q_MGMT_OP_UPDATE, "mgmt_op_update",
+	    "UPDATE operators SET role = coalesce($2, role),"
+	    " enabled = coalesce($3::boolean, enabled),"
+	    " display_name = coalesce($4, display_name)"
+	    " WHERE id = $1::bigint RETURNING" OP_COLS, 4 },
+	[Q_MGMT_OP_ADMINS] = { Q_MGMT_OP_ADMINS, "mgmt_op_admins",
+	    "SELECT count(*)::text FROM operators WHERE role = 'admin' AND enabled", 0 },
+	[Q_MGMT_OP_END_SESSIONS] = { Q_MGMT_OP_END_SESSIONS, "mgmt_op_end_sessions",
+	    "DELETE FROM operator_sessions WHERE operator_id = $1::bigint", 1 },
+	[Q_MGMT_OP_SET_TOTP] = { Q_MGMT_OP_SET_TOTP, "mgmt_op_set_totp",
+	    "UPDATE operators SET totp_secret = $2::bytea, totp_last_step = -1"
+	    " WHERE id = $1::bigint RETURNING username", 2 },
+#undef OP_COLS
+	/*
+	 * GET /v1/certificates: newest first by (issued_at, serial), keyset
+	 * paging from ($6, $7). The issued_at of the cursor is the exact
+	 * microsecond text of the previous page's last row.
+	 */
+	[Q_MGMT_CERT_SEARCH] = { Q_MGMT_CERT_SEARCH, "mgmt_cert_search",
+	    "SELECT encode(serial, 'hex'), type, status, resident_code::text, crl_shard::text,"
+	    " extract(epoch FROM not_before)::bigint::text,"
+	    " extract(epoch FROM not_after)::bigint::text,"
+	    " extract(epoch FROM issued_at)::bigint::text,"
+	    " extract(epoch FROM revoked_at)::bigint::text, reason, application_id::text,"
+	    " to_char(issued_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+	    " FROM certificates"
+	    " WHERE ($1::char(11) IS NULL OR resident_code = $1::char(11))"
+	    " AND ($2::char(6) IS NULL OR crl_shard = $2::char(6))"
+	    " AND ($3::text IS NULL OR type = $3::text)"
+	    " AND ($4::text IS NULL OR status = $4::text)"
+	    " AND ($5::text IS NULL OR serial = decode($5::text, 'hex'))"
+	    " AND ($6::timestamptz IS NULL OR (issued_at, serial) < ($6::timestamptz, decode($7::text, 'hex')))"
+	    " ORDER BY issued_at DESC, serial DESC LIMIT $8::int", 8 },
+	/* GET /v1/applications/{id}: the municipality is checked by the caller (R1, audited). */
+	[Q_MGMT_APP_GET] = { Q_MGMT_APP_GET, "mgmt_app_get",
+	    "SELECT a.id::text, a.municipality_code::text, a.resident_code::text, a.card_number,"
+	    " a.procedure, array_to_string(a.types, ','), a.applicant_kind, a.applicant::text,"
+	    " a.delegation_covers_revocation::text, a.evidence::text, a.plan::text, a.state,"
+	    " a.fee_yen::text, array_to_string(a.issued_types, ','), a.terminal_id::text,"
+	    " extract(epoch FROM a.created_at)::bigint::text,"
+	    " extract(epoch FROM a.updated_at)::bigint::text,"
+	    " extract(epoch FROM a.completed_at)::bigint::text"
+	    " FROM applications a WHERE a.id = $1::uuid", 1 },
+	[Q_MGMT_APP_INQUIRIES] = { Q_MGMT_APP_INQUIRIES, "mgmt_app_inquiries",
+	    "SELECT id::text, state, wrong_attempts::text,"
+	    " extract(epoch FROM created_at)::bigint::text,"
+	    " extract(epoch FROM expires_at)::bigint::text,"
+	    " extract(epoch FROM answered_at)::bigint::text"
+	    " FROM inquiries WHERE application_id = $1::uuid ORDER BY created_at, id", 1 },
+	[Q_MGMT_APP_CERTS] = { Q_MGMT_APP_CERTS, "mgmt_app_certs",
+	    "SELECT encode(serial, 'hex'), type, status,"
+	    " extract(epoch FROM issued_at)::bigint::text,"
+	    " extract(epoch FROM not_after)::bigint::text"
+	    " FROM certificates WHERE application_id = $1::uuid ORDER BY issued_at, serial", 1 },
+#define RPM_COLS " id::text, name, array_to_string(types, ','), enabled::text," \
+	    " encode(cert_sha256, 'hex'), (token_hash IS NOT NULL)::text," \
+	    " extract(epoch FROM created_at)::bigint::text," \
+	    " extract(epoch FROM last_seen_at)::bigint::text"
+	[Q_MGMT_RP_PAGE] = { Q_MGMT_RP_PAGE, "mgmt_rp_page",
+	    "SELECT" RPM_COLS " FROM relying_parties"
+	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
+	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
+	    " ORDER BY id LIMIT $3::int", 3 },
+	[Q_MGMT_RP_GET] = { Q_MGMT_RP_GET, "mgmt_rp_get",
+	    "SELECT" RPM_COLS " FROM relying_parties WHERE id = $1::bigint", 1 },
+#undef RPM_COLS
 	/* ---- end operators: management ---- */
 };

@@ -135,6 +135,37 @@ enum query_id {
 	/* ---- end operators: stats ---- */
 
 	/* ---- operators: management ---- */
+	/* principals (api/principals_admin.c): PA_COLS of queries.c */
+	Q_MGMT_TERM_LIST,	/* $1 after id, $2 enabled, $3 municipality (each NULL: any), $4 limit -> rows by id */
+	Q_MGMT_TERM_GET,	/* $1 id -> row */
+	Q_MGMT_TERM_INSERT,	/* $1 name, $2 municipality, $3 window_code, $4 cert sha256 (binary), $5 now -> row (none: no such municipality) */
+	Q_MGMT_TERM_UPDATE,	/* $1 id, $2 name, $3 enabled, $4 set window (bool), $5 window_code -> row */
+	Q_MGMT_FEED_LIST,	/* $1 after id, $2 enabled, $3 limit -> rows by id */
+	Q_MGMT_FEED_GET,
+	Q_MGMT_FEED_INSERT,	/* $1 name, $2 cert sha256 (binary), $3 now -> row */
+	Q_MGMT_FEED_UPDATE,	/* $1 id, $2 name, $3 enabled -> row */
+	Q_MGMT_KIOSK_LIST,	/* $1 after id, $2 enabled, $3 limit -> rows by id */
+	Q_MGMT_KIOSK_GET,
+	Q_MGMT_KIOSK_INSERT,	/* $1 name, $2 auth_pin_reset, $3 cert sha256 (binary), $4 now -> row */
+	Q_MGMT_KIOSK_UPDATE,	/* $1 id, $2 name, $3 enabled, $4 auth_pin_reset -> row */
+	Q_MGMT_TOUCH,		/* $1 kind, $2 id, $3 now: last_seen_at, at most once a minute (api/auth.c) */
+	/* operators (api/operators_admin.c): OP_COLS of queries.c */
+	Q_MGMT_OP_LIST,		/* $1 after id, $2 role, $3 enabled (each NULL: any), $4 limit -> rows by id */
+	Q_MGMT_OP_GET,		/* $1 id -> row */
+	Q_MGMT_OP_INSERT,	/* $1 username, $2 display_name, $3 role, $4 password hash, $5 now -> row */
+	Q_MGMT_OP_ADMIN_LOCK,	/* serializes changes that could leave no enabled admin */
+	Q_MGMT_OP_UPDATE,	/* $1 id, $2 role, $3 enabled, $4 display_name (each NULL: keep) -> row */
+	Q_MGMT_OP_ADMINS,	/* -> count of enabled admins */
+	Q_MGMT_OP_END_SESSIONS,	/* $1 operator id */
+	Q_MGMT_OP_SET_TOTP,	/* $1 id, $2 secret (binary) -> username */
+	/* certificates and applications (api/cert_search.c, api/application_get.c) */
+	Q_MGMT_CERT_SEARCH,	/* $1 resident, $2 municipality, $3 type, $4 status, $5 serial hex, $6 after issued_at, $7 after serial hex, $8 limit */
+	Q_MGMT_APP_GET,		/* $1 id -> application row + municipality */
+	Q_MGMT_APP_INQUIRIES,	/* $1 id -> inquiries, oldest first (no answer) */
+	Q_MGMT_APP_CERTS,	/* $1 id -> certificates issued for it */
+	/* relying parties, paged (api/relying_parties.c) */
+	Q_MGMT_RP_PAGE,		/* $1 after id, $2 enabled, $3 limit -> RP rows + last_seen_at */
+	Q_MGMT_RP_GET,		/* $1 id -> RP row + last_seen_at */
 	/* ---- end operators: management ---- */
 	Q__COUNT
 };

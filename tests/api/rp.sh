@@ -83,7 +83,7 @@ expect test_rp_patch_needs_admin_403 eval 'is_problem 403 && conforms PATCH /v1/
 # shellcheck disable=SC2046
 call GET "$API/v1/relying-parties" $(tls operator)
 expect test_rp_list_viewer_200_without_tokens eval '[ "$STATUS" = 200 ] && conforms GET /v1/relying-parties &&
-	[ "$($PY -c "import json; print(sorted(r[\"id\"] for r in json.load(open(\"$work/body\"))[\"relying_parties\"]))")" != "[]" ] &&
+	[ "$($PY -c "import json; print(sorted(r[\"id\"] for r in json.load(open(\"$work/body\"))[\"items\"]))")" != "[]" ] &&
 	grep -q "\"name\": *\"署名検証者A\"" "$work/body" && ! grep -q "\"token\"" "$work/body"'
 # shellcheck disable=SC2046
 call GET "$API/v1/relying-parties/$RP_A/usage" $(tls operator)
