@@ -331,7 +331,7 @@ const struct query queries[Q__COUNT] = {
 	    " VALUES ($1, string_to_array($2, ','), $3::bytea, $4::bytea, to_timestamp($5::bigint))"
 	    " RETURNING" RP_COLS, 5 },
 	[Q_RP_LIST] = { Q_RP_LIST, "rp_list",
-	    "SELECT" RP_COLS " FROM relying_parties ORDER BY id", 0 },
+	    "SELECT" RP_COLS " FROM relying_parties ORDER BY relying_parties.id", 0 },
 	[Q_RP_GET] = { Q_RP_GET, "rp_get",
 	    "SELECT" RP_COLS " FROM relying_parties WHERE id = $1::bigint", 1 },
 	[Q_RP_UPDATE] = { Q_RP_UPDATE, "rp_update",
@@ -498,7 +498,7 @@ const struct query queries[Q__COUNT] = {
 	    " to_char(this_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	    " to_char(next_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	    " entries::text"
-	    " FROM crls ORDER BY issuer DESC, shard, number DESC", 0 },
+	    " FROM crls ORDER BY issuer DESC, shard, crls.number DESC", 0 },
 	/* ---- end CRLs ---- */
 	/* ---- pin resets (api/pin_resets.c, R16a) ---- */
 	/* Columns: card_number, resident_code, kind, status, expires_on, municipality_code. */
@@ -702,12 +702,18 @@ const struct query queries[Q__COUNT] = {
 	    " to_timestamp($4), to_timestamp($5), to_timestamp($4), $6)", 6 },
 	/* One statement: the session is live (absolute and idle) and its operator enabled. */
 	[Q_SESS_TOUCH] = { Q_SESS_TOUCH, "sess_touch",
-	    "UPDATE operator_sessions s SET last_seen_at = to_timestamp($2) FROM operators o"
+	    "WITH s AS (UPDATE operator_sessions s SET last_seen_at = to_timestamp($2)"
+	    " FROM operators o"
 	    " WHERE s.token_hash = decode($1, 'hex') AND o.id = s.operator_id AND o.enabled"
 	    " AND s.expires_at > to_timestamp($2)"
 	    " AND s.last_seen_at > to_timestamp($2::bigint - $3::bigint)"
-	    " RETURNING o.id, o.username, coalesce(o.display_name, ''), o.role,"
-	    " encode(s.csrf_hash, 'hex'), extract(epoch FROM s.expires_at)::bigint", 3 },
+	    " RETURNING o.id, o.username, coalesce(o.display_name, '') AS display_name, o.role,"
+	    " encode(s.csrf_hash, 'hex') AS csrf, extract(epoch FROM s.expires_at)::bigint AS exp),"
+	    /* the operator's last_seen_at (0008), at most one write a minute */
+	    " t AS (UPDATE operators SET last_seen_at = to_timestamp($2)"
+	    " WHERE id IN (SELECT id FROM s) AND (last_seen_at IS NULL"
+	    " OR last_seen_at < to_timestamp($2::bigint - 60)))"
+	    " SELECT id, username, display_name, role, csrf, exp FROM s", 3 },
 	[Q_SESS_DROP] = { Q_SESS_DROP, "sess_drop",
 	    "DELETE FROM operator_sessions WHERE token_hash = decode($1, 'hex')"
 	    " RETURNING operator_id", 1 },
@@ -780,7 +786,7 @@ const struct query queries[Q__COUNT] = {
 	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
 	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
 	    " AND ($3::char(6) IS NULL OR municipality_code = $3::char(6))"
-	    " ORDER BY id LIMIT $4::int", 4 },
+	    " ORDER BY terminals.id LIMIT $4::int", 4 },
 	[Q_MGMT_TERM_GET] = { Q_MGMT_TERM_GET, "mgmt_term_get",
 	    "SELECT" PA_TERM " FROM terminals WHERE id = $1::bigint", 1 },
 	/* No row: the municipality does not exist (a 422, not a constraint error). */
@@ -798,7 +804,7 @@ const struct query queries[Q__COUNT] = {
 	    "SELECT" PA_FEED " FROM register_feeds"
 	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
 	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
-	    " ORDER BY id LIMIT $3::int", 3 },
+	    " ORDER BY register_feeds.id LIMIT $3::int", 3 },
 	[Q_MGMT_FEED_GET] = { Q_MGMT_FEED_GET, "mgmt_feed_get",
 	    "SELECT" PA_FEED " FROM register_feeds WHERE id = $1::bigint", 1 },
 	[Q_MGMT_FEED_INSERT] = { Q_MGMT_FEED_INSERT, "mgmt_feed_insert",
@@ -812,7 +818,7 @@ const struct query queries[Q__COUNT] = {
 	    "SELECT" PA_KIOSK " FROM kiosks"
 	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
 	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
-	    " ORDER BY id LIMIT $3::int", 3 },
+	    " ORDER BY kiosks.id LIMIT $3::int", 3 },
 	[Q_MGMT_KIOSK_GET] = { Q_MGMT_KIOSK_GET, "mgmt_kiosk_get",
 	    "SELECT" PA_KIOSK " FROM kiosks WHERE id = $1::bigint", 1 },
 	[Q_MGMT_KIOSK_INSERT] = { Q_MGMT_KIOSK_INSERT, "mgmt_kiosk_insert",
@@ -856,7 +862,7 @@ const struct query queries[Q__COUNT] = {
 	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
 	    " AND ($2::text IS NULL OR role = $2::text)"
 	    " AND ($3::boolean IS NULL OR enabled = $3::boolean)"
-	    " ORDER BY id LIMIT $4::int", 4 },
+	    " ORDER BY operators.id LIMIT $4::int", 4 },
 	[Q_MGMT_OP_GET] = { Q_MGMT_OP_GET, "mgmt_op_get",
 	    "SELECT" OP_COLS " FROM operators WHERE id = $1::bigint", 1 },
 	[Q_MGMT_OP_INSERT] = { Q_MGMT_OP_INSERT, "mgmt_op_insert",
@@ -928,7 +934,7 @@ const struct query queries[Q__COUNT] = {
 	    "SELECT" RPM_COLS " FROM relying_parties"
 	    " WHERE ($1::bigint IS NULL OR id > $1::bigint)"
 	    " AND ($2::boolean IS NULL OR enabled = $2::boolean)"
-	    " ORDER BY id LIMIT $3::int", 3 },
+	    " ORDER BY relying_parties.id LIMIT $3::int", 3 },
 	[Q_MGMT_RP_GET] = { Q_MGMT_RP_GET, "mgmt_rp_get",
 	    "SELECT" RPM_COLS " FROM relying_parties WHERE id = $1::bigint", 1 },
 #undef RPM_COLS

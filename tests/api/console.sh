@@ -94,6 +94,7 @@ cs_req GET "$CON" /v1/session "$cs_view_tok"
 expect test_console_get_session_200_same_csrf eval '[ "$STATUS" = 200 ] && conforms GET /v1/session && jq_eq .csrf_token "$cs_view_csrf" && jq_eq .operator.role viewer && ! grep -qi "^set-cookie" "$work/hdrs"'
 cs_req GET "$CON" /v1/whoami "$cs_view_tok"
 expect test_console_whoami_by_session eval '[ "$STATUS" = 200 ] && conforms GET /v1/whoami && jq_eq .authenticated_by session && jq_eq .role viewer && jq_eq .certificate_sha256 null'
+expect test_console_session_sets_operator_last_seen eval '[ "$(cs_db "SELECT last_seen_at IS NOT NULL FROM operators WHERE username = '"'cs-view'"'")" = t ]'
 call GET "$CON/v1/session" --cacert "$ca/client-ca.crt"
 expect test_console_no_cookie_401 eval 'is_problem 401 && conforms GET /v1/session && jq_eq .type urn:jpkid:problem:unauthenticated'
 cs_req GET "$CON" /v1/session "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

@@ -201,6 +201,17 @@ print(len(d), len({(c["issuer"], c["municipality_code"]) for c in d}),
     [c["number"] for c in d if c["issuer"] == "sign" and c["municipality_code"] == "131016"][0])' "$work/body" 2>/dev/null)
 cl_n=$(cl_db "SELECT max(number) FROM crls WHERE issuer = 'sign' AND shard = '131016'")
 expect test_crls_list_latest_per_shard eval '[ "$STATUS" = 200 ] && conforms GET /v1/crls && [ "$cl_list" = "$cl_all $cl_all $cl_n" ]'
+# The latest is by number, not by its text: after CRL 9 comes 10 (found in review of issue 11).
+while [ "$(cl_db "SELECT max(number) FROM crls WHERE issuer = 'auth' AND shard = '141003'")" -lt 11 ]; do
+	cl_publish '{"issuer":"auth","municipality_code":"141003"}'
+	[ "$STATUS" = 200 ] || break
+done
+# shellcheck disable=SC2046
+call GET "$API/v1/crls" $(tls operator)
+cl_latest=$($PY -c 'import json,sys
+d = json.load(open(sys.argv[1]))["crls"]
+print([c["number"] for c in d if c["issuer"] == "auth" and c["municipality_code"] == "141003"][0])' "$work/body" 2>/dev/null)
+expect test_crls_list_latest_number_past_nine eval '[ "$cl_latest" = "$(cl_db "SELECT max(number) FROM crls WHERE issuer = '"'auth'"' AND shard = '"'141003'"'")" ] && [ "$cl_latest" -ge 11 ]'
 
 # ---------------------------------------------------------------- refusals
 cl_db "UPDATE operators SET role = 'viewer'" >/dev/null

@@ -63,7 +63,8 @@ op_paging_ok() {
 	all=$(op_all "$1" "${2:-id}")
 	[ -n "$all" ] && [ "$walked" = "$all" ] &&
 		[ "$(printf '%s\n' "$walked" | sort | uniq -d | wc -l)" = 0 ] &&
-		[ "$(printf '%s\n' "$all" | wc -l)" -ge 3 ]
+		[ "$(printf '%s\n' "$all" | wc -l)" -ge 3 ] ||
+		{ echo "# walked: $(echo $walked) all: $(echo $all)" >&2; return 1; }
 }
 
 # ---------------------------------------------------------------- terminals
