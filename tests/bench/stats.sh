@@ -58,8 +58,6 @@ jpki_pg_createdb "$pg" jpkid
 conninfo="host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid"
 "$build/jpkictl" migrate --db "$conninfo" > "$work/migrate.out" 2>&1 || fail "jpkictl migrate: $(cat "$work/migrate.out")"
 "$build/jpkictl" init --dir "$ca" > "$work/init.out" 2>&1 || fail "jpkictl init"
-"$build/jpkictl" enroll --db "$conninfo" --manifest "$ca/manifest.txt" > "$work/enroll.out" 2>&1 ||
-	fail "jpkictl enroll: $(tail -n 3 "$work/enroll.out")"
 # 1,741 municipalities (the national count), the demo ones among them.
 jpki_psql "$pg" jpkid -q -f "$top/deploy/demo/municipalities.sql" || fail "municipalities"
 q "INSERT INTO municipalities (code, prefecture, name)
@@ -67,6 +65,8 @@ q "INSERT INTO municipalities (code, prefecture, name)
     FROM generate_series(1, 1741 - (SELECT count(*) FROM municipalities)) AS i
     ON CONFLICT DO NOTHING" >/dev/null || fail "municipalities"
 munis=$(q "SELECT count(*) FROM municipalities")
+"$build/jpkictl" enroll --db "$conninfo" --manifest "$ca/manifest.txt" > "$work/enroll.out" 2>&1 ||
+	fail "jpkictl enroll: $(tail -n 3 "$work/enroll.out")"
 
 api_port=$(jpki_free_port 38443)
 status_port=$(jpki_free_port $((api_port + 1)))
@@ -84,10 +84,11 @@ TLS=(--cacert "$ca/client-ca.crt" --cert "$ca/operator.crt" --key "$ca/operator.
 # run LABEL URL: REQUESTS requests on one connection; "p50 p99 max" in ms into $work/LABEL.
 run() {
 	local label=$1 url=$2 args=() i
-	for ((i = 0; i < reqs + 1; i++)); do args+=("$url"); done
-	curl -s "${TLS[@]}" -o /dev/null -w '%{http_code} %{time_total}\n' "${args[@]}" > "$work/$label.raw" ||
+	for ((i = 0; i < reqs + 1; i++)); do args+=(-o /dev/null "$url"); done
+	curl -s "${TLS[@]}" -w '%{http_code} %{time_total}\n' "${args[@]}" > "$work/$label.raw" ||
 		fail "curl $url"
-	grep -vc '^200 ' "$work/$label.raw" | grep -qx 0 || fail "$label: not every answer was 200"
+	awk '$1 != 200 { bad = 1 } END { exit bad }' "$work/$label.raw" ||
+		fail "$label: not every answer was 200: $(sort "$work/$label.raw" | cut -c1-3 | uniq -c | tr '\n' ' ')"
 	# The first request pays the TLS handshake: left out.
 	tail -n +2 "$work/$label.raw" | awk '{ print $2 * 1000 }' | sort -n | awk -v label="$label" '
 		{ v[NR] = $1 }
