@@ -123,7 +123,7 @@ $$;
 -- folds. Returns the number of deltas folded, or -1 when another instance
 -- holds the lock.
 CREATE FUNCTION stats_fold(p_now timestamptz) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET jit = off AS $$
 DECLARE
 	st	stats_state;
 	v_n	bigint;
@@ -239,21 +239,32 @@ $$;
 -- in-memory counters). p_muni: a municipality code, or NULL for all; NULL
 -- is returned when p_muni names no municipality. STABLE: every statement
 -- sees the caller's one snapshot, so rollups and unfolded deltas agree.
+-- jit = off: the estimates of this many small CTEs pass jit_above_cost, and
+-- compiling them costs seconds for a query that runs in milliseconds.
 CREATE FUNCTION stats_report(p_now timestamptz, p_muni text) RETURNS json
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE SET jit = off AS $f$
+DECLARE
+	r	json;
+BEGIN
+	IF p_muni IS NOT NULL AND NOT EXISTS (SELECT 1 FROM municipalities WHERE code = p_muni) THEN
+		RETURN NULL;
+	END IF;
+	-- EXECUTE ... USING: planned for these values each time (a generic plan
+	-- for "all or one municipality" is orders of magnitude worse).
+	EXECUTE $q$
 WITH
 k AS (
-	SELECT coalesce(p_muni, '') AS muni, (p_now AT TIME ZONE 'Asia/Tokyo')::date AS today,
-	    date_trunc('month', p_now AT TIME ZONE 'Asia/Tokyo')::date AS m0,
+	SELECT coalesce($2, '') AS muni, ($1 AT TIME ZONE 'Asia/Tokyo')::date AS today,
+	    date_trunc('month', $1 AT TIME ZONE 'Asia/Tokyo')::date AS m0,
 	    s.compacted_until, s.folded_at
 	FROM stats_state s
-	WHERE p_muni IS NULL OR EXISTS (SELECT 1 FROM municipalities WHERE code = p_muni)
+	WHERE $2 IS NULL OR EXISTS (SELECT 1 FROM municipalities WHERE code = $2)
 ),
 -- Unfolded deltas, under their municipality and under '' (all).
 dl AS (
 	SELECT m.muni, x.d, x.type, x.status, x.reason, x.not_after, x.issued_at, x.revoked_at
 	FROM stats_deltas x, LATERAL (VALUES (x.crl_shard::text), ('')) AS m (muni)
-	WHERE p_muni IS NULL OR x.crl_shard = p_muni
+	WHERE $2 IS NULL OR x.crl_shard = $2
 ),
 map (status, cls, s) AS (
 	VALUES ('valid', 'valid', 1), ('expired', 'expired', 1), ('revoked', 'revoked', 1),
@@ -263,15 +274,15 @@ map (status, cls, s) AS (
 cls AS (
 	SELECT c.muni, c.type, map.cls, map.s * c.n AS n
 	    FROM stats_counts c JOIN map USING (status)
-	    WHERE p_muni IS NULL OR c.muni = p_muni
+	    WHERE $2 IS NULL OR c.muni = $2
 	UNION ALL
 	SELECT e.muni, e.type, map.cls, map.s * e.n
 	    FROM stats_expiry e, map, k
 	    WHERE map.status = 'lapsed' AND e.not_after >= k.compacted_until
-	    AND e.not_after < p_now AND (p_muni IS NULL OR e.muni = p_muni)
+	    AND e.not_after < $1 AND ($2 IS NULL OR e.muni = $2)
 	UNION ALL
 	SELECT dl.muni, dl.type,
-	    CASE WHEN dl.status = 'valid' AND dl.not_after < p_now THEN 'expired' ELSE dl.status END,
+	    CASE WHEN dl.status = 'valid' AND dl.not_after < $1 THEN 'expired' ELSE dl.status END,
 	    dl.d
 	    FROM dl
 ),
@@ -330,11 +341,11 @@ months AS (
 ),
 ren AS (
 	SELECT e.type, e.not_after, e.n FROM stats_expiry e, k
-	    WHERE e.muni = k.muni AND e.not_after >= p_now
+	    WHERE e.muni = k.muni AND e.not_after >= $1
 	    AND e.not_after < ((k.m0 + interval '3 months')::timestamp AT TIME ZONE 'Asia/Tokyo')
 	UNION ALL
 	SELECT dl.type, dl.not_after, dl.d FROM dl, k
-	    WHERE dl.muni = k.muni AND dl.status = 'valid' AND dl.not_after >= p_now
+	    WHERE dl.muni = k.muni AND dl.status = 'valid' AND dl.not_after >= $1
 	    AND dl.not_after < ((k.m0 + interval '3 months')::timestamp AT TIME ZONE 'Asia/Tokyo')
 ),
 rp AS (
@@ -344,12 +355,12 @@ rp AS (
 	WHERE u.day >= k.m0 AND u.day < (k.m0 + interval '1 month')::date
 )
 SELECT json_build_object(
-    'municipality', p_muni,
+    'municipality', $2,
     'folded_at', to_char(k.folded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
     'unfolded_deltas', (SELECT count(*) FROM stats_deltas),
     'certificates', coalesce((SELECT bym.v FROM bym WHERE bym.muni = k.muni),
 	(SELECT zero.v FROM zero)),
-    'municipalities', CASE WHEN p_muni IS NULL THEN
+    'municipalities', CASE WHEN $2 IS NULL THEN
 	coalesce((SELECT json_agg(json_build_object('code', bym.muni, 'name', m.name,
 	    'prefecture', m.prefecture, 'sign', bym.v -> 'sign', 'auth', bym.v -> 'auth')
 	    ORDER BY bym.muni)
@@ -357,9 +368,9 @@ SELECT json_build_object(
 	ELSE (SELECT json_build_array(json_build_object('code', m.code, 'name', m.name,
 	    'prefecture', m.prefecture, 'sign', t.v -> 'sign', 'auth', t.v -> 'auth'))
 	    FROM municipalities m,
-	    LATERAL (SELECT coalesce((SELECT bym.v FROM bym WHERE bym.muni = p_muni),
+	    LATERAL (SELECT coalesce((SELECT bym.v FROM bym WHERE bym.muni = $2),
 		(SELECT zero.v FROM zero)) AS v) t
-	    WHERE m.code = p_muni) END,
+	    WHERE m.code = $2) END,
     'daily', (SELECT json_agg(json_build_object('day', to_char(daily.day, 'YYYY-MM-DD'),
 	'sign', json_build_object('issued', daily.si, 'revoked', daily.sr),
 	'auth', json_build_object('issued', daily.ai, 'revoked', daily.ar)) ORDER BY daily.day)
@@ -378,6 +389,9 @@ SELECT json_build_object(
     'relying_party_checks', (SELECT json_build_object('month', to_char(k.m0, 'YYYY-MM'),
 	'sign', rp.s, 'auth', rp.a) FROM rp))
 FROM k
-$$;
+$q$ INTO r USING p_now, p_muni;
+	RETURN r;
+END
+$f$;
 
 SELECT stats_rebuild(now());
