@@ -127,7 +127,7 @@ FROM (SELECT i, CASE WHEN i % 2 = 0 THEN 'sign' ELSE 'auth' END AS type, i % 20 
 	now() - make_interval(days => (CASE WHEN i % 20 IN (16, 17) THEN 1830 + (i * 13) % 1820
 	    WHEN i % 20 >= 18 THEN (i * 13) % 3650 ELSE (i * 13) % 1825 END)::int,
 	    secs => i % 86400) AS issued_at, m.code
-    FROM generate_series(1, $n) AS i JOIN m ON m.k = (i * 7919) % $munis) AS g;
+    FROM generate_series(1::bigint, $n) AS i JOIN m ON m.k = (i * 7919) % $munis) AS g;
 ALTER TABLE certificates ENABLE TRIGGER USER;
 SQL
 t1=$(ms_now)
