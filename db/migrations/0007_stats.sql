@@ -249,16 +249,14 @@ BEGIN
 	IF p_muni IS NOT NULL AND NOT EXISTS (SELECT 1 FROM municipalities WHERE code = p_muni) THEN
 		RETURN NULL;
 	END IF;
-	-- EXECUTE ... USING: planned for these values each time (a generic plan
-	-- for "all or one municipality" is orders of magnitude worse).
+	-- EXECUTE ... USING: planned for these values each time, with the keys
+	-- as constants ($3 municipality or '', $4 today, $5 this month, JST) so
+	-- every rollup read is an index range (a generic plan, or keys joined
+	-- from a CTE, scans stats_expiry whole).
 	EXECUTE $q$
 WITH
 k AS (
-	SELECT coalesce($2, '') AS muni, ($1 AT TIME ZONE 'Asia/Tokyo')::date AS today,
-	    date_trunc('month', $1 AT TIME ZONE 'Asia/Tokyo')::date AS m0,
-	    s.compacted_until, s.folded_at
-	FROM stats_state s
-	WHERE $2 IS NULL OR EXISTS (SELECT 1 FROM municipalities WHERE code = $2)
+	SELECT s.folded_at FROM stats_state s
 ),
 -- Unfolded deltas, under their municipality and under '' (all).
 dl AS (
@@ -277,8 +275,8 @@ cls AS (
 	    WHERE $2 IS NULL OR c.muni = $2
 	UNION ALL
 	SELECT e.muni, e.type, map.cls, map.s * e.n
-	    FROM stats_expiry e, map, k
-	    WHERE map.status = 'lapsed' AND e.not_after >= k.compacted_until
+	    FROM stats_expiry e, map
+	    WHERE map.status = 'lapsed' AND e.not_after >= (SELECT compacted_until FROM stats_state)
 	    AND e.not_after < $1 AND ($2 IS NULL OR e.muni = $2)
 	UNION ALL
 	SELECT dl.muni, dl.type,
@@ -306,17 +304,17 @@ zero AS (
 	    'auth', json_build_object('valid', 0, 'expired', 0, 'revoked', 0)) AS v
 ),
 days AS (
-	SELECT d::date AS day FROM k, generate_series(k.today - 89, k.today, interval '1 day') AS d
+	SELECT d::date AS day FROM generate_series($4 - 89, $4, interval '1 day') AS d
 ),
 dly AS (
-	SELECT s.day, s.type, s.issued, s.revoked FROM stats_daily s, k
-	    WHERE s.muni = k.muni AND s.day BETWEEN k.today - 89 AND k.today
+	SELECT s.day, s.type, s.issued, s.revoked FROM stats_daily s
+	    WHERE s.muni = $3 AND s.day BETWEEN $4 - 89 AND $4
 	UNION ALL
-	SELECT (dl.issued_at AT TIME ZONE 'Asia/Tokyo')::date, dl.type, dl.d, 0 FROM dl, k
-	    WHERE dl.muni = k.muni
+	SELECT (dl.issued_at AT TIME ZONE 'Asia/Tokyo')::date, dl.type, dl.d, 0 FROM dl
+	    WHERE dl.muni = $3
 	UNION ALL
-	SELECT (dl.revoked_at AT TIME ZONE 'Asia/Tokyo')::date, dl.type, 0, dl.d FROM dl, k
-	    WHERE dl.muni = k.muni AND dl.revoked_at IS NOT NULL
+	SELECT (dl.revoked_at AT TIME ZONE 'Asia/Tokyo')::date, dl.type, 0, dl.d FROM dl
+	    WHERE dl.muni = $3 AND dl.revoked_at IS NOT NULL
 ),
 daily AS (
 	SELECT days.day,
@@ -331,34 +329,34 @@ reasons (ord, reason) AS (
 	    (4, 'affiliationChanged'), (5, 'superseded'), (6, 'cessationOfOperation')
 ),
 rsn AS (
-	SELECT c.type, c.reason, c.n FROM stats_counts c, k
-	    WHERE c.muni = k.muni AND c.status = 'revoked'
+	SELECT c.type, c.reason, c.n FROM stats_counts c
+	    WHERE c.muni = $3 AND c.status = 'revoked'
 	UNION ALL
-	SELECT dl.type, dl.reason, dl.d FROM dl, k WHERE dl.muni = k.muni AND dl.status = 'revoked'
+	SELECT dl.type, dl.reason, dl.d FROM dl WHERE dl.muni = $3 AND dl.status = 'revoked'
 ),
 months AS (
-	SELECT i, (k.m0 + make_interval(months => i))::date AS m FROM k, generate_series(0, 2) AS i
+	SELECT i, ($5 + make_interval(months => i))::date AS m FROM generate_series(0, 2) AS i
 ),
 ren AS (
-	SELECT e.type, e.not_after, e.n FROM stats_expiry e, k
-	    WHERE e.muni = k.muni AND e.not_after >= $1
-	    AND e.not_after < ((k.m0 + interval '3 months')::timestamp AT TIME ZONE 'Asia/Tokyo')
+	SELECT e.type, e.not_after, e.n FROM stats_expiry e
+	    WHERE e.muni = $3 AND e.not_after >= $1
+	    AND e.not_after < (($5 + interval '3 months')::timestamp AT TIME ZONE 'Asia/Tokyo')
 	UNION ALL
-	SELECT dl.type, dl.not_after, dl.d FROM dl, k
-	    WHERE dl.muni = k.muni AND dl.status = 'valid' AND dl.not_after >= $1
-	    AND dl.not_after < ((k.m0 + interval '3 months')::timestamp AT TIME ZONE 'Asia/Tokyo')
+	SELECT dl.type, dl.not_after, dl.d FROM dl
+	    WHERE dl.muni = $3 AND dl.status = 'valid' AND dl.not_after >= $1
+	    AND dl.not_after < (($5 + interval '3 months')::timestamp AT TIME ZONE 'Asia/Tokyo')
 ),
 rp AS (
 	SELECT coalesce(sum(u.checks) FILTER (WHERE u.issuer = 'sign'), 0) AS s,
 	    coalesce(sum(u.checks) FILTER (WHERE u.issuer = 'auth'), 0) AS a
-	FROM relying_party_usage u, k
-	WHERE u.day >= k.m0 AND u.day < (k.m0 + interval '1 month')::date
+	FROM relying_party_usage u
+	WHERE u.day >= $5 AND u.day < ($5 + interval '1 month')::date
 )
 SELECT json_build_object(
     'municipality', $2,
     'folded_at', to_char(k.folded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
     'unfolded_deltas', (SELECT count(*) FROM stats_deltas),
-    'certificates', coalesce((SELECT bym.v FROM bym WHERE bym.muni = k.muni),
+    'certificates', coalesce((SELECT bym.v FROM bym WHERE bym.muni = $3),
 	(SELECT zero.v FROM zero)),
     'municipalities', CASE WHEN $2 IS NULL THEN
 	coalesce((SELECT json_agg(json_build_object('code', bym.muni, 'name', m.name,
@@ -386,10 +384,12 @@ SELECT json_build_object(
 	'auth', (SELECT coalesce(sum(ren.n), 0) FROM ren WHERE ren.type = 'auth' AND
 	    date_trunc('month', ren.not_after AT TIME ZONE 'Asia/Tokyo')::date = months.m))
 	ORDER BY months.i) FROM months),
-    'relying_party_checks', (SELECT json_build_object('month', to_char(k.m0, 'YYYY-MM'),
+    'relying_party_checks', (SELECT json_build_object('month', to_char($5, 'YYYY-MM'),
 	'sign', rp.s, 'auth', rp.a) FROM rp))
 FROM k
-$q$ INTO r USING p_now, p_muni;
+$q$ INTO r USING p_now, p_muni, coalesce(p_muni, ''),
+	    (p_now AT TIME ZONE 'Asia/Tokyo')::date,
+	    date_trunc('month', p_now AT TIME ZONE 'Asia/Tokyo')::date;
 	RETURN r;
 END
 $f$;
