@@ -363,6 +363,14 @@ int	audit_seal_run(struct app *, time_t now, long *sealed);
 /* ---- end operators: audit ---- */
 
 /* ---- operators: stats ---- */
+/* stats.c: GET /v1/stats (the dashboard's figures; rollups of 0007_stats.sql) */
+void	api_stats(struct api_req *, struct api_resp *);
+/*
+ * The fold job (the scheduler, every [stats] fold_interval): the pending
+ * deltas into the rollups, one instance at a time (api/stats.h). 0 with
+ * *folded (-1: another instance holds the lock), or -1 (database).
+ */
+int	stats_fold_run(struct app *, time_t now, long long *folded);
 /* ---- end operators: stats ---- */
 
 /* ---- operators: management ---- */

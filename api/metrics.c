@@ -207,3 +207,18 @@ metrics_render(struct metrics *m, struct store *st, size_t *len)
 	*len = sb.len;
 	return sb.p;
 }
+/* ---- operators: stats ---- */
+unsigned long long
+metrics_route_total(struct metrics *m, const char *route)
+{
+	unsigned long long n = 0;
+	int i;
+
+	pthread_mutex_lock(&m->mtx);
+	for (i = 0; i < m->ncounters; i++)
+		if (strcmp(m->counters[i].route, route) == 0)
+			n += m->counters[i].n;
+	pthread_mutex_unlock(&m->mtx);
+	return n;
+}
+/* ---- end operators: stats ---- */

@@ -20,4 +20,9 @@ void		 metrics_observe(struct metrics *, const char *route, int status,
 /* Render the exposition text (malloc'd) including pool gauges. */
 char		*metrics_render(struct metrics *, struct store *, size_t *len);
 
+/* ---- operators: stats ---- */
+/* Requests answered on route (a route name, any status) since start. */
+unsigned long long metrics_route_total(struct metrics *, const char *route);
+/* ---- end operators: stats ---- */
+
 #endif

@@ -250,6 +250,7 @@ ocsp_cache_get(struct ocsp_cache *c, const void *key, size_t keylen, time_t now,
 		found = 1;
 	}
 	pthread_mutex_unlock(&sh->lock);
+	ocsp_cache_note_lookup(found);	/* ---- operators: stats ---- */
 	return found;
 }
 
@@ -467,3 +468,20 @@ bad:
 		log_kv(LOG_LVL_WARN, "bad jpkid_revocation payload ignored", "payload",
 		    payload != NULL ? payload : "-", (char *)NULL);
 }
+/* ---- operators: stats ---- */
+/* Process-wide (one cache per jpkid): GET /v1/stats reports the hit ratio. */
+static atomic_ullong lookups_hit, lookups_missed;
+
+void
+ocsp_cache_note_lookup(int hit)
+{
+	atomic_fetch_add_explicit(hit ? &lookups_hit : &lookups_missed, 1, memory_order_relaxed);
+}
+
+void
+ocsp_cache_lookups(unsigned long long *hits, unsigned long long *misses)
+{
+	*hits = atomic_load_explicit(&lookups_hit, memory_order_relaxed);
+	*misses = atomic_load_explicit(&lookups_missed, memory_order_relaxed);
+}
+/* ---- end operators: stats ---- */

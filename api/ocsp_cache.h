@@ -83,4 +83,11 @@ int			 ocsp_sign_one(struct app *, enum ocsp_issuer, OCSP_CERTID *,
 			    const unsigned char *serial, size_t serial_len, time_t now,
 			    unsigned char **der, size_t *len);
 
+/* ---- operators: stats ---- */
+/* Lookups in every cache of this process since start: hits and misses. */
+void			 ocsp_cache_lookups(unsigned long long *hits, unsigned long long *misses);
+/* Count one lookup (ocsp_cache_get). */
+void			 ocsp_cache_note_lookup(int hit);
+/* ---- end operators: stats ---- */
+
 #endif

@@ -150,6 +150,8 @@ static const struct route routes[] = {
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
+	{ LISTENER_OPS, "GET", "/v1/stats", PRINCIPAL_OPERATOR,
+	    "viewer", api_stats, "stats" },
 	/* ---- end operators: stats ---- */
 
 	/* ---- operators: management ---- */

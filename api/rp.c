@@ -580,3 +580,32 @@ out:
 	free(snap.v);
 	return rc;
 }
+/* ---- operators: stats ---- */
+int
+rp_usage_read_pending(struct app *app, long day_from, long day_to, int (*read)(void *),
+    void *arg, unsigned long long pending[2])
+{
+	struct rp_usage *u = app->rp_usage;
+	const struct counter *c;
+	size_t i;
+	int s, rc;
+
+	pending[0] = pending[1] = 0;
+	if (u == NULL)
+		return read(arg);
+	/* A flush holds flush_mu from its snapshot until after COMMIT and subtract. */
+	pthread_mutex_lock(&u->flush_mu);
+	rc = read(arg);
+	for (s = 0; s < STRIPES; s++) {
+		pthread_mutex_lock(&u->stripes[s].mu);
+		for (i = 0; i < u->stripes[s].cap; i++) {
+			c = &u->stripes[s].slots[i];
+			if (c->id != 0 && c->day >= day_from && c->day < day_to)
+				pending[c->issuer == ISSUER_AUTH] += c->n;
+		}
+		pthread_mutex_unlock(&u->stripes[s].mu);
+	}
+	pthread_mutex_unlock(&u->flush_mu);
+	return rc;
+}
+/* ---- end operators: stats ---- */

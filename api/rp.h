@@ -55,4 +55,15 @@ unsigned	 rp_types_parse(const char *csv);
 /* How long (ms) a gate decision may be cached: a disabled RP is refused after at most this. */
 #define RP_GATE_TTL_MS	2000
 
+/* ---- operators: stats ---- */
+/*
+ * Run read(arg) (a read of relying_party_usage) with flushes held off, and
+ * add to pending[0] (sign) and pending[1] (auth) the checks counted in
+ * memory for JST days day_from <= day < day_to and not flushed yet: the two
+ * together count every check once. Returns read's result.
+ */
+int		 rp_usage_read_pending(struct app *, long day_from, long day_to,
+		    int (*read)(void *arg), void *arg, unsigned long long pending[2]);
+/* ---- end operators: stats ---- */
+
 #endif

@@ -37,6 +37,7 @@ struct jobs {
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
+	int		 stats_fold_interval_s;
 	/* ---- end operators: stats ---- */
 	int		 stop;		/* guarded by mu */
 	int		 wake[2];	/* self-pipe: wakes the listener's poll() */
@@ -191,6 +192,7 @@ scheduler_main(void *arg)
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
+	uint64_t next_stats_fold = 0;
 	/* ---- end operators: stats ---- */
 
 	pthread_mutex_lock(&j->mu);
@@ -245,6 +247,16 @@ scheduler_main(void *arg)
 			/* ---- end operators: audit ---- */
 
 			/* ---- operators: stats ---- */
+			/* GET /v1/stats rollups (one instance at a time: api/stats.h). */
+			if (now >= next_stats_fold) {
+				long long folded = 0;
+
+				if (stats_fold_run(j->app, clock_now(), &folded) != 0)
+					log_warn("stats fold failed; retried in %d s",
+					    j->stats_fold_interval_s);
+				next_stats_fold = clock_mono_ms() +
+				    (uint64_t)j->stats_fold_interval_s * 1000u;
+			}
 			/* ---- end operators: stats ---- */
 			pthread_mutex_lock(&j->mu);
 			if (j->stop)
@@ -284,6 +296,7 @@ jobs_start(struct app *app, const struct config *cfg, char *err, size_t errlen)
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
+	j->stats_fold_interval_s = cfg->stats_fold_interval_s;
 	/* ---- end operators: stats ---- */
 	j->wake[0] = j->wake[1] = -1;
 	pthread_mutex_init(&j->mu, NULL);

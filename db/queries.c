@@ -768,6 +768,11 @@ const struct query queries[Q__COUNT] = {
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
+	/* Rollups + unfolded deltas in one snapshot (0007_stats.sql). */
+	[Q_STATS_REPORT] = { Q_STATS_REPORT, "stats_report",
+	    "SELECT stats_report(to_timestamp($1::bigint), $2::text)", 2 },
+	[Q_STATS_FOLD] = { Q_STATS_FOLD, "stats_fold",
+	    "SELECT stats_fold(to_timestamp($1::bigint))", 1 },
 	/* ---- end operators: stats ---- */
 
 	/* ---- operators: management ---- */
