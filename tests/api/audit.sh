@@ -23,8 +23,8 @@ au_get() { call GET "$API$1" $(tls operator); }
 au_n() { $PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$work/body"; }
 
 # Some activity: an issuance (application + certificates) at 131016.
-st_resident 13101677001 131016
-st_issue 13101677001 '["auth"]'
+st_resident 13101688801 131016
+st_issue 13101688801 '["auth"]'
 expect test_audit_setup_issuance_audited eval '[ -n "$ST_AUTH" ] && [ "$(au_db "SELECT count(*) > 0 FROM audit_log WHERE action LIKE '"'"'certificate.%'"'"'")" = t ]'
 
 # R1: terminal 131016 asks to issue on an application of 141003.
