@@ -5,6 +5,10 @@
  *
  * Errors become RFC 9457 problem documents in exactly one place
  * (api/problem.c); handlers call api_problem() and return.
+ *
+ * api/ holds what every route shares (router, auth, problems, idempotency,
+ * audit rows, paging, metrics, health); the resources live in one folder
+ * per concept: counter/, feed/, revocation/, status/, schedule/, operators/.
  */
 #ifndef JPKI_API_H
 #define JPKI_API_H
@@ -85,8 +89,8 @@ struct status_cfg {
 	int	 ocsp_cache_entries;
 };
 
-struct ocsp_cache;		/* api/ocsp_cache.h */
-struct rp_usage;		/* api/rp.h */
+struct ocsp_cache;		/* api/status/ocsp_cache.h */
+struct rp_usage;		/* api/status/rp.h */
 
 /* Shared state of one running jpkid. */
 struct app {
@@ -100,8 +104,8 @@ struct app {
 	const char		*version;
 	struct issuance_cfg	 issuance;
 	struct status_cfg	 status;
-	struct ocsp_cache	*ocsp_cache;	/* signed OCSP responses (api/ocsp_cache.h) */
-	struct rp_usage		*rp_usage;	/* relying-party check counters (api/rp.h) */
+	struct ocsp_cache	*ocsp_cache;	/* signed OCSP responses (api/status/ocsp_cache.h) */
+	struct rp_usage		*rp_usage;	/* relying-party check counters (api/status/rp.h) */
 	EVP_PKEY		*lint_key;	/* throwaway key of ca/profile.h */
 	/* ---- pin resets ---- */
 	int			 pinreset_authorization_ttl_s;	/* R16a, [pinreset] */
@@ -264,7 +268,7 @@ int	api_role_rank(const char *role);
 /* 403 problem+json naming the role needed ("required_role": min_role). */
 void	api_forbidden_role(struct api_req *, struct api_resp *, const char *min_role);
 /*
- * The console listener's authenticate (api/session.c): the jpkid_session
+ * The console listener's authenticate (api/operators/session.c): the jpkid_session
  * cookie names a live session (idle and absolute timeouts), which fills
  * req->principal as an operator; a state-changing request also needs the
  * session's CSRF token in X-CSRF-Token and a matching Origin (403).
@@ -367,7 +371,7 @@ int	audit_seal_run(struct app *, time_t now, long *sealed);
 void	api_stats(struct api_req *, struct api_resp *);
 /*
  * The fold job (the scheduler, every [stats] fold_interval): the pending
- * deltas into the rollups, one instance at a time (api/stats.h). 0 with
+ * deltas into the rollups, one instance at a time (api/operators/stats.h). 0 with
  * *folded (-1: another instance holds the lock), or -1 (database).
  */
 int	stats_fold_run(struct app *, time_t now, long long *folded);

@@ -1,7 +1,7 @@
 /*
  * auditchain: the hash chain over audit_log and its signed checkpoints
  * (docs/operators.md, "The audit trail"). Pure: no database, no clock; the
- * sealer (api/audit_seal.c) and both verifiers (api/audit_verify.c) use it,
+ * sealer (api/operators/audit_seal.c) and both verifiers (api/operators/audit_verify.c) use it,
  * so they cannot disagree on a byte.
  *
  *   h(genesis) = 32 zero bytes

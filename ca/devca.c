@@ -314,7 +314,7 @@ dc_leaf(struct devca *d, enum leaf_kind kind, struct signer *cas, X509 *ca,
 		    ext_eku_pinreset(x) == 0;
 		break;
 	case LEAF_AUDIT:
-		/* Audit checkpoints (api/audit_seal.c): signatures only, no EKU. */
+		/* Audit checkpoints (api/operators/audit_seal.c): signatures only, no EKU. */
 		ok = ok && x509_ext_key_usage(x, KUBIT_DIGITAL_SIGNATURE, -1) == 0;
 		break;
 	case LEAF_SERVER:

@@ -24,7 +24,7 @@ struct keyring {
 	struct keypair	sign_ca, auth_ca, sign_ocsp, auth_ocsp;
 	/* R16a: issued by the AUTH CA, EKU PINRESET_EKU_OID; cert NULL when not configured. */
 	struct keypair	pinreset;
-	/* Audit checkpoint signer (api/audit_seal.c); cert NULL when not configured. */
+	/* Audit checkpoint signer (api/operators/audit_seal.c); cert NULL when not configured. */
 	struct keypair	audit;
 	unsigned char	audit_sha256[32];	/* SHA-256 of the audit certificate's DER */
 };

@@ -4,7 +4,7 @@
  * requests one); the status listener is plain HTTP (OCSP and CRLs are
  * signed objects; health and metrics are not secret); the optional console
  * listener speaks HTTPS with the same certificate and settings but asks for
- * no client certificate: operators log in there (api/session.c).
+ * no client certificate: operators log in there (api/operators/session.c).
  */
 #ifndef JPKI_HTTP_H
 #define JPKI_HTTP_H

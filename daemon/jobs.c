@@ -15,11 +15,11 @@
 #include <libpq-fe.h>
 
 #include "api/api.h"
-#include "api/crls.h"
-#include "api/notices.h"	/* ---- suspensions notices ---- */
-#include "api/ocsp_cache.h"
-#include "api/rp.h"
-#include "api/sweep.h"
+#include "api/status/crls.h"
+#include "api/schedule/notices.h"	/* ---- suspensions notices ---- */
+#include "api/status/ocsp_cache.h"
+#include "api/status/rp.h"
+#include "api/feed/sweep.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/config.h"
@@ -247,7 +247,7 @@ scheduler_main(void *arg)
 			/* ---- end operators: audit ---- */
 
 			/* ---- operators: stats ---- */
-			/* GET /v1/stats rollups (one instance at a time: api/stats.h). */
+			/* GET /v1/stats rollups (one instance at a time: api/operators/stats.h). */
 			if (now >= next_stats_fold) {
 				long long folded = 0;
 

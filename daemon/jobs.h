@@ -11,7 +11,7 @@
  *    register_sweep_interval, and after every (re)connection, when
  *    notifications may have been missed (the OCSP cache is then cleared).
  *  - the scheduler publishes due CRLs every [crl] check_interval (one
- *    instance at a time, by advisory lock: api/crls.c) and writes the
+ *    instance at a time, by advisory lock: api/status/crls.c) and writes the
  *    relying-party check counters every [jobs] usage_flush_interval.
  *
  * Nothing runs before the schema is migrated (app->schema_ready).

@@ -24,10 +24,10 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
-#include "api/ocsp_cache.h"
-#include "api/rp.h"
-#include "api/rp.h"	/* relying parties */
-#include "api/ocsp_cache.h"	/* OCSP */
+#include "api/status/ocsp_cache.h"
+#include "api/status/rp.h"
+#include "api/status/rp.h"	/* relying parties */
+#include "api/status/ocsp_cache.h"	/* OCSP */
 #include "ca/keyring.h"
 #include "ca/profile.h"
 #include "common/clock.h"

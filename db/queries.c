@@ -59,7 +59,7 @@ const struct query queries[Q__COUNT] = {
 	    " (to_jsonb(r) - 'version' - 'created_at' - 'updated_at')::text"
 	    " FROM residents r WHERE r.resident_code = $1::char(11) FOR UPDATE", 1 },
 	/*
-	 * $1: a JSON array of rows as api/feed.c normalizes them (every column
+	 * $1: a JSON array of rows as api/feed/feed.c normalizes them (every column
 	 * present, no duplicate resident_code within one array). One statement
 	 * for a PUT (an array of one) and for each import batch. A row equal to
 	 * the stored one is not written at all (the WHERE), so its version
@@ -322,7 +322,7 @@ const struct query queries[Q__COUNT] = {
 	    "  THEN to_timestamp($3::bigint) END"
 	    " WHERE id = $1::uuid RETURNING state", 3 },
 	/* ---- end counter ---- */
-	/* ---- relying parties (api/relying_parties.c, api/rp.c) ---- */
+	/* ---- relying parties (api/status/relying_parties.c, api/status/rp.c) ---- */
 #define RP_COLS " id::text, name, array_to_string(types, ','), enabled::text," \
 	    " encode(cert_sha256, 'hex'), (token_hash IS NOT NULL)::text," \
 	    " extract(epoch FROM created_at)::bigint::text"
@@ -340,7 +340,7 @@ const struct query queries[Q__COUNT] = {
 	    " enabled = coalesce($4::boolean, enabled),"
 	    " token_hash = coalesce($5::bytea, token_hash)"
 	    " WHERE id = $1::bigint RETURNING" RP_COLS, 5 },
-	/* The status gate (api/rp.c), cached in memory for a few seconds. */
+	/* The status gate (api/status/rp.c), cached in memory for a few seconds. */
 	[Q_RP_BY_TOKEN] = { Q_RP_BY_TOKEN, "rp_by_token",
 	    "SELECT id::text, array_to_string(types, ','), enabled::text FROM relying_parties"
 	    " WHERE token_hash = $1::bytea", 1 },
@@ -361,7 +361,7 @@ const struct query queries[Q__COUNT] = {
 	    " ORDER BY day, issuer", 3 },
 #undef RP_COLS
 	/* ---- end relying parties ---- */
-	/* ---- revocation (api/revoke.c, api/card_events.c, api/sweep.c) ---- */
+	/* ---- revocation (api/revocation/revoke.c, api/revocation/card_events.c, api/feed/sweep.c) ---- */
 	/*
 	 * One certificate by its hex serial (unique over both issuers):
 	 * issuer, serial, type, status, revoked_at, reason, invalidity_date,
@@ -434,7 +434,7 @@ const struct query queries[Q__COUNT] = {
 	    " 'rule', CASE WHEN j.reason = 'affiliationChanged' THEN 'R10' ELSE 'R12' END)"
 	    " FROM json_to_recordset($2::json) AS j (serial text, type text, reason text)", 2 },
 	/* ---- end revocation ---- */
-	/* ---- OCSP (api/status_ocsp.c) ---- */
+	/* ---- OCSP (api/status/status_ocsp.c) ---- */
 	/* One certificate's status; no row: never issued by that issuer (unknown). */
 	[Q_OCSP_CERT_STATUS] = { Q_OCSP_CERT_STATUS, "ocsp_cert_status",
 	    "SELECT status, extract(epoch FROM revoked_at)::bigint::text, reason,"
@@ -500,7 +500,7 @@ const struct query queries[Q__COUNT] = {
 	    " entries::text"
 	    " FROM crls ORDER BY issuer DESC, shard, crls.number DESC", 0 },
 	/* ---- end CRLs ---- */
-	/* ---- pin resets (api/pin_resets.c, R16a) ---- */
+	/* ---- pin resets (api/counter/pin_resets.c, R16a) ---- */
 	/* Columns: card_number, resident_code, kind, status, expires_on, municipality_code. */
 	[Q_PIN_CARD_GET] = { Q_PIN_CARD_GET, "pin_card_get",
 	    "SELECT c.card_number, c.resident_code, c.kind, c.status, c.expires_on::text,"
@@ -613,7 +613,7 @@ const struct query queries[Q__COUNT] = {
 	    "DELETE FROM holidays WHERE day = $1::date RETURNING to_char(day, 'YYYY-MM-DD')", 1 },
 	/*
 	 * R21 expiry notices. Every batch is written under one transaction
-	 * advisory lock (api/notices.h NOTICE_LOCK_KEY), so two jpkid running
+	 * advisory lock (api/schedule/notices.h NOTICE_LOCK_KEY), so two jpkid running
 	 * the job at once take turns, and the second sees what the first
 	 * committed (READ COMMITTED: a fresh snapshot per statement).
 	 */
@@ -777,7 +777,7 @@ const struct query queries[Q__COUNT] = {
 
 	/* ---- operators: management ---- */
 	/*
-	 * Terminals, register feeds, kiosks (api/principals_admin.c): one
+	 * Terminals, register feeds, kiosks (api/operators/principals_admin.c): one
 	 * column list for the three, NULL where a kind has no such column.
 	 */
 #define PA_TAIL " encode(cert_sha256, 'hex'), enabled::text," \
@@ -854,7 +854,7 @@ const struct query queries[Q__COUNT] = {
 	    " o AS (" TOUCH("operators", "operator") ")"
 	    " SELECT 1", 3 },
 #undef TOUCH
-	/* Operators (api/operators_admin.c); never the password hash or the TOTP secret. */
+	/* Operators (api/operators/operators_admin.c); never the password hash or the TOTP secret. */
 #define OP_COLS " id::text, username, display_name, role, enabled::text," \
 	    " (totp_secret IS NOT NULL)::text, (password_hash IS NOT NULL)::text," \
 	    " (cert_sha256 IS NOT NULL)::text," \

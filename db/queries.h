@@ -15,7 +15,7 @@ enum query_id {
 	Q_IDEM_GET,		/* $1 principal, $2 key -> request_hash, status, content_type, response */
 	Q_IDEM_STORE,		/* $1 principal, $2 key, $3 status, $4 content_type, $5 response */
 	Q_AUDIT_INSERT,		/* $1 actor, $2 action, $3 object, $4 detail jsonb */
-	/* register feed (api/feed.c, api/import.c) */
+	/* register feed (api/feed/feed.c, api/feed/import.c) */
 	Q_FEED_MUNICIPALITY_CODES,	/* -> every municipality code, ordered */
 	Q_FEED_RESIDENT_LOCK,	/* $1 code -> version, current columns as JSON; FOR UPDATE */
 	Q_FEED_RESIDENTS_UPSERT,	/* $1 JSON array of rows -> resident_code, version of rows written */
@@ -26,7 +26,7 @@ enum query_id {
 	Q_FEED_CARD_UPDATE,	/* $1 JSON row -> card_number when something changed */
 	Q_FEED_CARD_REVOKE,	/* $1 card_number, $2 reason, $3 now (epoch) -> revoked: serial, type, reason (R11) */
 	/* end register feed */
-	/* counter (api/residents.c, api/applications.c, api/issue.c) */
+	/* counter (api/counter/residents.c, api/counter/applications.c, api/counter/issue.c) */
 	Q_RESIDENT_GET,		/* $1 code -> resident columns + municipality (see queries.c) */
 	Q_RESIDENT_LOCK,	/* same, FOR UPDATE: serializes issuance per resident (R9) */
 	Q_CARDS_OF_RESIDENT,	/* $1 code -> card rows, active first */
@@ -46,7 +46,7 @@ enum query_id {
 	Q_CERT_INSERT,		/* see queries.c */
 	Q_APP_ISSUED,		/* $1 id, $2 type -> state */
 	/* end counter */
-	/* ---- relying parties (api/relying_parties.c, api/rp.c) ---- */
+	/* ---- relying parties (api/status/relying_parties.c, api/status/rp.c) ---- */
 	Q_RP_INSERT,		/* $1 name, $2 types "sign,auth", $3 cert sha256, $4 token hash (binary, NULL), $5 now -> RP row */
 	Q_RP_LIST,		/* -> RP rows, by id */
 	Q_RP_GET,		/* $1 id -> RP row */
@@ -55,7 +55,7 @@ enum query_id {
 	Q_RP_USAGE_ADD,		/* $1 bigint[] ids, $2 date[] days, $3 text[] issuers, $4 bigint[] checks */
 	Q_RP_USAGE_GET,		/* $1 id, $2 from, $3 to -> day, issuer, checks */
 	/* ---- end relying parties ---- */
-	/* ---- revocation (api/revoke.c, api/card_events.c, api/sweep.c) ---- */
+	/* ---- revocation (api/revocation/revoke.c, api/revocation/card_events.c, api/feed/sweep.c) ---- */
 	Q_REV_CERT_GET,		/* $1 serial hex -> certificate + resident's municipality (see queries.c) */
 	Q_REV_CERT_LOCK,	/* same, FOR UPDATE of the certificate */
 	Q_REV_CERT_REVOKE,	/* $1 serial hex, $2 now, $3 reason, $4 invalidity (epoch or NULL) -> 1 row */
@@ -66,10 +66,10 @@ enum query_id {
 	Q_SWEEP_PENDING,	/* $1 limit -> resident codes with pending register_changes, locked (SKIP LOCKED) */
 	Q_SWEEP_AUDIT,		/* $1 actor, $2 JSON array of {serial, type, reason} -> one audit row each */
 	/* ---- end revocation ---- */
-	/* ---- OCSP (api/status_ocsp.c) ---- */
+	/* ---- OCSP (api/status/status_ocsp.c) ---- */
 	Q_OCSP_CERT_STATUS,	/* $1 issuer, $2 serial (binary) -> status, revoked_at, reason, invalidity_date (epoch) */
 	/* ---- end OCSP ---- */
-	/* ---- CRLs (api/crls.c) ---- */
+	/* ---- CRLs (api/status/crls.c) ---- */
 	Q_CRL_TRY_LOCK,		/* $1 advisory lock key -> t when obtained (session lock) */
 	Q_CRL_UNLOCK,		/* $1 advisory lock key */
 	Q_CRL_TARGETS,		/* $1 now, $2/$3 default publish/next hours, $4 issuer, $5 municipality (NULL: all), $6 force -> shards to publish */
@@ -90,7 +90,7 @@ enum query_id {
 	Q_PIN_AUTHZ_LOCK,	/* $1 id -> authorization + application's municipality; FOR UPDATE */
 	Q_PIN_AUTHZ_USE,	/* $1 id, $2 now */
 	/* ---- end pin resets ---- */
-	/* ---- suspensions notices (api/suspensions.c, api/hours.c, api/notices.c) ---- */
+	/* ---- suspensions notices (api/schedule/suspensions.c, api/schedule/hours.c, api/schedule/notices.c) ---- */
 	Q_SUSP_LIST,		/* $1 now, $2 all (bool) -> suspension rows (SUSP_COLS), by starts_at */
 	Q_SUSP_INSERT,		/* $1 starts, $2 ends (epoch), $3 reason, $4 created_by, $5 now -> row */
 	Q_SUSP_LOCK,		/* $1 id -> row, FOR UPDATE */
@@ -107,7 +107,7 @@ enum query_id {
 	Q_NOTICE_LIST,		/* $1 municipality, $2 batch id or NULL -> batch, type, serial, not_after, resident, name, address */
 	/* ---- end suspensions notices ---- */
 	/* ---- operators: sessions ---- */
-	/* api/login.c, api/session.c: times are epoch seconds of clock_now(), hashes hex */
+	/* api/operators/login.c, api/operators/session.c: times are epoch seconds of clock_now(), hashes hex */
 	Q_SESS_OPERATOR_LOCK,	/* $1 username -> id, username, display_name, role, password_hash, enabled, totp_secret hex, totp_last_step, failed_logins, locked_until, next_login_at (epoch); FOR UPDATE */
 	Q_SESS_OPERATOR_FAIL,	/* $1 id, $2 failed_logins, $3 next_login_at, $4 locked_until or NULL */
 	Q_SESS_OPERATOR_OK,	/* $1 id, $2 now, $3 totp_last_step */
@@ -120,7 +120,7 @@ enum query_id {
 	/* ---- end operators: sessions ---- */
 
 	/* ---- operators: audit ---- */
-	/* sealing (api/audit_seal.c), reading (api/audit_log.c), R1 (api/issue.c) */
+	/* sealing (api/operators/audit_seal.c), reading (api/operators/audit_log.c), R1 (api/counter/issue.c) */
 	Q_AUDIT_SEAL_LOCK,	/* -> 't' when this instance holds the sealing lock (xact) */
 	Q_AUDIT_SEAL_TIP,	/* -> chain_pos, seq, hex hash of the chain's last row (0 rows: empty) */
 	Q_AUDIT_SEAL_BATCH,	/* $1 limit -> seq, at_us, actor, action, object, detail of unsealed rows */
@@ -137,7 +137,7 @@ enum query_id {
 	/* ---- end operators: stats ---- */
 
 	/* ---- operators: management ---- */
-	/* principals (api/principals_admin.c): PA_COLS of queries.c */
+	/* principals (api/operators/principals_admin.c): PA_COLS of queries.c */
 	Q_MGMT_TERM_LIST,	/* $1 after id, $2 enabled, $3 municipality (each NULL: any), $4 limit -> rows by id */
 	Q_MGMT_TERM_GET,	/* $1 id -> row */
 	Q_MGMT_TERM_INSERT,	/* $1 name, $2 municipality, $3 window_code, $4 cert sha256 (binary), $5 now -> row (none: no such municipality) */
@@ -151,7 +151,7 @@ enum query_id {
 	Q_MGMT_KIOSK_INSERT,	/* $1 name, $2 auth_pin_reset, $3 cert sha256 (binary), $4 now -> row */
 	Q_MGMT_KIOSK_UPDATE,	/* $1 id, $2 name, $3 enabled, $4 auth_pin_reset -> row */
 	Q_MGMT_TOUCH,		/* $1 kind, $2 id, $3 now: last_seen_at, at most once a minute (api/auth.c) */
-	/* operators (api/operators_admin.c): OP_COLS of queries.c */
+	/* operators (api/operators/operators_admin.c): OP_COLS of queries.c */
 	Q_MGMT_OP_LIST,		/* $1 after id, $2 role, $3 enabled (each NULL: any), $4 limit -> rows by id */
 	Q_MGMT_OP_GET,		/* $1 id -> row */
 	Q_MGMT_OP_INSERT,	/* $1 username, $2 display_name, $3 role, $4 password hash, $5 now -> row */
@@ -160,12 +160,12 @@ enum query_id {
 	Q_MGMT_OP_ADMINS,	/* -> count of enabled admins */
 	Q_MGMT_OP_END_SESSIONS,	/* $1 operator id */
 	Q_MGMT_OP_SET_TOTP,	/* $1 id, $2 secret (binary) -> username */
-	/* certificates and applications (api/cert_search.c, api/application_get.c) */
+	/* certificates and applications (api/operators/cert_search.c, api/counter/application_get.c) */
 	Q_MGMT_CERT_SEARCH,	/* $1 resident, $2 municipality, $3 type, $4 status, $5 serial hex, $6 after issued_at, $7 after serial hex, $8 limit */
 	Q_MGMT_APP_GET,		/* $1 id -> application row + municipality */
 	Q_MGMT_APP_INQUIRIES,	/* $1 id -> inquiries, oldest first (no answer) */
 	Q_MGMT_APP_CERTS,	/* $1 id -> certificates issued for it */
-	/* relying parties, paged (api/relying_parties.c) */
+	/* relying parties, paged (api/status/relying_parties.c) */
 	Q_MGMT_RP_PAGE,		/* $1 after id, $2 enabled, $3 limit -> RP rows + last_seen_at */
 	Q_MGMT_RP_GET,		/* $1 id -> RP row + last_seen_at */
 	/* ---- end operators: management ---- */

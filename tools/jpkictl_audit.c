@@ -6,7 +6,7 @@
  * Recomputes the hash chain over audit_log and checks every checkpoint's
  * signature with the audit certificate's public key only (no private key,
  * no running jpkid): the same code as GET /v1/audit/verify
- * (api/audit_verify.c). With -c the connection and [audit] cert come from
+ * (api/operators/audit_verify.c). With -c the connection and [audit] cert come from
  * the config; --cert overrides the latter. Exit status: 0 good, 1 broken
  * (or the database failed), 2 usage.
  */
@@ -21,7 +21,7 @@
 #include <libpq-fe.h>
 #include <openssl/x509.h>
 
-#include "api/audit_verify.h"
+#include "api/operators/audit_verify.h"
 #include "ca/keyring.h"
 #include "daemon/config.h"
 #include "tools/jpkictl.h"

@@ -289,7 +289,7 @@ expect test_r11_suspended_card_201 eval '[ "$STATUS" = 201 ] && jq_eq .status su
 
 # ---------------------------------------------------------------- R10/R12 straight in SQL
 # The trigger queues the change and notifies; the jobs thread sweeps it
-# (api/sweep.c) within a second or two.
+# (api/feed/sweep.c) within a second or two.
 st_resident $RV_S 131016 && st_issue $RV_S
 S_SIGN=$ST_SIGN S_AUTH=$ST_AUTH
 st_db "UPDATE residents SET address = '東京都千代田区丸の内１丁目１番' WHERE resident_code = '$RV_S'" >/dev/null

@@ -1,5 +1,5 @@
 /*
- * crl_bench: time the daemon's CRL publication path (api/crls.c
+ * crl_bench: time the daemon's CRL publication path (api/status/crls.c
  * crl_publish_due: advisory lock, COPY BINARY of the shard's revocations,
  * ca/crl.c build, signature, INSERT INTO crls) against a prepared database.
  * Used by tests/bench/crl.sh.
@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "api/api.h"
-#include "api/crls.h"
+#include "api/status/crls.h"
 #include "ca/keyring.h"
 #include "common/log.h"
 #include "db/store.h"

@@ -193,7 +193,7 @@ fixture_free(struct fixture *f)
 
 /*
  * Feed rows [0, n) but skip index skip (-1: none), then the checkpoint
- * after the row at or past its position, as api/audit_verify.c does.
+ * after the row at or past its position, as api/operators/audit_verify.c does.
  */
 static struct auditchain_verify
 run(struct fixture *f, int n, int skip, const struct auditchain_cp *cp, EVP_PKEY *pub)

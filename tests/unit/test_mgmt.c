@@ -14,7 +14,7 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
-#include "api/mgmt.h"
+#include "api/operators/mgmt.h"
 #include "api/paging.h"
 #include "tests/unit/testlib.h"
 

@@ -1,7 +1,7 @@
 /*
  * test_ocsp: ca/ocsp.c (strict request parsing, issuer identification,
  * signed responses) against a development hierarchy (ca/devca.c), and the
- * response cache of api/ocsp_cache.c (no database).
+ * response cache of api/status/ocsp_cache.c (no database).
  */
 #include <config.h>
 
@@ -15,7 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "api/ocsp_cache.h"
+#include "api/status/ocsp_cache.h"
 #include "ca/devca.h"
 #include "ca/keyring.h"
 #include "ca/ocsp.h"
@@ -503,7 +503,7 @@ START_TEST(test_error_responses)
 }
 END_TEST
 
-/* --- api/ocsp_cache.c ------------------------------------------------------ */
+/* --- api/status/ocsp_cache.c ------------------------------------------------------ */
 
 static void
 put(struct ocsp_cache *c, unsigned long epoch, const char *key, const char *serial,

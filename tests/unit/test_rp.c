@@ -1,5 +1,5 @@
 /*
- * test_rp: api/rp.c, the relying-party gate and check counters (api/rp.h).
+ * test_rp: api/status/rp.c, the relying-party gate and check counters (api/status/rp.h).
  *
  * The gate's decisions that need no database run always. The suite part
  * that needs PostgreSQL (JPKID_TEST_DB; skipped without it) works in its
@@ -20,7 +20,7 @@
 #include <check.h>
 #include <libpq-fe.h>
 
-#include "api/rp.h"
+#include "api/status/rp.h"
 #include "db/migrate.h"
 #include "db/store.h"
 #include "tests/unit/testdb.h"

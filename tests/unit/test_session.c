@@ -1,5 +1,5 @@
 /*
- * test_session: the pure pieces of the console session (api/session.h):
+ * test_session: the pure pieces of the console session (api/operators/session.h):
  * base64url, token shape, the CSRF derivation (checked against openssl
  * dgst -hmac), the jpkid_session cookie parser, the Origin rule and the
  * login/session body. No database.
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "api/session.h"
+#include "api/operators/session.h"
 #include "tests/unit/testlib.h"
 
 static const char *hdr_cookie, *hdr_origin, *hdr_host, *hdr_csrf;

@@ -1,0 +1,93 @@
+/*
+ * ocsp_cache: signed OCSP responses in memory (DESIGN "OCSP": pre-signed or
+ * signed on demand, cached, re-signed when a status changes).
+ *
+ * Only single-CertID requests without a nonce are cached. An entry is found
+ * by the exact request it answers: 'G' + the RFC 5019 GET path text (after
+ * percent-decoding) or 'P' + the POST body's DER, so a hit costs one hash
+ * lookup, no database and no DER parsing. Entries are also indexed by
+ * (issuer, serial) for revocations. 16 shards, each with its own mutex and
+ * a clock (second-chance) eviction over at most max_entries / 16 entries.
+ *
+ * A miss reads the database and signs; a revocation committed between that
+ * read and ocsp_cache_put() must not leave the old status cached: put takes
+ * the epoch read by ocsp_cache_epoch() before the database read and drops
+ * the entry when a revocation (or a clear) happened since.
+ */
+#ifndef JPKI_OCSP_CACHE_H
+#define JPKI_OCSP_CACHE_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "ca/ocsp.h"
+
+struct ocsp_cache	*ocsp_cache_new(size_t max_entries);
+/* Accepts NULL. */
+void			 ocsp_cache_free(struct ocsp_cache *);
+/*
+ * Drop every entry (the LISTEN connection was lost: revocations may have
+ * been missed). Accepts NULL.
+ */
+void			 ocsp_cache_clear(struct ocsp_cache *);
+/*
+ * NOTIFY jpkid_revocation, payload "<issuer>:<hex serial>": drop that
+ * serial's entries and sign them again at once (status from the database),
+ * so the next request is served the revoked status from the cache. Called
+ * by the jobs thread; a bad payload is logged and ignored.
+ */
+void			 ocsp_on_revocation(struct app *, const char *payload);
+
+struct ocsp_hit {
+	unsigned char	*der;		/* malloc'd copy; the caller owns it */
+	size_t		 len;
+	enum ocsp_issuer issuer;
+	time_t		 this_update, next_update;
+	char		 etag[20];	/* "\"<16 hex>\"" */
+};
+
+/* The ETag of a response: "\"<16 hex of its SHA-256>\"" into etag[20]. */
+void			 ocsp_etag(const unsigned char *der, size_t len, char etag[20]);
+/* The current epoch, read before a miss goes to the database. */
+unsigned long		 ocsp_cache_epoch(struct ocsp_cache *);
+/*
+ * Look key up. 1 and *hit when found and signed less than max_age seconds
+ * before now (and before its nextUpdate); 0 otherwise.
+ */
+int			 ocsp_cache_get(struct ocsp_cache *, const void *key, size_t keylen,
+			    time_t now, time_t max_age, struct ocsp_hit *hit);
+/*
+ * Store (or replace) the response for key: certid is the DER of the
+ * request's one CertID (kept to sign it again on a revocation). Nothing is
+ * stored when epoch is no longer current. Copies everything.
+ */
+void			 ocsp_cache_put(struct ocsp_cache *, unsigned long epoch,
+			    const void *key, size_t keylen, enum ocsp_issuer,
+			    const unsigned char *serial, size_t serial_len,
+			    const unsigned char *certid, size_t certid_len,
+			    const unsigned char *der, size_t len, time_t this_update,
+			    time_t next_update);
+/*
+ * The CertID hashes of the current keyring's CAs, recomputed when the
+ * keyring was swapped (the cache is then cleared too). Call with
+ * app->keys_lock read-locked; copies into *ids. 0 or -1.
+ */
+int			 ocsp_cache_ids(struct app *, struct ocsp_ids *ids);
+
+/*
+ * Shared with api/status/status_ocsp.c: the status of one certificate and its
+ * signed single response. 0; -1 database unavailable; -2 signing failed.
+ */
+int			 ocsp_sign_one(struct app *, enum ocsp_issuer, OCSP_CERTID *,
+			    const unsigned char *serial, size_t serial_len, time_t now,
+			    unsigned char **der, size_t *len);
+
+/* ---- operators: stats ---- */
+/* Lookups in every cache of this process since start: hits and misses. */
+void			 ocsp_cache_lookups(unsigned long long *hits, unsigned long long *misses);
+/* Count one lookup (ocsp_cache_get). */
+void			 ocsp_cache_note_lookup(int hit);
+/* ---- end operators: stats ---- */
+
+#endif
