@@ -86,6 +86,38 @@ add_pending(json_t *body, const unsigned long long pending[2])
 	json_object_set_new(rp, "unflushed", json_integer((json_int_t)(pending[0] + pending[1])));
 }
 
+/*
+ * 200 with body plus "municipalities": the database's array text as it is.
+ * Nationally it is ~1,741 entries (~250 KB): parsing and re-encoding it
+ * with jansson cost ~25 ms a request, a quarter of the 100 ms budget. body
+ * is encoded with a placeholder whose encoding cannot occur elsewhere
+ * (a control character is always escaped), and the array replaces it.
+ */
+static void
+splice_municipalities(struct api_resp *resp, json_t *body, const char *munis, size_t mlen)
+{
+	static const char mark[] = "\"\\u0001municipalities\\u0001\"";
+	char *head, *at, *out;
+	size_t hlen, pre, marklen = sizeof(mark) - 1;
+
+	json_object_set_new(body, "municipalities", json_string("\001municipalities\001"));
+	head = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	if (head == NULL || (at = strstr(head, mark)) == NULL ||
+	    (out = malloc((hlen = strlen(head)) - marklen + mlen + 1)) == NULL) {
+		free(head);
+		api_problem(resp, 500, "internal", "Internal Server Error", NULL, NULL,
+		    "the statistics could not be encoded");
+		return;
+	}
+	pre = (size_t)(at - head);
+	memcpy(out, head, pre);
+	memcpy(out + pre, munis, mlen);
+	memcpy(out + pre + mlen, at + marklen, hlen - pre - marklen + 1);
+	free(head);
+	api_text(resp, 200, "application/json", out, hlen - marklen + mlen);
+}
+
 void
 api_stats(struct api_req *req, struct api_resp *resp)
 {
@@ -122,8 +154,9 @@ api_stats(struct api_req *req, struct api_resp *resp)
 		return;
 	}
 	body = json_loads(PQgetvalue(r.res, 0, 0), 0, &jerr);
-	PQclear(r.res);
-	if (body == NULL) {
+	if (body == NULL || PQgetisnull(r.res, 0, 1)) {
+		PQclear(r.res);
+		json_decref(body);
 		log_warn("stats: stats_report() returned bad JSON: %s", jerr.text);
 		api_problem(resp, 500, "internal", "Internal Server Error", NULL, NULL,
 		    "the statistics could not be read");
@@ -136,7 +169,9 @@ api_stats(struct api_req *req, struct api_resp *resp)
 	json_object_set_new(body, "as_of", json_string(asof));
 	add_pending(body, pending);
 	json_object_set_new(body, "status_requests", status_requests(req->app));
-	api_json(resp, 200, body);
+	splice_municipalities(resp, body, PQgetvalue(r.res, 0, 1),
+	    (size_t)PQgetlength(r.res, 0, 1));
+	PQclear(r.res);
 }
 
 int

@@ -241,13 +241,16 @@ $$;
 -- sees the caller's one snapshot, so rollups and unfolded deltas agree.
 -- jit = off: the estimates of this many small CTEs pass jit_above_cost, and
 -- compiling them costs seconds for a query that runs in milliseconds.
-CREATE FUNCTION stats_report(p_now timestamptz, p_muni text) RETURNS json
+-- Two parts: the report without its per-municipality list, and that list
+-- (1,741 entries nationally, about 250 KB), which jpkid passes through as
+-- text instead of parsing and re-encoding it (api/operators/stats.c).
+-- Both NULL: no such municipality.
+CREATE FUNCTION stats_report(p_now timestamptz, p_muni text, OUT report json,
+    OUT munis json)
 LANGUAGE plpgsql STABLE SET jit = off AS $f$
-DECLARE
-	r	json;
 BEGIN
-	IF p_muni IS NOT NULL AND NOT EXISTS (SELECT 1 FROM municipalities WHERE code = p_muni) THEN
-		RETURN NULL;
+	IF p_muni IS NOT NULL AND NOT EXISTS (SELECT 1 FROM municipalities m WHERE m.code = p_muni) THEN
+		RETURN;
 	END IF;
 	-- EXECUTE ... USING: planned for these values each time, with the keys
 	-- as constants ($3 municipality or '', $4 today, $5 this month, JST) so
@@ -358,17 +361,6 @@ SELECT json_build_object(
     'unfolded_deltas', (SELECT count(*) FROM stats_deltas),
     'certificates', coalesce((SELECT bym.v FROM bym WHERE bym.muni = $3),
 	(SELECT zero.v FROM zero)),
-    'municipalities', CASE WHEN $2 IS NULL THEN
-	coalesce((SELECT json_agg(json_build_object('code', bym.muni, 'name', m.name,
-	    'prefecture', m.prefecture, 'sign', bym.v -> 'sign', 'auth', bym.v -> 'auth')
-	    ORDER BY bym.muni)
-	    FROM bym JOIN municipalities m ON m.code = bym.muni WHERE bym.muni <> ''), '[]')
-	ELSE (SELECT json_build_array(json_build_object('code', m.code, 'name', m.name,
-	    'prefecture', m.prefecture, 'sign', t.v -> 'sign', 'auth', t.v -> 'auth'))
-	    FROM municipalities m,
-	    LATERAL (SELECT coalesce((SELECT bym.v FROM bym WHERE bym.muni = $2),
-		(SELECT zero.v FROM zero)) AS v) t
-	    WHERE m.code = $2) END,
     'daily', (SELECT json_agg(json_build_object('day', to_char(daily.day, 'YYYY-MM-DD'),
 	'sign', json_build_object('issued', daily.si, 'revoked', daily.sr),
 	'auth', json_build_object('issued', daily.ai, 'revoked', daily.ar)) ORDER BY daily.day)
@@ -385,12 +377,22 @@ SELECT json_build_object(
 	    date_trunc('month', ren.not_after AT TIME ZONE 'Asia/Tokyo')::date = months.m))
 	ORDER BY months.i) FROM months),
     'relying_party_checks', (SELECT json_build_object('month', to_char($5, 'YYYY-MM'),
-	'sign', rp.s, 'auth', rp.a) FROM rp))
+	'sign', rp.s, 'auth', rp.a) FROM rp)),
+    CASE WHEN $2 IS NULL THEN
+	coalesce((SELECT json_agg(json_build_object('code', bym.muni, 'name', m.name,
+	    'prefecture', m.prefecture, 'sign', bym.v -> 'sign', 'auth', bym.v -> 'auth')
+	    ORDER BY bym.muni)
+	    FROM bym JOIN municipalities m ON m.code = bym.muni WHERE bym.muni <> ''), '[]')
+	ELSE (SELECT json_build_array(json_build_object('code', m.code, 'name', m.name,
+	    'prefecture', m.prefecture, 'sign', t.v -> 'sign', 'auth', t.v -> 'auth'))
+	    FROM municipalities m,
+	    LATERAL (SELECT coalesce((SELECT bym.v FROM bym WHERE bym.muni = $2),
+		(SELECT zero.v FROM zero)) AS v) t
+	    WHERE m.code = $2) END
 FROM k
-$q$ INTO r USING p_now, p_muni, coalesce(p_muni, ''),
+$q$ INTO report, munis USING p_now, p_muni, coalesce(p_muni, ''),
 	    (p_now AT TIME ZONE 'Asia/Tokyo')::date,
 	    date_trunc('month', p_now AT TIME ZONE 'Asia/Tokyo')::date;
-	RETURN r;
 END
 $f$;
 
