@@ -770,7 +770,8 @@ const struct query queries[Q__COUNT] = {
 	/* ---- operators: stats ---- */
 	/* Rollups + unfolded deltas in one snapshot (0007_stats.sql). */
 	[Q_STATS_REPORT] = { Q_STATS_REPORT, "stats_report",
-	    "SELECT report, munis FROM stats_report(to_timestamp($1::bigint), $2::text)", 2 },
+	    "SELECT report, munis, next_muni FROM stats_report(to_timestamp($1::bigint), $2::text,"
+	    " $3::text, $4::int)", 4 },
 	[Q_STATS_FOLD] = { Q_STATS_FOLD, "stats_fold",
 	    "SELECT stats_fold(to_timestamp($1::bigint))", 1 },
 	/* ---- end operators: stats ---- */

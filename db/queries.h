@@ -132,7 +132,7 @@ enum query_id {
 	/* ---- end operators: audit ---- */
 
 	/* ---- operators: stats ---- */
-	Q_STATS_REPORT,		/* $1 now (epoch), $2 municipality or NULL -> report JSON without its municipalities, the municipalities array (NULLs: no such municipality) */
+	Q_STATS_REPORT,		/* $1 now (epoch), $2 municipality or NULL, $3 page after (code or NULL), $4 page size -> report JSON without its municipalities, their page (array), the code the next page starts after (NULLs: no such municipality) */
 	Q_STATS_FOLD,		/* $1 now (epoch) -> deltas folded, -1 when another instance folds */
 	/* ---- end operators: stats ---- */
 

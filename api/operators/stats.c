@@ -14,6 +14,7 @@
 #include "api/api.h"
 #include "api/status/crls.h"
 #include "api/metrics.h"
+#include "api/paging.h"
 #include "api/status/ocsp_cache.h"
 #include "api/status/rp.h"
 #include "api/operators/stats.h"
@@ -33,7 +34,7 @@ rfc3339(time_t t, char buf[21])
 struct report_read {
 	struct api_req	*req;
 	struct api_resp	*resp;
-	const char	*v[2];		/* now (epoch), municipality or NULL */
+	const char	*v[4];		/* now (epoch), municipality or NULL, page after, page size */
 	PGresult	*res;
 };
 
@@ -43,7 +44,7 @@ report_read(void *arg)
 {
 	struct report_read *r = arg;
 
-	r->res = api_read(r->req, r->resp, Q_STATS_REPORT, 2, r->v);
+	r->res = api_read(r->req, r->resp, Q_STATS_REPORT, 4, r->v);
 	return r->res != NULL ? 0 : -1;
 }
 
@@ -121,7 +122,9 @@ splice_municipalities(struct api_resp *resp, json_t *body, const char *munis, si
 void
 api_stats(struct api_req *req, struct api_resp *resp)
 {
-	struct report_read r = { req, resp, { NULL, NULL }, NULL };
+	struct report_read r = { req, resp, { NULL, NULL, NULL, NULL }, NULL };
+	struct api_page pg;
+	char lim[16], cur[300];
 	unsigned long long pending[2];
 	struct jpdate first;
 	json_error_t jerr;
@@ -136,9 +139,21 @@ api_stats(struct api_req *req, struct api_resp *resp)
 		    "municipality must be a 6-digit local government code");
 		return;
 	}
+	/* Nationally the per-municipality list is paged (api/paging.h; by code). */
+	if (api_page_parse(req, resp, &pg) != 0)
+		return;
+	if (pg.has_after && !crls_code_ok(pg.after)) {
+		api_problem(resp, 400, "invalid-query", "Bad Request", NULL,
+		    json_pack("{s:s}", "cursor", "the municipalities_next_cursor of a previous page"),
+		    "cursor is not one this server handed out");
+		return;
+	}
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)now);
+	snprintf(lim, sizeof(lim), "%d", pg.limit);
 	r.v[0] = nowbuf;
 	r.v[1] = muni;
+	r.v[2] = pg.has_after ? pg.after : NULL;
+	r.v[3] = lim;
 	/* This JST month, as rp.c's day numbers. */
 	first = jpdate_from_time(now);
 	first.d = 1;
@@ -169,6 +184,9 @@ api_stats(struct api_req *req, struct api_resp *resp)
 	json_object_set_new(body, "as_of", json_string(asof));
 	add_pending(body, pending);
 	json_object_set_new(body, "status_requests", status_requests(req->app));
+	json_object_set_new(body, "municipalities_next_cursor", !PQgetisnull(r.res, 0, 2) &&
+	    api_cursor_encode(PQgetvalue(r.res, 0, 2), cur, sizeof(cur)) == 0 ?
+	    json_string(cur) : json_null());
 	splice_municipalities(resp, body, PQgetvalue(r.res, 0, 1),
 	    (size_t)PQgetlength(r.res, 0, 1));
 	PQclear(r.res);

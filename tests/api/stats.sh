@@ -43,6 +43,24 @@ expect test_stats_municipality_filter_matches_ground_truth eval '[ "$STATUS" = 2
 	conforms GET /v1/stats && jq_eq .municipality 131016 && jq_eq .municipalities.0.code 131016 &&
 	jq_eq .municipalities.0.name 千代田区 && [ "$(st_jv ".municipalities.1")" = "" ] &&
 	sx_matches "'\''131016'\''"'
+# Nationally the per-municipality list is a page (limit, cursor): walking it
+# one municipality at a time gives the same list as one page of all.
+sx_get limit=500
+sx_all=$($PY -c 'import json,sys; print(" ".join(m["code"] for m in json.load(open(sys.argv[1]))["municipalities"]))' "$work/body")
+sx_walk= sx_cur= sx_n=0
+while :; do
+	sx_get "limit=1${sx_cur:+&cursor=$sx_cur}"
+	[ "$STATUS" = 200 ] || break
+	sx_walk="$sx_walk${sx_walk:+ }$(st_jv .municipalities.0.code)"
+	sx_cur=$(st_jv .municipalities_next_cursor)
+	[ -n "$sx_cur" ] && [ "$sx_cur" != null ] || break
+	sx_n=$((sx_n + 1)); [ $sx_n -lt 100 ] || break
+done
+expect test_stats_municipalities_paged_by_code eval '[ -n "$sx_all" ] && [ "$sx_walk" = "$sx_all" ] && [ "$(echo "$sx_all" | wc -w)" -ge 2 ] && [ "$(echo "$sx_all" | tr " " "\n" | sort | tr "\n" " " | sed "s/ $//")" = "$sx_all" ]'
+sx_get "limit=0"
+expect test_stats_bad_limit_400 eval 'is_problem 400 && [ -n "$(st_jv .fields.limit)" ]'
+sx_get "cursor=bm90LWEtY29kZQ"
+expect test_stats_bad_cursor_400 eval 'is_problem 400 && [ -n "$(st_jv .fields.cursor)" ]'
 sx_get municipality=13101
 expect test_stats_bad_municipality_400 eval 'is_problem 400 && conforms GET /v1/stats &&
 	[ -n "$(st_jv .fields.municipality)" ]'
