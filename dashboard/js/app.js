@@ -1,0 +1,1 @@
+// boot: see dashboard/README
