@@ -26,6 +26,7 @@ finish() {
 }
 
 jpki_install_packages || { count packages 0 1; finish; }
+jpki_install_packages "$JPKI_BROWSER_PACKAGES" || { count browser-packages 0 1; finish; }
 
 work=$(mktemp -d /tmp/jpkid-check.XXXXXX)
 chmod 0755 "$work"
@@ -77,10 +78,13 @@ unit_suites "unit" "$build"
 
 # Script suites print "ok - ..." / "not ok - ..." and end with "N passed, N failed".
 script_suite() {	# NAME COMMAND...
-	local name=$1 out p f
+	local name=$1
 	shift
-	out=$work/$name.out
-	"$@" > "$out" 2>&1
+	"$@" > "$work/$name.out" 2>&1
+	script_suite_from "$name" "$work/$name.out"
+}
+script_suite_from() {	# NAME OUTPUT-FILE: count a finished suite's output
+	local name=$1 out=$2 p f
 	read -r p f < <(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out" | tail -n1)
 	if [ -z "${p:-}" ]; then
 		echo "  $name printed no summary:"; tail -n 30 "$out" | sed 's/^/    /'
@@ -99,6 +103,19 @@ script_suite api bash tests/api/run.sh "$build"
 script_suite e2e bash tests/e2e/counter.sh "$build"
 # ---- end e2e ----
 
+# The console in headless Chromium (tests/browser). It mostly waits (TOTP
+# steps, the overview's 10 s refresh), so it runs beside the sanitizer build
+# and is counted at the end. Screenshots: _build-check/browser/screens/.
+browser_suite_start() {
+	bash tests/browser/run.sh "$build" "$build/browser" > "$work/browser.out" 2>&1 &
+	browser_pid=$!
+}
+browser_suite_count() {
+	wait "$browser_pid"
+	script_suite_from browser "$work/browser.out"
+}
+browser_suite_start
+
 if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
 	asan=$top/_build-asan
 	if jpki_build "$top" "$asan" --enable-test-clock --enable-sanitizers CFLAGS="-O1 -g -Werror"; then
@@ -115,6 +132,8 @@ if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
 		count asan-build 0 1
 	fi
 fi
+
+browser_suite_count
 
 if [ "${JPKI_SKIP_DISTCHECK:-0}" != 1 ]; then
 	if make -C "$build" -s distcheck DISTCHECK_CONFIGURE_FLAGS="CFLAGS=-O0" >"$work/distcheck.out" 2>&1; then

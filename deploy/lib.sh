@@ -9,14 +9,22 @@ JPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
  libsystemd-dev libp11-dev libinih-dev libargon2-dev liboath-dev oathtool
  libcurl4-openssl-dev check libjs-chart.js
  postgresql postgresql-client softhsm2 opensc gnutls-bin libnss3-tools openssl
- curl valgrind python3 python3-yaml python3-jsonschema systemd procps"
+ curl valgrind python3 python3-yaml python3-jsonschema systemd procps
+ libjs-chart.js"
+# The browser tests of the console (tests/browser, deploy/check.sh): Debian's
+# Chromium driven by playwright-core from npm, and Japanese fonts for the
+# screenshots. Node.js >= 20 with npm (nodejs, or Debian's nodejs + npm when
+# the machine has no node at all; playwright-core needs 20).
+JPKI_BROWSER_PACKAGES="chromium fonts-noto-cjk"
+command -v node >/dev/null 2>&1 || JPKI_BROWSER_PACKAGES="$JPKI_BROWSER_PACKAGES nodejs npm"
 
 jpki_log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # apt-get only what is missing, so a second run is fast and offline-safe.
+# jpki_install_packages [PACKAGES]: default $JPKI_PACKAGES.
 jpki_install_packages() {
 	local missing="" p
-	for p in $JPKI_PACKAGES; do
+	for p in ${1:-$JPKI_PACKAGES}; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 			missing="$missing $p"
 	done

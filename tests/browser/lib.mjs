@@ -127,8 +127,15 @@ export async function loginForm(page, user, { password = env.password, code } = 
 	await page.fill('input[name=username]', user);
 	await page.fill('input[name=password]', password);
 	await page.fill('input[name=totp]', code ?? await freshCode(user));
+	const answered = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/session' &&
+		r.request().method() === 'POST');
 	await page.click('form.login-form button[type=submit]');
-	await page.waitForSelector('header.top, [data-testid=login-error]:not([hidden])');
+	const res = await answered;
+	if (res.status() === 201)
+		await page.waitForSelector('header.top');
+	else
+		await page.waitForSelector('form.login-form button[type=submit]:not([disabled])');
+	return res.status();
 }
 
 // A page of a logged-in context for user (logged in once, reused), at hash.

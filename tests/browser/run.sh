@@ -74,7 +74,8 @@ status_port=$(jpki_free_port $((api_port + 1)))
 console_port=$(jpki_free_port $((status_port + 1)))
 conf=$work/jpkid.conf
 jpki_write_config "$conf" "$ca" "$conninfo" "$api_port" "$status_port" "$console_port"
-printf '\n[operators]\nargon2_memory_kib = 1024\nargon2_iterations = 1\n' >> "$conf"
+# Cheap Argon2id; every test logs in from 127.0.0.1, so a higher address lock.
+printf '\n[operators]\nargon2_memory_kib = 1024\nargon2_iterations = 1\naddress_lock_after = 500\n' >> "$conf"
 API=https://127.0.0.1:$api_port
 ST=http://127.0.0.1:$status_port
 CON=https://127.0.0.1:$console_port

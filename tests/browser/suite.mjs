@@ -29,7 +29,7 @@ try {
 				console.log(`ok - ${name} (${Date.now() - t0} ms)`);
 				passed++;
 			} catch (e) {
-				console.log(`not ok - ${name}: ${String(e && e.stack || e).split('\n').slice(0, 4).join(' | ')}`);
+				console.log(`not ok - ${name}: ${String(e && e.stack || e).split('\n').slice(0, 16).join(' | ')}`);
 				failed++;
 			}
 		}

@@ -130,6 +130,15 @@ function duration(s) {
 	return d ? `${d} d ${hr} h` : hr ? `${hr} h ${m} min` : `${m} min`;
 }
 
+// Chart axis: "12/2" or "2 Dec".
+function shortDay(day) {
+	const [, m, d] = day.split('-').map(Number);
+	if (lang() === 'ja')
+		return `${m}/${d}`;
+	return new Intl.DateTimeFormat('en-GB', { month: 'short', day: 'numeric', timeZone: 'UTC' })
+		.format(new Date(day + 'T00:00:00Z'));
+}
+
 async function settle(p) {
 	try {
 		return { ok: true, value: await p };
@@ -207,7 +216,7 @@ function renewalsCard(stats) {
 	], stats.renewals_due));
 }
 
-function crlCard(crls, now) {
+function crlCard(crls, now, names) {
 	if (!crls.ok)
 		return card(t('ov.crls'), h('p', { class: 'error' }, t('common.error', { msg: crls.error.describe() })));
 	const list = crls.value.crls;
@@ -222,7 +231,8 @@ function crlCard(crls, now) {
 			'data-count': list.length }, t('ov.crls.summary', { n: num(list.length), late: num(nLate) })),
 		table([
 			{ label: t('ov.crl.issuer'), cell: (c) => typeName(c.issuer) },
-			{ label: t('ov.crl.muni'), cell: (c) => c.municipality_code },
+			{ label: t('ov.crl.muni'), cell: (c) => h('span', { translate: 'no' }, c.municipality_code,
+				names[c.municipality_code] ? ` ${names[c.municipality_code]}` : '') },
 			{ label: t('ov.crl.number'), class: 'num', cell: (c) => h('span', { 'data-raw': c.number }, num(c.number)) },
 			{ label: t('ov.crl.this'), cell: (c) => when(c.this_update) },
 			{ label: t('ov.crl.next'), cell: (c) => h('span', late(c) ? { class: 'late' } : null, when(c.next_update),
@@ -258,7 +268,7 @@ function suspCard(susp) {
 // table of the same figures for keyboards and screen readers either way.
 function dailyCard(stats, state) {
 	const days = stats.daily;
-	const labels = days.map((d) => dayText(d.day));
+	const labels = days.map((d) => shortDay(d.day));
 	const sets = [];
 	for (const ty of ['sign', 'auth'])
 		for (const k of ['issued', 'revoked'])
@@ -267,9 +277,8 @@ function dailyCard(stats, state) {
 				data: days.map((d) => d[ty][k]),
 				borderColor: COLORS[ty][k],
 				backgroundColor: COLORS[ty][k],
-				borderWidth: 2,
-				pointRadius: 0,
-				tension: 0.2,
+				borderWidth: 0,
+				stack: k,
 			});
 	const body = [];
 	if (window.Chart) {
@@ -287,15 +296,15 @@ function dailyCard(stats, state) {
 			body.push(state.canvasBox);
 			state.pendingChart = () => {
 				state.chart = new window.Chart(state.canvas, {
-					type: 'line',
+					type: 'bar',
 					data: { labels, datasets: sets },
 					options: {
 						animation: false,
 						responsive: true,
 						maintainAspectRatio: false,
 						interaction: { mode: 'index', intersect: false },
-						scales: { y: { beginAtZero: true, ticks: { precision: 0 } },
-							x: { ticks: { maxTicksLimit: 10 } } },
+						scales: { y: { beginAtZero: true, stacked: true, ticks: { precision: 0 } },
+							x: { stacked: true, ticks: { maxTicksLimit: 12, maxRotation: 0 } } },
 						plugins: { legend: { position: 'bottom' } },
 					},
 				});
@@ -334,7 +343,11 @@ async function render(main, ctx) {
 			cards.push(card(t('ov.certs'), h('p', { class: 'error' },
 				t('common.error', { msg: stats.error.describe() }))));
 		}
-		cards.push(crlCard(crls, now), suspCard(susp));
+		const names = {};
+		if (stats.ok)
+			for (const m of stats.value.municipalities)
+				names[m.code] = m.name;
+		cards.push(crlCard(crls, now, names), suspCard(susp));
 		replace(grid, ...cards);
 		if (state.pendingChart) {
 			state.pendingChart();
