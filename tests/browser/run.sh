@@ -69,13 +69,15 @@ conninfo="host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid"
 "$jpkictl" init --dir "$ca" > "$work/init.out" 2>&1 || { cat "$work/init.out"; setup_failed jpkictl_init; }
 term_a=$(basename "$(ls "$ca"/terminal-131016.crt)" .crt)
 term_b=$(basename "$(ls "$ca"/terminal-141003.crt)" .crt)
-api_port=$(jpki_free_port 38443)
+# A random base: several runs at once (helpers, CI neighbours) must not meet.
+api_port=$(jpki_free_port $((30000 + RANDOM % 25000)))
 status_port=$(jpki_free_port $((api_port + 1)))
 console_port=$(jpki_free_port $((status_port + 1)))
 conf=$work/jpkid.conf
 jpki_write_config "$conf" "$ca" "$conninfo" "$api_port" "$status_port" "$console_port"
-# Cheap Argon2id; every test logs in from 127.0.0.1, so a higher address lock.
-printf '\n[operators]\nargon2_memory_kib = 1024\nargon2_iterations = 1\naddress_lock_after = 500\n' >> "$conf"
+# Cheap Argon2id; every test logs in from 127.0.0.1, so no growing delay
+# after failures and a higher address lock (both are tested in tests/api).
+printf '\n[operators]\nargon2_memory_kib = 1024\nargon2_iterations = 1\naddress_lock_after = 500\ndelay_ms = 0\n' >> "$conf"
 API=https://127.0.0.1:$api_port
 ST=http://127.0.0.1:$status_port
 CON=https://127.0.0.1:$console_port
