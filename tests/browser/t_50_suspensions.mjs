@@ -28,18 +28,20 @@ export default async (test) => {
 		const day = jstDay(1);
 		const reason = `ブラウザ試験の保守 ${Date.now()}`;
 		await page.click('[data-action=new-suspension]');
-		await page.waitForSelector('dialog.dialog input[name=starts_at]');
-		await page.fill('dialog input[name=starts_at]', `${day}T01:00`);
-		await page.fill('dialog input[name=ends_at]', `${day}T03:00`);
+		await page.waitForSelector('dialog.dialog input[name=starts_day]');
+		await page.fill('dialog input[name=starts_day]', day);
+		await page.fill('dialog input[name=starts_time]', '01:00');
+		await page.fill('dialog input[name=ends_day]', day);
+		await page.fill('dialog input[name=ends_time]', '03:00');
 		await page.fill('dialog input[name=reason]', reason);
 		assert.match(await page.textContent('[data-testid=suspension-hint]'), /2時間0分/);
 		{ const left = await englishLeft(page); assert.deepEqual(left, [], 'English left in the dialog: ' + left.join(' ')); }
 		await shot(page, 'suspension-new');
 		// The R19 hint refuses an end before the start, client side.
-		await page.fill('dialog input[name=ends_at]', `${day}T00:30`);
+		await page.fill('dialog input[name=ends_time]', '00:30');
 		await page.click('dialog [data-action=confirm]');
 		assert.match(await page.textContent('dialog .error'), /R19/);
-		await page.fill('dialog input[name=ends_at]', `${day}T03:00`);
+		await page.fill('dialog input[name=ends_time]', '03:00');
 		await page.click('dialog [data-action=confirm]');
 		const row = page.locator('tr[data-suspension]', { hasText: reason });
 		await row.waitFor();
@@ -74,7 +76,7 @@ export default async (test) => {
 		await page.waitForSelector('[data-testid=hours-view]');
 		await shot(page, 'suspensions');
 		await page.click('[data-action=new-suspension]');
-		await page.waitForSelector('dialog.dialog input[name=starts_at]');
+		await page.waitForSelector('dialog.dialog input[name=starts_day]');
 		assert.deepEqual(await missingKeys(page), []);
 		assert.equal((await page.textContent('dialog.dialog h2')).trim(), 'Schedule a suspension');
 		await shot(page, 'suspension-new');

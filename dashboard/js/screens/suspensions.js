@@ -46,9 +46,12 @@ const messages = {
 		'su.form.reason.hint': '1～500文字。例: 定期保守',
 		'su.form.rule': '規則 R19: 終了は開始より後で、現在より後の日時にしてください。1回の停止は最長{days}日間、開始は{ahead}日先までです。開始が現在より前のときは、登録した時点で停止が始まります。',
 		'su.form.submit': '予定する',
+		'su.form.day.ph': '例 2026-12-04',
+		'su.form.day.aria': '{label}の日付（年-月-日）',
+		'su.form.time.aria': '{label}の時刻（24時間制）',
 		'su.form.duration': '期間: {d}',
 		'su.form.starts_now': '開始が現在より前のため、登録するとすぐに停止が始まります。',
-		'su.err.missing': '開始日時、終了日時、理由をすべて入力してください。',
+		'su.err.missing': '開始日時、終了日時（例 2026-12-04 と 01:00）、理由をすべて入力してください。',
 		'su.err.order': '終了日時は開始日時より後にしてください（R19）。',
 		'su.err.past': '終了日時は現在より後にしてください（R19）。',
 		'su.err.long': '1回の一時停止は最長{days}日間です。長い停止は分けて予定してください（R19）。',
@@ -66,6 +69,7 @@ const messages = {
 		'ho.state.on': '適用中',
 		'ho.state.off': '適用していません',
 		'ho.opens': '開始時刻',
+		'ho.time.hint': '日本時間、24時間制（例 08:30）。',
 		'ho.closes': '終了時刻',
 		'ho.week': '曜日ごとの受付',
 		'ho.day': '曜日',
@@ -78,6 +82,7 @@ const messages = {
 		'ho.dates.none': '独自の休業日はありません。',
 		'ho.edit': '受付時間を変更する',
 		'ho.saved': '受付時間を保存しました。',
+		'ho.err.time': '時刻は24時間制で「08:30」のように入力してください。',
 		'ho.err.pair': '開始時刻と終了時刻は両方入力するか、両方空にしてください。',
 		'ho.err.order': '終了時刻は開始時刻より後にしてください。',
 		'ho.err.enforced': '適用するには開始時刻と終了時刻が必要です。',
@@ -127,9 +132,12 @@ const messages = {
 		'su.form.reason.hint': '1 to 500 characters, e.g. scheduled maintenance',
 		'su.form.rule': 'Rule R19: the end must be after the start and in the future. One suspension lasts at most {days} days and starts at most {ahead} days ahead. A start before now suspends at once.',
 		'su.form.submit': 'Schedule',
+		'su.form.day.ph': 'e.g. 2026-12-04',
+		'su.form.day.aria': '{label}: date (year-month-day)',
+		'su.form.time.aria': '{label}: time (24-hour)',
 		'su.form.duration': 'Duration: {d}',
 		'su.form.starts_now': 'The start is before now: the suspension begins as soon as it is saved.',
-		'su.err.missing': 'Enter the start, the end and a reason.',
+		'su.err.missing': 'Enter the start, the end (e.g. 2026-12-04 and 01:00) and a reason.',
 		'su.err.order': 'The end must be after the start (R19).',
 		'su.err.past': 'The end must be in the future (R19).',
 		'su.err.long': 'One suspension lasts at most {days} days; schedule longer ones in parts (R19).',
@@ -147,6 +155,7 @@ const messages = {
 		'ho.state.on': 'Enforced',
 		'ho.state.off': 'Not enforced',
 		'ho.opens': 'Opens',
+		'ho.time.hint': 'JST, 24-hour (e.g. 08:30).',
 		'ho.closes': 'Closes',
 		'ho.week': 'Hours by weekday',
 		'ho.day': 'Weekday',
@@ -159,6 +168,7 @@ const messages = {
 		'ho.dates.none': 'No closed days of its own.',
 		'ho.edit': 'Change the counter hours',
 		'ho.saved': 'Counter hours saved.',
+		'ho.err.time': 'Times are 24-hour, like 08:30.',
 		'ho.err.pair': 'Give both the opening and the closing time, or neither.',
 		'ho.err.order': 'The closing time must be after the opening time.',
 		'ho.err.enforced': 'Enforced hours need an opening and a closing time.',
@@ -236,16 +246,39 @@ function problemText(e) {
 
 // ------------------------------------------------------------------ suspensions
 
+// A JST date and a 24-hour time as two text inputs (the browser's own
+// date-time pickers follow its locale, not JST nor the console's language).
+function dateTime(name, label) {
+	const day = h('input', { type: 'text', name: name + '_day', inputmode: 'numeric', maxlength: '10',
+		pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: t('su.form.day.ph'), autocomplete: 'off', class: 'day-input',
+		'aria-label': t('su.form.day.aria', { label }) });
+	const time = h('input', { type: 'text', name: name + '_time', inputmode: 'numeric', maxlength: '5',
+		pattern: '\\d{2}:\\d{2}', placeholder: '01:00', autocomplete: 'off', class: 'time-input',
+		'aria-label': t('su.form.time.aria', { label }) });
+	const fid = 'f-' + name;
+	day.id = fid;
+	return {
+		day, time,
+		node: h('div', { class: 'field' }, h('label', { for: fid }, label),
+			h('div', { class: 'dt-pair' }, day, time)),
+		iso: () => jstIso(`${day.value.trim()}T${time.value.trim()}`),
+		set(d) {
+			const v = jstLocal(d);
+			day.value = v.slice(0, 10);
+			time.value = v.slice(11, 16);
+		},
+	};
+}
+
 async function scheduleDialog() {
-	const starts = h('input', { type: 'datetime-local', name: 'starts_at', required: true, step: '60',
-		min: jstLocal(new Date(Date.now() - DAY_MS)) });
-	const ends = h('input', { type: 'datetime-local', name: 'ends_at', required: true, step: '60' });
+	const starts = dateTime('starts', t('su.form.starts'));
+	const ends = dateTime('ends', t('su.form.ends'));
 	const reason = h('input', { type: 'text', name: 'reason', required: true, maxlength: String(REASON_MAX),
 		translate: 'no', class: 'wide' });
 	const live = h('p', { class: 'hint', 'aria-live': 'polite', 'data-testid': 'suspension-hint' });
 	const update = () => {
-		const s = jstIso(starts.value);
-		const e = jstIso(ends.value);
+		const s = starts.iso();
+		const e = ends.iso();
 		const parts = [];
 		if (s && e && new Date(e) > new Date(s))
 			parts.push(t('su.form.duration', { d: duration(new Date(e) - new Date(s)) }));
@@ -258,32 +291,30 @@ async function scheduleDialog() {
 		}
 		live.textContent = parts.join(' ');
 	};
-	for (const i of [starts, ends, reason])
+	for (const i of [starts.day, starts.time, ends.day, ends.time, reason])
 		i.addEventListener('input', update);
-	starts.addEventListener('change', () => {
+	const proposeEnd = () => {
 		// A start given and no end: propose one hour later.
-		if (starts.value && !ends.value) {
-			const s = jstIso(starts.value);
-			if (s)
-				ends.value = jstLocal(new Date(new Date(s).getTime() + 3600000));
-		}
+		const s = starts.iso();
+		if (s && !ends.day.value && !ends.time.value)
+			ends.set(new Date(new Date(s).getTime() + 3600000));
 		update();
-	});
+	};
+	starts.time.addEventListener('change', proposeEnd);
 	const ok = await confirmDialog({
 		title: t('su.form.title'),
 		confirm: t('su.form.submit'),
 		body: [
 			h('p', { class: 'hint rule-hint' }, t('su.form.rule', { days: MAX_LEN_DAYS, ahead: MAX_AHEAD_DAYS })),
-			h('div', { class: 'field-row' },
-				field(t('su.form.starts'), starts), field(t('su.form.ends'), ends)),
+			h('div', { class: 'field-row' }, starts.node, ends.node),
 			field(t('su.form.reason'), reason, { hint: t('su.form.reason.hint') }),
 			live,
 		],
-		validate: () => checkWindow(jstIso(starts.value), jstIso(ends.value), reason.value),
+		validate: () => checkWindow(starts.iso(), ends.iso(), reason.value),
 	});
 	if (!ok)
 		return null;
-	return { starts_at: jstIso(starts.value), ends_at: jstIso(ends.value), reason: reason.value.trim() };
+	return { starts_at: starts.iso(), ends_at: ends.iso(), reason: reason.value.trim() };
 }
 
 async function suspensionsCard(ctx, box) {
@@ -377,8 +408,10 @@ function hoursView(hrs) {
 
 function hoursForm(hrs, onSaved) {
 	const enforced = h('input', { type: 'checkbox', id: 'ho-enforced', name: 'enforced', checked: hrs.enforced });
-	const opens = h('input', { type: 'time', name: 'opens', value: hrs.opens || '', step: '60' });
-	const closes = h('input', { type: 'time', name: 'closes', value: hrs.closes || '', step: '60' });
+	const hm = { type: 'text', inputmode: 'numeric', maxlength: '5', pattern: '\\d{2}:\\d{2}', autocomplete: 'off',
+		class: 'time-input' };
+	const opens = h('input', Object.assign({ name: 'opens', value: hrs.opens || '', placeholder: '08:30' }, hm));
+	const closes = h('input', Object.assign({ name: 'closes', value: hrs.closes || '', placeholder: '17:15' }, hm));
 	const closed = new Set(hrs.closed_weekdays);
 	const days = WEEK.map((d) => h('input', { type: 'checkbox', id: `ho-wd-${d}`, name: 'closed_weekday',
 		value: String(d), checked: closed.has(d), 'data-weekday': d }));
@@ -389,11 +422,13 @@ function hoursForm(hrs, onSaved) {
 	const form = h('form', { class: 'hours-form', 'data-testid': 'hours-form', novalidate: true, on: { submit: async (e) => {
 		e.preventDefault();
 		err.hidden = true;
-		const o = opens.value.slice(0, 5);
-		const c = closes.value.slice(0, 5);
+		const o = opens.value.trim();
+		const c = closes.value.trim();
 		const ds = dates.value.split(/\s+/).filter(Boolean);
 		let msg = null;
-		if (!!o !== !!c)
+		if ([o, c].some((x) => x && !/^([01]\d|2[0-3]):[0-5]\d$/.test(x)))
+			msg = t('ho.err.time');
+		else if (!!o !== !!c)
 			msg = t('ho.err.pair');
 		else if (o && o >= c)
 			msg = t('ho.err.order');
@@ -426,7 +461,8 @@ function hoursForm(hrs, onSaved) {
 		}
 	} } },
 	h('div', { class: 'check-row' }, h('label', { class: 'check', for: 'ho-enforced' }, enforced, t('ho.enforced'))),
-	h('div', { class: 'field-row' }, field(t('ho.opens'), opens), field(t('ho.closes'), closes)),
+	h('div', { class: 'field-row' }, field(t('ho.opens'), opens, { hint: t('ho.time.hint') }),
+		field(t('ho.closes'), closes, { hint: t('ho.time.hint') })),
 	h('fieldset', { class: 'weekdays' }, h('legend', t('ho.closed')),
 		days.map((x, i) => h('label', { class: 'check', for: x.id }, x, t('wd.' + WEEK[i])))),
 	h('div', { class: 'check-row' }, h('label', { class: 'check', for: 'ho-year-end' }, yearEnd, t('ho.year_end'))),
@@ -505,7 +541,8 @@ async function holidaysCard(ctx, box, year) {
 			} } }, t('hd.remove')) });
 	let addForm = null;
 	if (canEdit) {
-		const day = h('input', { type: 'date', name: 'day', required: true });
+		const day = h('input', { type: 'text', name: 'day', required: true, inputmode: 'numeric', maxlength: '10',
+			pattern: '\\d{4}-\\d{2}-\\d{2}', placeholder: t('su.form.day.ph'), autocomplete: 'off', class: 'day-input' });
 		const name = h('input', { type: 'text', name: 'name', maxlength: '64', required: true, translate: 'no' });
 		const err = h('p', { class: 'error', role: 'alert', hidden: true });
 		addForm = h('form', { class: 'filters holiday-add', novalidate: true, on: { submit: async (e) => {
