@@ -3,6 +3,16 @@
 import assert from 'node:assert/strict';
 import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db } from './lib.mjs';
 
+async function noEnglish(page) {
+	const left = await englishLeft(page);
+	assert.deepEqual(left, [], `English left in Japanese mode: ${left.join(' ')}`);
+}
+
+async function noMissing(page) {
+	const m = await missingKeys(page);
+	assert.deepEqual(m, [], `i18n keys missing: ${m.join(' ')}`);
+}
+
 const ERA = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { timeZone: 'Asia/Tokyo', era: 'long',
 	year: 'numeric', month: 'long', day: 'numeric' });
 
@@ -14,10 +24,10 @@ function jstDay(n) {
 const q = (s) => s.replace(/'/g, "''");
 
 async function langChecks(page, heading) {
-	assert.deepEqual(await englishLeft(page), [], 'English left in Japanese mode');
-	assert.deepEqual(await missingKeys(page), []);
+	await noEnglish(page);
+	await noMissing(page);
 	await setLang(page, 'en');
-	assert.deepEqual(await missingKeys(page), []);
+	await noMissing(page);
 	assert.equal((await page.textContent('main h1')).trim(), heading);
 }
 
@@ -35,7 +45,7 @@ export default async (test) => {
 		await page.fill('dialog input[name=ends_time]', '03:00');
 		await page.fill('dialog input[name=reason]', reason);
 		assert.match(await page.textContent('[data-testid=suspension-hint]'), /2時間0分/);
-		{ const left = await englishLeft(page); assert.deepEqual(left, [], 'English left in the dialog: ' + left.join(' ')); }
+		await noEnglish(page);
 		await shot(page, 'suspension-new');
 		// The R19 hint refuses an end before the start, client side.
 		await page.fill('dialog input[name=ends_time]', '00:30');
@@ -77,7 +87,7 @@ export default async (test) => {
 		await shot(page, 'suspensions');
 		await page.click('[data-action=new-suspension]');
 		await page.waitForSelector('dialog.dialog input[name=starts_day]');
-		assert.deepEqual(await missingKeys(page), []);
+		await noMissing(page);
 		assert.equal((await page.textContent('dialog.dialog h2')).trim(), 'Schedule a suspension');
 		await shot(page, 'suspension-new');
 		await page.click('dialog.dialog [data-action=cancel]');
@@ -148,7 +158,7 @@ export default async (test) => {
 			assert.equal(await page.locator('[data-action=cancel-suspension]').count(), 0);
 			assert.equal(await page.locator('[data-testid=hours-form]').count(), 0);
 			assert.equal(await page.locator('form.holiday-add, [data-action=remove-holiday]').count(), 0);
-			assert.deepEqual(await englishLeft(page), []);
+			await noEnglish(page);
 			const forged = await pageFetch(page, 'POST', '/v1/suspensions', { json: {
 				starts_at: `${day}T04:00:00+09:00`, ends_at: `${day}T05:00:00+09:00`, reason: 'forged by a viewer' } });
 			assert.equal(forged.status, 403);

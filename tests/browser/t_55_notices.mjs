@@ -4,6 +4,16 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db } from './lib.mjs';
 
+async function noEnglish(page) {
+	const left = await englishLeft(page);
+	assert.deepEqual(left, [], `English left in Japanese mode: ${left.join(' ')}`);
+}
+
+async function noMissing(page) {
+	const m = await missingKeys(page);
+	assert.deepEqual(m, [], `i18n keys missing: ${m.join(' ')}`);
+}
+
 export default async (test) => {
 	test('test_notices_batches_and_csv', async () => {
 		// Two valid certificates of one 131016 resident without a notice: into the
@@ -71,12 +81,12 @@ export default async (test) => {
 		assert.equal(db(`SELECT count(*) FROM notices WHERE serial IN (${inList})`), String(serials.length));
 
 		await page.click('details.notice-list summary');
-		assert.deepEqual(await englishLeft(page), [], 'English left in Japanese mode');
-		assert.deepEqual(await missingKeys(page), []);
+		await noEnglish(page);
+		await noMissing(page);
 		await shot(page, 'notices');
 		await setLang(page, 'en');
 		await page.waitForSelector('[data-testid=notice-batches]');
-		assert.deepEqual(await missingKeys(page), []);
+		await noMissing(page);
 		assert.equal((await page.textContent('main h1')).trim(), 'Expiry notices');
 		await shot(page, 'notices');
 		await page.close();
@@ -86,7 +96,7 @@ export default async (test) => {
 		const page = await pageAs('br-view', '#/notices?municipality=131016');
 		await page.waitForSelector('[data-testid=notice-batches]');
 		assert.equal(await page.locator('[data-action=run-notices]').count(), 0);
-		assert.deepEqual(await englishLeft(page), []);
+		await noEnglish(page);
 		const forged = await pageFetch(page, 'POST', '/v1/notices/run', { json: {} });
 		assert.equal(forged.status, 403);
 		await page.close();

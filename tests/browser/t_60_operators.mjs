@@ -4,6 +4,16 @@
 import assert from 'node:assert/strict';
 import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db, loginForm, newContext, totp, sleep, env } from './lib.mjs';
 
+async function noEnglish(page) {
+	const left = await englishLeft(page);
+	assert.deepEqual(left, [], `English left in Japanese mode: ${left.join(' ')}`);
+}
+
+async function noMissing(page) {
+	const m = await missingKeys(page);
+	assert.deepEqual(m, [], `i18n keys missing: ${m.join(' ')}`);
+}
+
 const PASSWORD = 'Browser-op-pass-2026x';	// never shown by the console
 let seq = 0;
 const uniq = (p) => `${p}-${(Date.now() % 1000000).toString(36)}${seq++}`;
@@ -36,16 +46,16 @@ export default async (test) => {
 	test('test_admin_adds_operator_who_then_logs_in', async () => {
 		const page = await pageAs('br-adm', '#/operators');
 		await page.waitForSelector('[data-testid=operator-list] tr[data-operator="br-adm"]');
-		assert.deepEqual(await englishLeft(page), [], 'English left in Japanese mode');
-		assert.deepEqual(await missingKeys(page), []);
+		await noEnglish(page);
+		await noMissing(page);
 		await shot(page, 'operators');
 		await openAdd(page);
-		assert.deepEqual(await englishLeft(page), []);
+		await noEnglish(page);
 		await shot(page, 'operator-add');
 		await page.click('dialog.dialog [data-action=cancel]');
 		await setLang(page, 'en');
 		await page.waitForSelector('[data-testid=operator-list] tr[data-operator="br-adm"]');
-		assert.deepEqual(await missingKeys(page), []);
+		await noMissing(page);
 		assert.equal((await page.textContent('main h1')).trim(), 'Operators');
 		await shot(page, 'operators');
 		await openAdd(page);
@@ -75,7 +85,7 @@ export default async (test) => {
 		assert.equal(await page.$eval('[data-testid=totp-secret]', (e) => e.closest('[translate=no]') !== null), true);
 		assert.match(await page.textContent('dialog.dialog .secret-warning'), /一度だけ/);
 		assert.ok(!(await page.content()).includes(PASSWORD), 'the password is on the page');
-		assert.deepEqual(await englishLeft(page), []);
+		await noEnglish(page);
 		await shot(page, 'operator-secret');
 		await page.click('dialog.dialog [data-action=confirm]');
 		const row = page.locator(`tr[data-operator="${user}"]`);

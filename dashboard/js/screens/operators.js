@@ -68,7 +68,7 @@ const messages = {
 		'op.created.no_factor': '運用者は追加されましたが、二要素認証の設定に失敗しました: {msg}',
 		'op.secret.title': '二要素認証の秘密鍵',
 		'op.secret.once': 'この秘密鍵は今回一度だけ表示されます。画面を閉じると二度と表示できません。本人の認証アプリに登録してもらってから閉じてください。',
-		'op.secret.uri': '認証アプリ用 URI（otpauth）',
+		'op.secret.uri': '認証アプリ登録用のリンク',
 		'op.secret.key': '秘密鍵（手入力用）',
 		'op.secret.close': '登録したので閉じる',
 		'op.more': 'さらに表示',
