@@ -182,11 +182,11 @@ static const struct route routes[] = {
 	{ LISTENER_OPS, "PATCH", "/v1/kiosks/{id}", PRINCIPAL_OPERATOR,
 	    "admin", api_kiosk_patch, "kiosk_patch" },
 	{ LISTENER_OPS, "GET", "/v1/operators", PRINCIPAL_OPERATOR,
-	    "viewer", api_operator_list, "operator_list" },
+	    "admin", api_operator_list, "operator_list" },
 	{ LISTENER_OPS, "POST", "/v1/operators", PRINCIPAL_OPERATOR,
 	    "admin", api_operator_create, "operator_create" },
 	{ LISTENER_OPS, "GET", "/v1/operators/{id}", PRINCIPAL_OPERATOR,
-	    "viewer", api_operator_get, "operator_get" },
+	    "admin", api_operator_get, "operator_get" },
 	{ LISTENER_OPS, "PATCH", "/v1/operators/{id}", PRINCIPAL_OPERATOR,
 	    "admin", api_operator_patch, "operator_patch" },
 	{ LISTENER_OPS, "POST", "/v1/operators/{id}/totp", PRINCIPAL_OPERATOR,
@@ -205,7 +205,7 @@ static const struct route routes[] = {
 	{ LISTENER_CONSOLE, "GET", "/dashboard/", 0,
 	    NULL, api_dashboard_index, "dashboard" },
 	{ LISTENER_CONSOLE, "GET", "/dashboard/a/{id}/{path*}", 0,
-	    NULL, api_dashboard_asset, "dashboard_asset" },
+	    NULL, api_dashboard_asset, "dashboard" },
 	/* ---- end dashboard ---- */
 };
 

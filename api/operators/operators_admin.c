@@ -1,9 +1,9 @@
 /*
  * operators_admin: the operator API of operator accounts.
  *
- *	GET   /v1/operators		viewer; ?role= &enabled= (paged by id)
+ *	GET   /v1/operators		admin; ?role= &enabled= (paged by id)
  *	POST  /v1/operators		admin; {username, role, display_name?, password}
- *	GET   /v1/operators/{id}	viewer
+ *	GET   /v1/operators/{id}	admin
  *	PATCH /v1/operators/{id}	admin; {role?, enabled?, display_name?}
  *	POST  /v1/operators/{id}/totp	admin; a new TOTP secret, shown once
  *

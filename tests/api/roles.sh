@@ -3,7 +3,8 @@
 # api/router.c with a min_role, read from the table itself: each mutating
 # route (POST/PUT/PATCH/DELETE) for each role answers 403 naming exactly
 # the route's min_role when the role ranks below it, and something else
-# otherwise; every GET operator route is not 403 for a viewer. The bodies
+# otherwise; every GET operator route likewise (a viewer's GET of a viewer
+# route is not 403; GET /v1/operators needs admin). The bodies
 # are harmless (an unknown member, placeholder ids that do not exist).
 
 mkdir -p "$work/roles"
@@ -35,7 +36,7 @@ for m in row.finditer(table):
         continue
     print(method, pattern, role.strip('"'))
 PYEOF
-expect test_roles_route_table_parsed eval '[ "$(wc -l < "$work/roles/routes")" -ge 20 ] && grep -q "^POST /v1/operators admin$" "$work/roles/routes" && grep -q "^POST /v1/certificates/{serial}/revoke officer$" "$work/roles/routes"'
+expect test_roles_route_table_parsed eval '[ "$(wc -l < "$work/roles/routes")" -ge 20 ] && grep -q "^POST /v1/operators admin$" "$work/roles/routes" && grep -q "^GET /v1/operators admin$" "$work/roles/routes" && grep -q "^POST /v1/certificates/{serial}/revoke officer$" "$work/roles/routes"'
 
 roles_rank() { case $1 in viewer) echo 1 ;; officer) echo 2 ;; admin) echo 3 ;; *) echo 0 ;; esac; }
 # A concrete path for a pattern: placeholders that name nothing that exists.
@@ -49,9 +50,17 @@ while read -r method pattern min; do
 	slug=$(printf '%s' "$pattern" | tr -c 'A-Za-z0-9' '_' | sed 's/__*/_/g; s/_$//')
 	case $method in
 	GET)
-		# shellcheck disable=SC2046
-		call GET "$API$path" --cacert "$ca/client-ca.crt" --cert "$work/roles/viewer.crt" --key "$work/roles/viewer.key"
-		expect "test_roles_viewer_GET${slug}_not_403" eval '[ "$STATUS" != 403 ] && [ "$STATUS" != 000 ]'
+		# Reads are for every role from min_role up (GET /v1/operators: admin).
+		for role in viewer officer admin; do
+			[ "$role" = viewer ] || [ "$min" != viewer ] || continue
+			call GET "$API$path" --cacert "$ca/client-ca.crt" --cert "$work/roles/$role.crt" \
+				--key "$work/roles/$role.key"
+			if [ "$(roles_rank "$role")" -lt "$(roles_rank "$min")" ]; then
+				expect "test_roles_${role}_GET${slug}_403_needs_$min" eval 'is_problem 403 && jq_eq .required_role "$min"'
+			else
+				expect "test_roles_${role}_GET${slug}_not_403" eval '[ "$STATUS" != 403 ] && [ "$STATUS" != 000 ]'
+			fi
+		done
 		;;
 	*)
 		for role in viewer officer admin; do
