@@ -80,7 +80,12 @@ export default async (test) => {
 			await page.fill('[data-testid=term-f-name]', `コンビニUI-${tag}`);
 			await page.check('[data-testid=term-f-pin]');
 			assert.equal(await page.$('[data-testid=term-f-muni]'), null, 'kiosks have no municipality');
-			await page.fill('[data-testid=term-f-cert]', kc.pem);
+			// The PEM from a file, through the dialog's own button.
+			await page.setInputFiles('[data-testid=term-f-file]', kc.crt);
+			await page.waitForFunction(() => document.querySelector('[data-testid=term-f-cert]').value.includes('BEGIN CERTIFICATE'));
+			assert.equal(await page.inputValue('[data-testid=term-f-cert]'), kc.pem);
+			assert.match(await page.textContent('[data-testid=term-f-file-name]'), /\.crt$/);
+			assert.deepEqual(await englishLeft(page), [], JSON.stringify(await englishLeft(page)));
 			await page.click('dialog.dialog [data-action=confirm]');
 			await page.locator('tr[data-id]', { hasText: `コンビニUI-${tag}` }).waitFor();
 			assert.equal(db(`SELECT auth_pin_reset FROM kiosks WHERE name = 'コンビニUI-${tag}'`), 't');

@@ -66,6 +66,7 @@ const messages = {
 		'rp.to': '終了月',
 		'rp.period.bad': '期間は開始月から終了月まで、12か月以内で指定してください。',
 		'rp.month': '月',
+		'rp.month.name': '{y}年{m}月',
 		'rp.checks.sign': '署名用 確認件数',
 		'rp.checks.auth': '利用者証明用 確認件数',
 		'rp.checks.all': '合計',
@@ -126,6 +127,7 @@ const messages = {
 		'rp.to': 'To month',
 		'rp.period.bad': 'Choose a period from the first month to the last, 12 months at most.',
 		'rp.month': 'Month',
+		'rp.month.name': '{mon} {y}',
 		'rp.checks.sign': 'Signing checks',
 		'rp.checks.auth': 'User authentication checks',
 		'rp.checks.all': 'Total',
@@ -176,6 +178,13 @@ function lastDay(ym) {
 	return day > today ? today : day;
 }
 
+function monthName(ym) {
+	const [y, m] = ym.split('-');
+	const mon = new Intl.DateTimeFormat('en-GB', { month: 'short', timeZone: 'UTC' })
+		.format(new Date(Date.UTC(Number(y), Number(m) - 1, 15)));
+	return t('rp.month.name', { y, m: Number(m), mon });
+}
+
 function monthLabel(ym) {
 	const [y, m] = ym.split('-');
 	return `${y}/${m}`;
@@ -206,6 +215,23 @@ function csvCell(v) {
 
 // ---------------------------------------------------------------- screen
 
+// "Load from a file" as a button of ours: <input type=file> draws its own
+// button and "no file chosen" text in the browser's language.
+function pemLoader(textarea, label, testid) {
+	const input = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', class: 'hidden',
+		tabindex: '-1', 'aria-hidden': 'true', 'data-testid': testid });
+	const chosen = h('span', { class: 'muted small', translate: 'no', 'data-testid': `${testid}-name` });
+	input.addEventListener('change', async () => {
+		const f = input.files[0];
+		if (f) {
+			textarea.value = await f.text();
+			chosen.textContent = f.name;
+		}
+	});
+	return h('div', { class: 'field' }, h('span', { class: 'row-actions' },
+		h('button', { type: 'button', on: { click: () => input.click() } }, label), chosen), input);
+}
+
 async function render(main, ctx) {
 	const state = {
 		from: addMonths(jstMonth(), -2),
@@ -232,14 +258,19 @@ async function render(main, ctx) {
 	}
 
 	function periodCard() {
+		// A select of months, not <input type=month>: that one is drawn in the
+		// browser's language, not the console's.
+		const months = [];
+		for (let i = 0; i < 36; i++)
+			months.push(addMonths(jstMonth(), -i));
 		const mk = (name, label) => {
-			const inp = h('input', { type: 'month', name, value: state[name], required: true,
-				'data-testid': `rp-${name}` });
-			inp.addEventListener('change', () => {
-				state[name] = inp.value;
+			const sel = select(name, months.map((m) => [m, monthName(m)]), state[name],
+				{ 'data-testid': `rp-${name}` });
+			sel.addEventListener('change', () => {
+				state[name] = sel.value;
 				drawUsage();
 			});
-			return field(label, inp);
+			return field(label, sel);
 		};
 		const csvBtn = h('button', { type: 'button', 'data-testid': 'rp-csv', on: { click: () => csv() } }, t('rp.csv'));
 		return card(t('rp.period'),
@@ -372,11 +403,6 @@ async function render(main, ctx) {
 			' ', typeName(v));
 		const pem = h('textarea', { name: 'certificate', rows: 8, spellcheck: 'false', translate: 'no',
 			placeholder: '-----BEGIN CERTIFICATE-----', 'data-testid': 'rp-f-cert' });
-		const file = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', 'data-testid': 'rp-f-file' });
-		file.addEventListener('change', async () => {
-			if (file.files[0])
-				pem.value = await file.files[0].text();
-		});
 		const token = h('input', { type: 'checkbox', name: 'token', 'data-testid': 'rp-f-token' });
 		const typesBox = h('fieldset', { class: 'checks-field' }, h('legend', t('rp.f.types')), ty('sign'), ty('auth'));
 		const ok = await confirmDialog({
@@ -385,7 +411,7 @@ async function render(main, ctx) {
 				field(t('rp.f.name'), name),
 				typesBox,
 				field(t('rp.f.cert'), pem, { hint: t('rp.f.cert.hint') }),
-				field(t('rp.f.file'), file),
+				pemLoader(pem, t('rp.f.file'), 'rp-f-file'),
 				h('div', { class: 'field' }, h('label', { class: 'check' }, token, ' ', t('rp.f.token')),
 					h('div', { class: 'hint' }, t('rp.f.token.hint'))),
 			],

@@ -125,6 +125,23 @@ function withName(key, name, tag = 'strong') {
 		.flatMap((p, i) => (i ? [h(tag, { translate: 'no' }, name), p] : [p]));
 }
 
+// "Load from a file" as a button of ours: <input type=file> draws its own
+// button and "no file chosen" text in the browser's language.
+function pemLoader(textarea, label, testid) {
+	const input = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', class: 'hidden',
+		tabindex: '-1', 'aria-hidden': 'true', 'data-testid': testid });
+	const chosen = h('span', { class: 'muted small', translate: 'no', 'data-testid': `${testid}-name` });
+	input.addEventListener('change', async () => {
+		const f = input.files[0];
+		if (f) {
+			textarea.value = await f.text();
+			chosen.textContent = f.name;
+		}
+	});
+	return h('div', { class: 'field' }, h('span', { class: 'row-actions' },
+		h('button', { type: 'button', on: { click: () => input.click() } }, label), chosen), input);
+}
+
 async function render(main, ctx) {
 	let kind = KINDS.find((k) => k.id === ctx.params.get('tab')) || KINDS[0];
 	const panel = h('div', { role: 'tabpanel', class: 'term-panel' });
@@ -240,11 +257,6 @@ async function render(main, ctx) {
 		const pin = h('input', { type: 'checkbox', name: 'auth_pin_reset', 'data-testid': 'term-f-pin' });
 		const pem = h('textarea', { name: 'certificate', rows: 8, spellcheck: 'false', translate: 'no',
 			placeholder: '-----BEGIN CERTIFICATE-----', 'data-testid': 'term-f-cert' });
-		const file = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', 'data-testid': 'term-f-file' });
-		file.addEventListener('change', async () => {
-			if (file.files[0])
-				pem.value = await file.files[0].text();
-		});
 		const body = [field(t('term.f.name'), name)];
 		if (k.muni)
 			body.push(field(t('term.f.muni'), muni),
@@ -253,7 +265,7 @@ async function render(main, ctx) {
 			body.push(field(t('term.f.window'), win, { hint: t('term.f.window.hint') }));
 		if (k.pin)
 			body.push(h('div', { class: 'field' }, h('label', { class: 'check' }, pin, ' ', t('term.f.pin'))));
-		body.push(field(t('term.f.cert'), pem, { hint: t('term.f.cert.hint') }), field(t('term.f.file'), file));
+		body.push(field(t('term.f.cert'), pem, { hint: t('term.f.cert.hint') }), pemLoader(pem, t('term.f.file'), 'term-f-file'));
 		const ok = await confirmDialog({
 			title: t(`term.enrol.title.${k.id}`),
 			body,
