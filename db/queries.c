@@ -497,7 +497,7 @@ const struct query queries[Q__COUNT] = {
 	    "SELECT DISTINCT ON (issuer, shard) issuer, shard, number::text,"
 	    " to_char(this_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	    " to_char(next_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	    " entries::text"
+	    " entries::text, octet_length(der)::text"
 	    " FROM crls ORDER BY issuer DESC, shard, crls.number DESC", 0 },
 	/* ---- end CRLs ---- */
 	/* ---- pin resets (api/counter/pin_resets.c, R16a) ---- */

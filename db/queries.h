@@ -76,7 +76,7 @@ enum query_id {
 	Q_CRL_INSERT,		/* $1 issuer, $2 shard, $3 number, $4 this, $5 next (epoch), $6 entries, $7 der (binary) */
 	Q_CRL_META,		/* $1 issuer, $2 shard, $3 default publish hours -> municipality row + latest CRL (or NULLs) */
 	Q_CRL_DER,		/* $1 issuer, $2 shard, $3 number -> der (binary result) */
-	Q_CRL_LIST,		/* -> latest CRL per (issuer, shard) */
+	Q_CRL_LIST,		/* -> latest CRL per (issuer, shard): issuer, shard, number, this, next, entries, DER length */
 	/* ---- end CRLs ---- */
 	/* ---- pin resets ---- */
 	Q_PIN_CARD_GET,		/* $1 card_number -> card + resident's municipality (see queries.c) */

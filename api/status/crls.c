@@ -263,18 +263,18 @@ targets_load(struct store_conn *c, struct app *app, time_t now, const char *issu
 	return 0;
 }
 
-/* The JSON of a published CRL (POST /v1/crls/publish, GET /v1/crls, audit). */
+/* The JSON of a published CRL (POST /v1/crls/publish, GET /v1/crls, audit); size_bytes is the DER's length. */
 static json_t *
 crl_json(const struct app *app, const char *issuer, const char *shard, long long number,
-    const char *this_update, const char *next_update, long long entries)
+    const char *this_update, const char *next_update, long long entries, long long size_bytes)
 {
 	char url[512];
 
 	crl_url(app, issuer, shard, url, sizeof(url));
-	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:s}", "issuer", issuer,
+	return json_pack("{s:s, s:s, s:I, s:s, s:s, s:I, s:I, s:s}", "issuer", issuer,
 	    "municipality_code", shard, "number", (json_int_t)number,
 	    "this_update", this_update, "next_update", next_update,
-	    "entries", (json_int_t)entries, "url", url);
+	    "entries", (json_int_t)entries, "size_bytes", (json_int_t)size_bytes, "url", url);
 }
 
 /*
@@ -364,7 +364,8 @@ publish_one(struct store_conn *c, struct app *app, const struct target *t, time_
 	}
 	*out = crl_json(app, t->issuer, t->shard, p.number,
 	    counter_rfc3339(p.this_update, tus, sizeof(tus)),
-	    counter_rfc3339(p.next_update, nus, sizeof(nus)), (long long)crl_builder_count(b));
+	    counter_rfc3339(p.next_update, nus, sizeof(nus)), (long long)crl_builder_count(b),
+	    (long long)derlen);
 	rc = 0;
 	goto out;
 fail:
@@ -684,7 +685,8 @@ api_crls_list(struct api_req *req, struct api_resp *resp)
 		json_array_append_new(list, crl_json(req->app, PQgetvalue(res, i, 0),
 		    PQgetvalue(res, i, 1), strtoll(PQgetvalue(res, i, 2), NULL, 10),
 		    PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
-		    strtoll(PQgetvalue(res, i, 5), NULL, 10)));
+		    strtoll(PQgetvalue(res, i, 5), NULL, 10),
+		    strtoll(PQgetvalue(res, i, 6), NULL, 10)));
 	PQclear(res);
 	api_json(resp, 200, json_pack("{s:o}", "crls", list));
 }

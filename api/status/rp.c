@@ -250,9 +250,13 @@ rp_gate(struct api_req *req, long long *rp_id, unsigned *types)
 	*rp_id = 0;
 	*types = RP_TYPE_SIGN | RP_TYPE_AUTH;
 	memset(key, 0, sizeof(key));
+	/*
+	 * An operator (API listener by certificate, or the console's session:
+	 * the dashboard's CRL download) is never a relying party to count.
+	 */
+	if (req->listener != LISTENER_STATUS && req->principal.kind == PRINCIPAL_OPERATOR)
+		return RP_GATE_OK;
 	if (req->listener == LISTENER_API) {
-		if (req->principal.kind == PRINCIPAL_OPERATOR)
-			return RP_GATE_OK;
 		if (req->principal.kind != PRINCIPAL_RELYING_PARTY)
 			goto anonymous;
 		memcpy(key, &req->principal.id, sizeof(req->principal.id));

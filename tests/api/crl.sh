@@ -58,6 +58,7 @@ expect test_crl_publish_one_municipality_200 eval '[ "$STATUS" = 200 ] && confor
 cl_n1=$(st_jv .published.0.number)
 cl_this=$(st_jv .published.0.this_update)
 cl_next=$(st_jv .published.0.next_update)
+cl_size=$(st_jv .published.0.size_bytes)
 expect test_crl_number_follows_the_last eval '[ "$cl_n1" = $((cl_prev + 1)) ]'
 expect test_crl_next_update_48h_after_this_update eval '[ $(( $(date -d "$cl_next" +%s) - $(date -d "$cl_this" +%s) )) = 172800 ]'
 expect test_crl_publish_reply_url_and_entries eval 'jq_eq .published.0.url "$ST/crl/sign/131016.crl" && [ "$(st_jv .published.0.entries)" -ge 1 ]'
@@ -70,6 +71,8 @@ expect test_crl_row_stored eval '[ "$cl_n" = "$(st_jv .published.0.entries)" ]'
 # ---------------------------------------------------------------- serving
 cl_get sign 131016
 expect test_crl_get_200_der eval '[ "$STATUS" = 200 ] && [ "$CTYPE" = application/pkix-crl ] && conforms GET /crl/sign/131016.crl'
+# size_bytes (issue 12, the console shows it): the DER's length, as served.
+expect test_crl_publish_size_bytes_is_der_length eval '[ -n "$cl_size" ] && [ "$cl_size" -gt 0 ] && [ "$cl_size" = "$(stat -c %s "$work/crl.der")" ]'
 expect test_crl_get_etag_names_issuer_shard_number eval '[ "$(header ETag)" = "\"sign-131016-$cl_n1\"" ]'
 cl_lm=$(header Last-Modified)
 expect test_crl_last_modified_is_this_update eval '[ "$(date -d "$cl_lm" +%s)" = "$(date -d "$cl_this" +%s)" ]'
@@ -201,6 +204,12 @@ print(len(d), len({(c["issuer"], c["municipality_code"]) for c in d}),
     [c["number"] for c in d if c["issuer"] == "sign" and c["municipality_code"] == "131016"][0])' "$work/body" 2>/dev/null)
 cl_n=$(cl_db "SELECT max(number) FROM crls WHERE issuer = 'sign' AND shard = '131016'")
 expect test_crls_list_latest_per_shard eval '[ "$STATUS" = 200 ] && conforms GET /v1/crls && [ "$cl_list" = "$cl_all $cl_all $cl_n" ]'
+cl_sizes=$($PY -c 'import json,sys
+d = json.load(open(sys.argv[1]))["crls"]
+print(" ".join("%s:%s:%s" % (c["issuer"], c["municipality_code"], c["size_bytes"]) for c in sorted(d, key=lambda c: (c["issuer"], c["municipality_code"]))))' "$work/body" 2>/dev/null)
+cl_dbsizes=$(cl_db "SELECT string_agg(issuer || ':' || shard || ':' || octet_length(der), ' ' ORDER BY issuer, shard)
+    FROM (SELECT DISTINCT ON (issuer, shard) issuer, shard, der FROM crls ORDER BY issuer, shard, number DESC) l")
+expect test_crls_list_size_bytes_of_the_latest_der eval '[ -n "$cl_sizes" ] && [ "$cl_sizes" = "$cl_dbsizes" ]'
 # The latest is by number, not by its text: after CRL 9 comes 10 (found in review of issue 11).
 while [ "$(cl_db "SELECT max(number) FROM crls WHERE issuer = 'auth' AND shard = '141003'")" -lt 11 ]; do
 	cl_publish '{"issuer":"auth","municipality_code":"141003"}'

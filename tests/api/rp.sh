@@ -145,13 +145,15 @@ expect test_rp_gate_setup_certificates_and_crls eval '[ -n "$RP_SIGN" ] && [ -n 
 	[ "$(st_db "SELECT count(DISTINCT issuer) FROM crls WHERE shard = '\''131016'\''")" = 2 ]'
 rapi=$(jpki_free_port $((api_port + 60)))
 rst=$(jpki_free_port $((rapi + 1)))
+rcon=$(jpki_free_port $((rst + 1)))
 rconf=$work/jpkid-rp.conf
-jpki_write_config "$rconf" "$ca" "$conninfo" "$rapi" "$rst"
+jpki_write_config "$rconf" "$ca" "$conninfo" "$rapi" "$rst" "$rcon"
 sed -i "s/^listen = 127.0.0.1:$rst\$/&\nrequire_relying_party = true/" "$rconf"
 start_jpkid "$rconf" "$work/jpkid-rp.log"
 rp_pid=$JPKID_PID
 RST=http://127.0.0.1:$rst
 RAPI=https://127.0.0.1:$rapi
+RCON=https://127.0.0.1:$rcon
 expect test_rp_gate_second_jpkid_requires_relying_parties eval 'wait_ready "$RST" 30 && grep -q "^require_relying_party = true" "$rconf"'
 
 # rq BASE ISSUER TOKEN [openssl ocsp args]: OCSP through openssl, output in $work/rpo.out
@@ -199,6 +201,19 @@ rp_crl "$RAPI" auth --cacert "$ca/client-ca.crt" --cert "$work/rpc.crt" --key "$
 expect test_r26_rp_certificate_on_api_listener_200 eval '[ "$STATUS" = 200 ] && [ "$CTYPE" = application/pkix-crl ]'
 rp_crl "$RAPI" sign --cacert "$ca/client-ca.crt" --cert "$work/rpc.crt" --key "$work/rpc.key"
 expect test_r26_rp_certificate_not_registered_for_sign_403 eval 'is_problem 403 && jq_eq .rule R26'
+# The console (issue 12): an operator's session downloads the CRL (the
+# dashboard's link) on the console listener; an operator is not gated (nor
+# counted) as a relying party there either.
+printf 'console viewer password 1\n' > "$work/rp-op-pw"
+"$jpkictl" operator add rp-console-view --role viewer --password-file "$work/rp-op-pw" -c "$conf" >/dev/null 2>&1
+call POST "$RCON/v1/session" --cacert "$ca/client-ca.crt" -H "Origin: $RCON" -H 'Content-Type: application/json' \
+	--data-binary '{"username":"rp-console-view","password":"console viewer password 1"}'
+rp_cookie=$(sed -n 's/^[Ss]et-[Cc]ookie: jpkid_session=\([^;]*\);.*/\1/p' "$work/hdrs" | head -n1)
+rp_crl "$RCON" sign --cacert "$ca/client-ca.crt" -H "Cookie: jpkid_session=$rp_cookie"
+expect test_r26_console_operator_session_downloads_crl eval '[ -n "$rp_cookie" ] && [ "$STATUS" = 200 ] &&
+	[ "$CTYPE" = application/pkix-crl ] && openssl crl -inform DER -in "$work/body" -noout 2>/dev/null'
+rp_crl "$RCON" sign --cacert "$ca/client-ca.crt"
+expect test_r26_console_crl_without_session_401 eval '[ "$STATUS" = 401 ]'
 
 # Counted: RP B 3 SIGN checks (2 OCSP, 1 CRL) and 2 AUTH (1 OCSP, 1 CRL); refusals are not.
 # shellcheck disable=SC2046
