@@ -14,7 +14,7 @@
 #include "api/metrics.h"
 
 #define MAX_COUNTERS	256
-#define MAX_ROUTES	64
+#define MAX_ROUTES	128	/* above the distinct route names of api/router.c (about 70) */
 
 static const double buckets[] = {
 	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10

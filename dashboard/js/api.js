@@ -39,7 +39,7 @@ export class ApiError extends Error {
 	// the server's detail (English) is kept beside it for the record.
 	describe() {
 		const p = this.problem;
-		const key = `problem.${p.type ? String(p.type).replace(/^.*\//, '') : this.status}`;
+		const key = `problem.${p.type ? String(p.type).replace(/^.*[/:]/, '') : this.status}`;
 		let msg = tr(key) || tr(`problem.status.${this.status}`) || t('problem.generic', { status: this.status });
 		if (p.rule)
 			msg += ` (${p.rule})`;
