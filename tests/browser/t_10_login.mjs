@@ -111,19 +111,19 @@ export default async function (test) {
 	test('test_expired_session_goes_to_login_then_back_to_the_screen', async () => {
 		const { ctx, page } = await loginPage();
 		await loginForm(page, 'br-view2');
-		await page.goto(`${env.con}/dashboard/#/crls`);
+		await page.goto(`${env.con}/dashboard/#/terminals`);
 		await page.waitForSelector('main h1');
 		// The session ends behind the page's back (idle timeout, or an admin).
 		db(`DELETE FROM operator_sessions WHERE operator_id = (SELECT id FROM operators WHERE username = 'br-view2')`);
-		await page.click('nav.side a[data-nav=audit]');
+		await page.click('nav.side a[data-nav=crls]');
 		await page.waitForSelector('form.login-form');
 		assert.equal(await page.textContent('[data-testid=login-notice]'),
 			'セッションの有効期限が切れました。もう一度ログインしてください。');
 		await shot(page, 'login-expired');
 		await loginForm(page, 'br-view2');
 		await page.waitForSelector('main h1');
-		assert.equal(new URL(page.url()).hash, '#/audit');
-		assert.equal(await page.getAttribute('nav.side a[aria-current=page]', 'data-nav'), 'audit');
+		assert.equal(new URL(page.url()).hash, '#/crls');
+		assert.equal(await page.getAttribute('nav.side a[aria-current=page]', 'data-nav'), 'crls');
 		await ctx.close();
 	}, { timeout: 120000 });
 
