@@ -129,3 +129,11 @@ kill -TERM "$db_pid"
 wait "$db_pid"
 db_rc=$?
 expect test_dashboard_missing_dir_daemon_clean_exit eval '[ $db_rc = 0 ]'
+
+# ---------------------------------------------------------------- install list
+# Every file of dashboard/ is installed: Makefile.am's list is current
+# (deploy/dashboard-files.sh --update rewrites it).
+db_listed=$(sed -n '/^# ---- dashboard files ----$/,/^# ---- end dashboard files ----$/p' "$top/Makefile.am" |
+	sed -n 's/^[[:space:]]*\(dashboard\/[^ \\]*\).*/\1/p' | LC_ALL=C sort)
+expect test_dashboard_every_file_is_in_the_install_list \
+	test "$db_listed" = "$(bash "$top/deploy/dashboard-files.sh")"
