@@ -91,6 +91,7 @@ struct status_cfg {
 
 struct ocsp_cache;		/* api/status/ocsp_cache.h */
 struct rp_usage;		/* api/status/rp.h */
+struct dashboard;		/* api/dashboard/static.h */
 
 /* Shared state of one running jpkid. */
 struct app {
@@ -118,6 +119,9 @@ struct app {
 	struct operator_cfg	 operators;
 	EVP_PKEY		*audit_pub;	/* public key of the audit checkpoint signer, or NULL */
 	/* ---- end operators ---- */
+	/* ---- dashboard ---- */
+	struct dashboard	*dashboard;	/* the dashboard's files, or NULL: not installed */
+	/* ---- end dashboard ---- */
 };
 
 #define API_MAX_PARAMS	4
@@ -412,5 +416,17 @@ void	api_application_get(struct api_req *, struct api_resp *);
  */
 void	api_principal_touch(struct store_conn *, const struct api_req *);
 /* ---- end operators: management ---- */
+
+/* ---- dashboard ---- */
+/*
+ * dashboard/static.c (console listener, no session): GET / (302) and
+ * GET /dashboard (301) to /dashboard/; GET /dashboard/ (the page);
+ * GET /dashboard/a/{id}/{path*} (the files of set id, immutable).
+ */
+void	api_dashboard_root(struct api_req *, struct api_resp *);
+void	api_dashboard_slash(struct api_req *, struct api_resp *);
+void	api_dashboard_index(struct api_req *, struct api_resp *);
+void	api_dashboard_asset(struct api_req *, struct api_resp *);
+/* ---- end dashboard ---- */
 
 #endif

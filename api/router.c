@@ -18,6 +18,8 @@
 
 /* The API and the console listener: every operator route is on both. */
 #define LISTENER_OPS (LISTENER_API | LISTENER_CONSOLE)
+/* Health and readiness: the status listener, and the console for the dashboard. */
+#define LISTENER_PROBES (LISTENER_STATUS | LISTENER_CONSOLE)
 
 struct route {
 	int			 listeners;	/* mask of enum listener */
@@ -35,9 +37,9 @@ struct route {
 };
 
 static const struct route routes[] = {
-	{ LISTENER_STATUS, "GET", "/healthz", 0,
+	{ LISTENER_PROBES, "GET", "/healthz", 0,
 	    NULL, api_healthz, "healthz" },
-	{ LISTENER_STATUS, "GET", "/readyz", 0,
+	{ LISTENER_PROBES, "GET", "/readyz", 0,
 	    NULL, api_readyz, "readyz" },
 	{ LISTENER_STATUS, "GET", "/metrics", 0,
 	    NULL, api_metrics, "metrics" },
@@ -194,6 +196,17 @@ static const struct route routes[] = {
 	{ LISTENER_OPS, "GET", "/v1/applications/{id}", PRINCIPAL_TERMINAL | PRINCIPAL_OPERATOR,
 	    "viewer", api_application_get, "application_get" },
 	/* ---- end operators: management ---- */
+
+	/* ---- dashboard ---- */
+	{ LISTENER_CONSOLE, "GET", "/", 0,
+	    NULL, api_dashboard_root, "dashboard" },
+	{ LISTENER_CONSOLE, "GET", "/dashboard", 0,
+	    NULL, api_dashboard_slash, "dashboard" },
+	{ LISTENER_CONSOLE, "GET", "/dashboard/", 0,
+	    NULL, api_dashboard_index, "dashboard" },
+	{ LISTENER_CONSOLE, "GET", "/dashboard/a/{id}/{path*}", 0,
+	    NULL, api_dashboard_asset, "dashboard_asset" },
+	/* ---- end dashboard ---- */
 };
 
 /*

@@ -15,6 +15,14 @@
 
 #include "daemon/config.h"
 
+/* ---- dashboard ---- */
+/* [console] defaults: Makefile.am passes $(pkgdatadir)/dashboard. */
+#ifndef JPKID_DASHBOARD_DIR
+#define JPKID_DASHBOARD_DIR	"/usr/local/share/jpkid/dashboard"
+#endif
+#define JPKID_CHARTJS		"/usr/share/javascript/chart.js/chart.min.js"	/* libjs-chart.js */
+/* ---- end dashboard ---- */
+
 enum ktype { K_STR, K_INT, K_BOOL, K_LEVEL, K_SIZE };
 
 struct kdef {
@@ -104,6 +112,10 @@ static const struct kdef keys[] = {
 	{ "audit", "journal", K_BOOL, O(audit_journal), 0, 1, 0 },
 	{ "stats", "fold_interval", K_INT, O(stats_fold_interval_s), 1, 3600, 0 },
 	/* ---- end operators ---- */
+	/* ---- dashboard ---- */
+	{ "console", "dashboard_dir", K_STR, O(dashboard_dir), 0, 0, 1 },
+	{ "console", "chartjs", K_STR, O(chartjs), 0, 0, 1 },
+	/* ---- end dashboard ---- */
 };
 #undef O
 
@@ -457,6 +469,12 @@ config_load(const char *path, char *err, size_t errlen)
 		if (asprintf(&c->status_url, "http://%s", c->status_listen) < 0)
 			goto fail;
 	}
+	/* ---- dashboard ---- */
+	if ((c->dashboard_dir == NULL &&
+	    (c->dashboard_dir = strdup(JPKID_DASHBOARD_DIR)) == NULL) ||
+	    (c->chartjs == NULL && (c->chartjs = strdup(JPKID_CHARTJS)) == NULL))
+		goto fail;
+	/* ---- end dashboard ---- */
 	if ((c->sign_policy_oid == NULL &&
 	    (c->sign_policy_oid = strdup("1.2.392.200149.8.5.1.1.20")) == NULL) ||
 	    (c->auth_policy_oid == NULL &&
@@ -519,5 +537,9 @@ config_free(struct config *c)
 	free(c->console_origin);
 	free_key(&c->audit_key);
 	/* ---- end operators ---- */
+	/* ---- dashboard ---- */
+	free(c->dashboard_dir);
+	free(c->chartjs);
+	/* ---- end dashboard ---- */
 	free(c);
 }

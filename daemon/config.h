@@ -107,6 +107,10 @@ struct config {
 	/* [stats] */
 	int		 stats_fold_interval_s;	/* how often the job folds rollup deltas (5) */
 	/* ---- end operators ---- */
+	/* ---- dashboard ---- */
+	char		*dashboard_dir;	/* [console] dashboard_dir (JPKID_DASHBOARD_DIR) */
+	char		*chartjs;	/* [console] chartjs, served as vendor/chart.js */
+	/* ---- end dashboard ---- */
 };
 
 /*

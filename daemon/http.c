@@ -233,6 +233,13 @@ listener_name(enum listener l)
 	return l == LISTENER_API ? "api" : l == LISTENER_CONSOLE ? "console" : "status";
 }
 
+/* ---- dashboard ---- */
+/* Content-Security-Policy of every console response (docs/operators.md). */
+#define CONSOLE_CSP "default-src 'none'; script-src 'self'; style-src 'self'; " \
+	"img-src 'self' data:; connect-src 'self'; font-src 'self'; manifest-src 'self'; " \
+	"base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+/* ---- end dashboard ---- */
+
 static enum MHD_Result
 send_response(struct MHD_Connection *conn, struct api_req *req, struct api_resp *resp)
 {
@@ -254,6 +261,14 @@ send_response(struct MHD_Connection *conn, struct api_req *req, struct api_resp 
 	if (req->listener != LISTENER_STATUS)
 		MHD_add_response_header(r, "Strict-Transport-Security", "max-age=31536000");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* ---- dashboard ---- */
+	if (req->listener == LISTENER_CONSOLE) {
+		/* The console is a browser's: only its own scripts, styles, fetches. */
+		MHD_add_response_header(r, "Content-Security-Policy", CONSOLE_CSP);
+		MHD_add_response_header(r, "X-Frame-Options", "DENY");
+		MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	}
+	/* ---- end dashboard ---- */
 	for (i = 0; i < resp->nheaders; i++)
 		MHD_add_response_header(r, resp->headers[i].name, resp->headers[i].value);
 	ret = MHD_queue_response(conn, (unsigned int)resp->status, r);

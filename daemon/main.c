@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/dashboard/static.h"
 #include "api/metrics.h"
 #include "api/status/ocsp_cache.h"
 #include "api/status/rp.h"
@@ -342,6 +343,23 @@ main(int argc, char **argv)
 		goto out;
 	}
 	/* ---- end OCSP ---- */
+	/* ---- dashboard ---- */
+	if (cfg->console_listen != NULL) {
+		int missing, chart_missing;
+
+		app.dashboard = dashboard_load(cfg->dashboard_dir, cfg->chartjs, &missing,
+		    &chart_missing, err, sizeof(err));
+		if (app.dashboard == NULL && !missing) {
+			log_err("[console] dashboard_dir: %s", err);
+			goto out;
+		}
+		if (app.dashboard == NULL)
+			log_warn("dashboard not installed, /dashboard/ answers 404: %s", err);
+		else if (chart_missing)
+			log_warn("[console] chartjs %s not found: the dashboard is served"
+			    " without %s", cfg->chartjs, DASHBOARD_CHARTJS_PATH);
+	}
+	/* ---- end dashboard ---- */
 	if (!cfg->migrate)
 		app.schema_ready = 1;
 	else if (try_migrate(&app) != 0)
@@ -401,6 +419,7 @@ out:
 		log_warn("relying-party check counts not written at exit");
 	rp_usage_free(app.rp_usage);
 	/* ---- end relying parties ---- */
+	dashboard_free(app.dashboard);	/* dashboard; after the listeners stopped */
 	ocsp_cache_free(app.ocsp_cache);	/* OCSP; after the listeners and jobs stopped */
 	store_close(app.store);
 	api_admin_set_client_ca(NULL);	/* operators: management */

@@ -7,7 +7,7 @@ PGBIN=/usr/lib/postgresql/15/bin
 JPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
  libmicrohttpd-dev libgnutls28-dev libssl-dev libpq-dev libjansson-dev
  libsystemd-dev libp11-dev libinih-dev libargon2-dev liboath-dev oathtool
- libcurl4-openssl-dev check
+ libcurl4-openssl-dev check libjs-chart.js
  postgresql postgresql-client softhsm2 opensc gnutls-bin libnss3-tools openssl
  curl valgrind python3 python3-yaml python3-jsonschema systemd procps"
 
@@ -186,8 +186,10 @@ CONF
 	# R16a PIN reset authority (optional; jpkictl init makes one).
 	[ -f "$ca/pinreset.crt" ] && printf '\n[pinreset]\ncert = %s\nkey = %s\n' \
 		"$ca/pinreset.crt" "$ca/pinreset.key" >> "$file"
-	# Operator console (HTTPS, password + TOTP; docs/operators.md).
-	[ -n "$console" ] && printf '\n[console]\nlisten = 127.0.0.1:%s\n' "$console" >> "$file"
+	# Operator console (HTTPS, password + TOTP; docs/operators.md), serving
+	# the dashboard files of this source tree (the repo top above deploy/).
+	[ -n "$console" ] && printf '\n[console]\nlisten = 127.0.0.1:%s\ndashboard_dir = %s/dashboard\n' \
+		"$console" "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)" >> "$file"
 	# Audit checkpoint key (optional; jpkictl init makes one).
 	[ -f "$ca/audit.crt" ] && printf '\n[audit]\ncert = %s\nkey = %s\n' \
 		"$ca/audit.crt" "$ca/audit.key" >> "$file"

@@ -6,7 +6,7 @@ usage: oacheck.py SPEC METHOD PATH STATUS CONTENT_TYPE BODY_FILE
        oacheck.py SPEC --schema NAME BODY_FILE
 
 PATH is the concrete request path; it is matched against the spec's path
-templates. The status must be documented for the operation (or 'default'),
+templates ({name} one segment, {name*} the rest of the path). The status must be documented for the operation (or 'default'),
 the content type must be one the spec lists for it, and a JSON body must
 validate against the schema. Exit 0 when it conforms; otherwise print why.
 
@@ -28,7 +28,9 @@ def load(spec_path):
 
 def find_operation(spec, method, path):
     for template, item in spec.get("paths", {}).items():
-        rx = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"
+        # {name} is one segment; {name*} (last) the rest of the path, '/' included.
+        rx = re.sub(r"\\{[^}]+\\\*\\}", ".+", re.escape(template))
+        rx = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", rx) + "$"
         if re.match(rx, path) and method.lower() in item:
             return template, item[method.lower()]
     return None, None

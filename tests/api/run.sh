@@ -311,7 +311,7 @@ expect test_socket_activation_clean_exit eval '[ $rc_prev = 0 ]'
 # $API, $ST, $ca, $pg, $conninfo, $term_a/$term_b, $work).
 # JPKI_API_SECTIONS="revocation ocsp" runs only those (development).
 . "$top/tests/api/lib_issue.sh"
-for section in ${JPKI_API_SECTIONS:-feed issuance revocation crl ocsp rp pinreset suspensions notices console audit stats operators}; do
+for section in ${JPKI_API_SECTIONS:-feed issuance revocation crl ocsp rp pinreset suspensions notices console dashboard audit stats operators}; do
 	[ -f "$top/tests/api/$section.sh" ] && . "$top/tests/api/$section.sh"
 done
 
@@ -361,7 +361,8 @@ if [ "${JPKI_ASAN:-0}" != 1 ] && command -v valgrind >/dev/null; then
 	vg_conf=$work/vg.conf
 	vapi=$(jpki_free_port $((lst + 1)))
 	vst=$(jpki_free_port $((vapi + 1)))
-	jpki_write_config "$vg_conf" "$ca" "$conninfo" "$vapi" "$vst"
+	vcon=$(jpki_free_port $((vst + 1)))
+	jpki_write_config "$vg_conf" "$ca" "$conninfo" "$vapi" "$vst" "$vcon"
 	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
 		--log-file="$work/valgrind.log" "$jpkid" -c "$vg_conf" >>"$work/vg-jpkid.log" 2>&1 &
 	vpid=$!
@@ -370,6 +371,9 @@ if [ "${JPKI_ASAN:-0}" != 1 ] && command -v valgrind >/dev/null; then
 	call GET "https://127.0.0.1:$vapi/v1/municipality" $(tls "$term_a")
 	call GET "https://127.0.0.1:$vapi/v1/whoami" --cacert "$ca/client-ca.crt"
 	call GET "http://127.0.0.1:$vst/metrics"
+	call GET "https://127.0.0.1:$vcon/dashboard/" --cacert "$ca/client-ca.crt"	# dashboard: loaded, freed
+	vasset=$(sed -n 's#.*"\(/dashboard/a/[0-9a-f]*/app\.css\)".*#\1#p' "$work/body" | head -n1)
+	call GET "https://127.0.0.1:$vcon${vasset:-/dashboard/}" --cacert "$ca/client-ca.crt"
 	kill -HUP "$vpid"; sleep 1
 	kill -TERM "$vpid"
 	wait "$vpid"
