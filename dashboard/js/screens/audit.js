@@ -1,13 +1,278 @@
-// audit: not built yet (issue 12).
-import { h } from '../dom.js';
+// 監査 (audit): search the audit log (GET /v1/audit: actor, action, object,
+// request_id, from, to; exact matches, newest first) and page through it
+// with the cursor (次へ / 最初へ), a table of seq, time (JST), actor, action,
+// object, request id and the detail as compact JSON; and the chain check
+// (GET /v1/audit/verify): "sealed through seq N" in green, or the first bad
+// seq and why in red. The filters live in the hash (#/audit?action=...), so
+// a search can be linked to (the certificate detail does).
+import { get } from '../api.js';
+import { h, replace, card, table, field, select, toast } from '../dom.js';
 import { t } from '../i18n.js';
+import { when, num } from '../fmt.js';
 
-export default {
-	id: 'audit',
-	nav: 'nav.audit',
-	minRole: 'viewer',
-	messages: { ja: { 'nav.audit': '監査' }, en: { 'nav.audit': 'Audit' } },
-	async render(main) {
-		main.appendChild(h('h1', t('nav.audit')));
+const messages = {
+	ja: {
+		'nav.audit': '監査',
+		'audit.search': '監査記録の検索',
+		'audit.f.actor': '実行者',
+		'audit.f.action': '操作',
+		'audit.f.object': '対象',
+		'audit.f.request_id': 'リクエスト ID',
+		'audit.f.from': '開始日時（日本時間、この時刻を含む）',
+		'audit.f.to': '終了日時（日本時間、この時刻を含まない）',
+		'audit.f.limit': '1ページの件数',
+		'audit.f.exact': 'どの条件も完全一致で検索します（例: 操作 certificate.revoke、対象 certificate:0a1b…）。',
+		'audit.log': '監査記録',
+		'audit.page': '{n} 件（{page} ページ目）',
+		'audit.first': '最初のページへ',
+		'audit.col.seq': '番号',
+		'audit.col.at': '日時（日本時間）',
+		'audit.col.actor': '実行者',
+		'audit.col.action': '操作',
+		'audit.col.object': '対象',
+		'audit.col.request_id': 'リクエスト ID',
+		'audit.col.detail': '詳細',
+		'audit.unsealed': '未封印',
+		'audit.unsealed.title': 'まだハッシュチェーンに封印されていない行です',
+		'audit.chain': 'ハッシュチェーンの検証',
+		'audit.chain.about': '封印済みのすべての行のハッシュチェーンを計算し直し、署名付きチェックポイントと照合します。記録が多いと時間がかかります。',
+		'audit.verify': 'チェーンを検証',
+		'audit.verifying': '検証中…',
+		'audit.verify.ok': 'seq {seq} まで封印が正しいことを確認しました。',
+		'audit.verify.ok_none': '改ざんは見つかりませんでした（封印済みの行はまだありません）。',
+		'audit.verify.bad': 'seq {seq} で改ざんを検出しました。',
+		'audit.verify.reason': '理由:',
+		'audit.verify.rows': '確認した行 {rows} ／ チェックポイント {cps} ／ 未封印の行 {unsealed}',
+		'audit.verify.last_cp': '最後のチェックポイント: seq {seq}、',
+		'audit.verify.sig': '署名の検証: {v}',
+		'audit.verify.at': '検証日時:',
+		'audit.bad.from': '開始日時が正しくありません。',
+		'audit.bad.to': '終了日時が正しくありません。',
+	},
+	en: {
+		'nav.audit': 'Audit',
+		'audit.search': 'Search the audit log',
+		'audit.f.actor': 'Actor',
+		'audit.f.action': 'Action',
+		'audit.f.object': 'Object',
+		'audit.f.request_id': 'Request ID',
+		'audit.f.from': 'From (JST, inclusive)',
+		'audit.f.to': 'To (JST, exclusive)',
+		'audit.f.limit': 'Entries per page',
+		'audit.f.exact': 'Every filter is an exact match (e.g. action certificate.revoke, object certificate:0a1b…).',
+		'audit.log': 'Audit log',
+		'audit.page': '{n} entries (page {page})',
+		'audit.first': 'First page',
+		'audit.col.seq': 'Seq',
+		'audit.col.at': 'Time (JST)',
+		'audit.col.actor': 'Actor',
+		'audit.col.action': 'Action',
+		'audit.col.object': 'Object',
+		'audit.col.request_id': 'Request ID',
+		'audit.col.detail': 'Detail',
+		'audit.unsealed': 'Unsealed',
+		'audit.unsealed.title': 'Not yet sealed into the hash chain',
+		'audit.chain': 'Hash chain verification',
+		'audit.chain.about': 'Recomputes the hash chain over every sealed row and checks the signed checkpoints. Takes a while on a long log.',
+		'audit.verify': 'Verify the chain',
+		'audit.verifying': 'Verifying…',
+		'audit.verify.ok': 'Sealed and intact through seq {seq}.',
+		'audit.verify.ok_none': 'No tampering found (no row is sealed yet).',
+		'audit.verify.bad': 'Tampering detected at seq {seq}.',
+		'audit.verify.reason': 'Reason:',
+		'audit.verify.rows': 'Rows checked {rows} / checkpoints {cps} / unsealed rows {unsealed}',
+		'audit.verify.last_cp': 'Last checkpoint: seq {seq}, ',
+		'audit.verify.sig': 'Signatures checked: {v}',
+		'audit.verify.at': 'Verified at:',
+		'audit.bad.from': 'The start time is not valid.',
+		'audit.bad.to': 'The end time is not valid.',
 	},
 };
+
+const TEXT = ['actor', 'action', 'object', 'request_id'];
+const ACTIONS = ['certificate.read', 'certificate.search', 'certificate.revoke', 'certificate.issue',
+	'certificate.issue_refused', 'certificate.scope_denied', 'card.event', 'application.create',
+	'application.read', 'audit.read', 'session.create', 'session.delete'];
+const LIMITS = [20, 50, 100, 200];
+
+const data = (tag, text, attrs) => h(tag, Object.assign({ translate: 'no' }, attrs || {}), text);
+
+// "2026-12-02T10:00" (datetime-local, JST) ↔ "2026-12-02T10:00:00+09:00".
+function toRfc(local) {
+	if (!local)
+		return null;
+	const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$/.exec(local);
+	return m ? `${m[1]}T${m[2]}${m[3] || ':00'}+09:00` : undefined;
+}
+
+function toLocal(rfc) {
+	if (!rfc)
+		return '';
+	const d = new Date(rfc);
+	if (isNaN(d.getTime()))
+		return '';
+	const j = new Date(d.getTime() + 9 * 3600 * 1000).toISOString();
+	return j.slice(0, 16);
+}
+
+function query(params) {
+	const q = {};
+	for (const k of [...TEXT, 'from', 'to'])
+		if (params.get(k))
+			q[k] = params.get(k);
+	const l = Number(params.get('limit'));
+	q.limit = LIMITS.includes(l) ? l : 50;
+	return q;
+}
+
+function searchForm(ctx, q) {
+	const input = (name, attrs) => h('input', Object.assign({ name, value: q[name] || '', autocomplete: 'off',
+		spellcheck: 'false', translate: 'no' }, attrs || {}));
+	const err = h('p', { class: 'error', role: 'alert', hidden: true, 'data-testid': 'audit-search-error' });
+	const list = h('datalist', { id: 'audit-actions' }, ACTIONS.map((a) => h('option', { value: a })));
+	const form = h('form', { class: 'filters audit-filters', role: 'search', 'aria-label': t('audit.search'),
+		'data-testid': 'audit-search' },
+	field(t('audit.f.actor'), input('actor', { 'data-search': '' })),
+	field(t('audit.f.action'), input('action', { list: 'audit-actions' })),
+	field(t('audit.f.object'), input('object', { class: 'audit-object-input' })),
+	field(t('audit.f.request_id'), input('request_id')),
+	field(t('audit.f.from'), h('input', { type: 'datetime-local', name: 'from', value: toLocal(q.from) })),
+	field(t('audit.f.to'), h('input', { type: 'datetime-local', name: 'to', value: toLocal(q.to) })),
+	field(t('audit.f.limit'), select('limit', LIMITS.map((n) => [n, num(n)]), q.limit)),
+	list,
+	h('div', { class: 'actions left' },
+		h('button', { type: 'submit', class: 'primary', 'data-action': 'search' }, t('common.search')),
+		h('button', { type: 'button', 'data-action': 'clear', on: { click: () => ctx.navigate('#/audit') } },
+			t('common.clear'))));
+	form.addEventListener('submit', (e) => {
+		e.preventDefault();
+		const fd = new FormData(form);
+		const nq = new URLSearchParams();
+		for (const k of TEXT) {
+			const v = String(fd.get(k) || '').trim();
+			if (v)
+				nq.set(k, v);
+		}
+		for (const k of ['from', 'to']) {
+			const v = toRfc(String(fd.get(k) || ''));
+			if (v === undefined) {
+				err.textContent = t(`audit.bad.${k}`);
+				err.hidden = false;
+				return;
+			}
+			if (v)
+				nq.set(k, v);
+		}
+		if (Number(fd.get('limit')) !== 50)
+			nq.set('limit', String(fd.get('limit')));
+		const qs = nq.toString();
+		ctx.navigate('#/audit' + (qs ? '?' + qs : ''));
+	});
+	return h('div', form, h('p', { class: 'hint' }, t('audit.f.exact')), err);
+}
+
+function entries(items) {
+	return table([
+		{ label: t('audit.col.seq'), class: 'num', cell: (e) => h('span', { translate: 'no', 'data-seq': e.seq },
+			String(e.seq), e.sealed ? null : h('span', { class: 'badge warn', title: t('audit.unsealed.title') },
+				t('audit.unsealed'))) },
+		{ label: t('audit.col.at'), class: 'audit-at', cell: (e) => when(e.at, { seconds: true }) },
+		{ label: t('audit.col.actor'), cell: (e) => data('span', e.actor, { class: 'mono' }) },
+		{ label: t('audit.col.action'), cell: (e) => data('span', e.action, { class: 'mono' }) },
+		{ label: t('audit.col.object'), cell: (e) => (e.object ? data('span', e.object, { class: 'mono' }) :
+			h('span', { class: 'muted' }, t('none'))) },
+		{ label: t('audit.col.request_id'), cell: (e) => (e.request_id ? data('span', e.request_id, { class: 'mono small' }) :
+			h('span', { class: 'muted' }, t('none'))) },
+		{ label: t('audit.col.detail'), class: 'audit-detail', cell: (e) => data('code', JSON.stringify(e.detail), { class: 'json' }) },
+	], items, { rowAttrs: (e) => ({ 'data-seq': e.seq, 'data-action': e.action }) });
+}
+
+function verifyResult(r) {
+	const facts = h('p', { class: 'muted small' },
+		t('audit.verify.rows', { rows: num(r.rows_checked), cps: num(r.checkpoints_checked), unsealed: num(r.unsealed_rows) }),
+		h('br'),
+		r.last_checkpoint ? [t('audit.verify.last_cp', { seq: r.last_checkpoint.seq }), when(r.last_checkpoint.at, { seconds: true }),
+			h('br')] : null,
+		t('audit.verify.sig', { v: t(r.signatures_checked ? 'bool.yes' : 'bool.no') }));
+	if (r.ok) {
+		return h('div', { class: 'verify-result ok', role: 'status', 'data-testid': 'verify-result', 'data-ok': 'true',
+			'data-sealed-through': r.sealed_through ?? '' },
+		h('p', { class: 'verify-head' }, r.sealed_through !== null && r.sealed_through !== undefined ?
+			t('audit.verify.ok', { seq: r.sealed_through }) : t('audit.verify.ok_none')), facts);
+	}
+	return h('div', { class: 'verify-result bad', role: 'alert', 'data-testid': 'verify-result', 'data-ok': 'false',
+		'data-first-bad-seq': r.first_bad_seq },
+	h('p', { class: 'verify-head' }, t('audit.verify.bad', { seq: r.first_bad_seq })),
+	r.reason ? h('p', t('audit.verify.reason'), ' ', data('span', r.reason, { class: 'mono' })) : null,
+	facts);
+}
+
+function chainCard() {
+	const out = h('div', { class: 'verify-box', 'aria-live': 'polite' });
+	const btn = h('button', { type: 'button', class: 'primary', 'data-action': 'verify' }, t('audit.verify'));
+	btn.addEventListener('click', async () => {
+		btn.disabled = true;
+		replace(out, h('p', { class: 'muted' }, t('audit.verifying')));
+		try {
+			const r = await get('/v1/audit/verify');
+			replace(out, verifyResult(r), h('p', { class: 'muted small' }, t('audit.verify.at'), ' ',
+				when(new Date().toISOString(), { seconds: true })));
+		} catch (e) {
+			if (e && e.status === 401)
+				return;
+			replace(out, h('p', { class: 'error', role: 'alert' }, t('common.error', { msg: e.describe ? e.describe() : String(e) })));
+		} finally {
+			btn.disabled = false;
+		}
+	});
+	return card(t('audit.chain'), h('p', { class: 'muted small' }, t('audit.chain.about')),
+		h('div', { class: 'toolbar' }, btn), out);
+}
+
+async function render(main, ctx) {
+	const q = query(ctx.params);
+	const log = h('section', { class: 'card audit-log', 'data-testid': 'audit-log' });
+	replace(main, h('div', { class: 'screen-head' }, h('h1', t('nav.audit'))),
+		h('div', { class: 'audit-top' }, card(t('audit.search'), searchForm(ctx, q)), chainCard()), log);
+
+	const cursors = [null];		// cursor of each page shown so far (page 1: none)
+	let page = 0;
+	let next = null;
+	const info = h('p', { class: 'muted small', 'data-testid': 'audit-page' });
+	const body = h('div');
+	const first = h('button', { type: 'button', 'data-action': 'first', hidden: true }, t('audit.first'));
+	const more = h('button', { type: 'button', class: 'primary', 'data-action': 'next', hidden: true }, t('common.next'));
+	replace(log, h('h2', t('audit.log')), info, body, h('div', { class: 'actions left' }, first, more));
+
+	async function load(p) {
+		const res = await get('/v1/audit', Object.assign({}, q, { cursor: cursors[p] }));
+		if (!ctx.current())
+			return;
+		page = p;
+		next = res.next_cursor || null;
+		if (next)
+			cursors[p + 1] = next;
+		replace(body, entries(res.items));
+		info.textContent = t('audit.page', { n: num(res.items.length), page: num(page + 1) });
+		info.dataset.page = String(page + 1);
+		info.dataset.count = String(res.items.length);
+		more.hidden = !next;
+		first.hidden = page === 0;
+	}
+	const go = (p) => {
+		more.disabled = first.disabled = true;
+		load(p).then(() => {
+			const hd = log.querySelector('h2');
+			if (hd) {
+				hd.tabIndex = -1;
+				hd.focus({ preventScroll: false });
+			}
+		}).catch((e) => e && e.status !== 401 && toast(t('common.error', { msg: e.describe ? e.describe() : String(e) }), 'error'))
+			.finally(() => (more.disabled = first.disabled = false));
+	};
+	more.addEventListener('click', () => go(page + 1));
+	first.addEventListener('click', () => go(0));
+	await load(0);
+}
+
+export default { id: 'audit', nav: 'nav.audit', minRole: 'viewer', messages, render };
