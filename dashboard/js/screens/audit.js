@@ -21,7 +21,7 @@ const messages = {
 		'audit.f.from': '開始日時（日本時間、この時刻を含む）',
 		'audit.f.to': '終了日時（日本時間、この時刻を含まない）',
 		'audit.f.limit': '1ページの件数',
-		'audit.f.exact': 'どの条件も完全一致で検索します（例: 操作 certificate.revoke、対象 certificate:0a1b…）。',
+		'audit.f.exact': 'どの条件も完全一致で検索します（例: 操作 {action}、対象 {object}）。',
 		'audit.log': '監査記録',
 		'audit.page': '{n} 件（{page} ページ目）',
 		'audit.first': '最初のページへ',
@@ -59,7 +59,7 @@ const messages = {
 		'audit.f.from': 'From (JST, inclusive)',
 		'audit.f.to': 'To (JST, exclusive)',
 		'audit.f.limit': 'Entries per page',
-		'audit.f.exact': 'Every filter is an exact match (e.g. action certificate.revoke, object certificate:0a1b…).',
+		'audit.f.exact': 'Every filter is an exact match (e.g. action {action}, object {object}).',
 		'audit.log': 'Audit log',
 		'audit.page': '{n} entries (page {page})',
 		'audit.first': 'First page',
@@ -94,6 +94,11 @@ const ACTIONS = ['certificate.read', 'certificate.search', 'certificate.revoke',
 	'certificate.issue_refused', 'certificate.scope_denied', 'card.event', 'application.create',
 	'application.read', 'audit.read', 'session.create', 'session.delete'];
 const LIMITS = [20, 50, 100, 200];
+
+// t() of a message whose {placeholders} are nodes (data marked translate="no").
+function tn(key, nodes) {
+	return t(key).split(/\{(\w+)\}/).map((part, i) => (i % 2 ? nodes[part] ?? `{${part}}` : part));
+}
 
 const data = (tag, text, attrs) => h(tag, Object.assign({ translate: 'no' }, attrs || {}), text);
 
@@ -131,7 +136,7 @@ function searchForm(ctx, q) {
 	const err = h('p', { class: 'error', role: 'alert', hidden: true, 'data-testid': 'audit-search-error' });
 	const list = h('datalist', { id: 'audit-actions' }, ACTIONS.map((a) => h('option', { value: a })));
 	const form = h('form', { class: 'filters audit-filters', role: 'search', 'aria-label': t('audit.search'),
-		'data-testid': 'audit-search' },
+		'data-testid': 'audit-search', 'data-query': new URLSearchParams(q).toString() },
 	field(t('audit.f.actor'), input('actor', { 'data-search': '' })),
 	field(t('audit.f.action'), input('action', { list: 'audit-actions' })),
 	field(t('audit.f.object'), input('object', { class: 'audit-object-input' })),
@@ -168,7 +173,8 @@ function searchForm(ctx, q) {
 		const qs = nq.toString();
 		ctx.navigate('#/audit' + (qs ? '?' + qs : ''));
 	});
-	return h('div', form, h('p', { class: 'hint' }, t('audit.f.exact')), err);
+	return h('div', form, h('p', { class: 'hint' }, tn('audit.f.exact', {
+		action: data('code', 'certificate.revoke'), object: data('code', 'certificate:0a1b…') })), err);
 }
 
 function entries(items) {

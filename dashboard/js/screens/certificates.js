@@ -38,7 +38,6 @@ const messages = {
 		'cert.col.status': '状態',
 		'cert.col.not_before': '有効期間の開始',
 		'cert.col.not_after': '有効期間の満了',
-		'cert.row.open': '証明書 {serial} の詳細を開く',
 		'cert.detail': '証明書の詳細',
 		'cert.back': '検索に戻る',
 		'cert.d.status': '状態と有効期間',
@@ -109,7 +108,6 @@ const messages = {
 		'cert.col.status': 'Status',
 		'cert.col.not_before': 'Valid from',
 		'cert.col.not_after': 'Valid until',
-		'cert.row.open': 'Open certificate {serial}',
 		'cert.detail': 'Certificate details',
 		'cert.back': 'Back to the search',
 		'cert.d.status': 'Status and validity',
@@ -249,7 +247,6 @@ function resultRows(ctx, items) {
 	], items, {
 		rowAttrs: (c) => ({
 			class: 'clickable', tabindex: '0', 'data-serial': c.serial,
-			'aria-label': t('cert.row.open', { serial: c.serial }),
 			on: {
 				click: (e) => {
 					if (!e.target.closest('a'))
@@ -272,7 +269,7 @@ async function renderList(main, ctx) {
 		if (ctx.params.get(k))
 			q[k] = ctx.params.get(k);
 	const results = h('section', { class: 'card cert-results', 'data-testid': 'cert-results',
-		'aria-live': 'polite' });
+		'data-query': new URLSearchParams(q).toString(), 'aria-live': 'polite' });
 	replace(main, h('div', { class: 'screen-head' }, h('h1', t('nav.certificates'))),
 		card(t('cert.search'), searchForm(ctx, q)), results);
 
@@ -406,7 +403,8 @@ async function revokeFlow(c, ctx, show) {
 	try {
 		const after = await post('/v1/certificates/' + encodeURIComponent(c.serial) + '/revoke', body,
 			{ idempotencyKey: key });
-		toast(t('cert.revoke.done', { serial: c.serial, reason: reasonName(after.reason) }), 'ok');
+		toast(h('span', tn('cert.revoke.done', { serial: data('span', c.serial, { class: 'serial' }),
+			reason: reasonName(after.reason) })), 'ok');
 		if (ctx.current())
 			await show(after);
 	} catch (e) {
@@ -445,7 +443,13 @@ async function renderDetail(main, ctx, serialText) {
 		const actions = h('div', { class: 'toolbar cert-actions' });
 		if (ctx.can('officer') && st === 'valid') {
 			const btn = h('button', { type: 'button', class: 'danger', 'data-action': 'revoke' }, t('cert.revoke'));
-			btn.addEventListener('click', () => revokeFlow(cert, ctx, show).finally(() => btn.isConnected && btn.focus()));
+			btn.addEventListener('click', () => revokeFlow(cert, ctx, show).finally(() => {
+				const target = btn.isConnected ? btn : main.querySelector('h1');
+				if (target) {
+					target.tabIndex = target === btn ? 0 : -1;
+					target.focus();
+				}
+			}));
 			actions.appendChild(btn);
 		}
 		content.dataset.status = st;
