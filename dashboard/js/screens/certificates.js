@@ -380,7 +380,7 @@ function trailCard(c, rows) {
 
 async function revokeFlow(c, ctx, show) {
 	const reason = select('reason', [['', t('cert.revoke.choose')],
-		...REASONS.map((r) => [r, reasonName(r)])], '', { required: true, 'data-testid': 'revoke-reason' });
+		...REASONS.map((r) => [r, reasonName(r)])], '', { 'aria-required': 'true', 'data-testid': 'revoke-reason' });
 	const comment = h('textarea', { name: 'comment', maxlength: 500, rows: 3, class: 'cert-comment' });
 	const text = h('p', { class: 'revoke-text', 'data-testid': 'revoke-text' }, tn('cert.revoke.text', {
 		holder: data('strong', c.resident_code, { class: 'mono', 'data-holder': c.resident_code }),
