@@ -61,7 +61,7 @@ const messages = {
 		'cert.d.no_name': '氏名などの基本4情報は運用コンソールには表示されません。',
 		'cert.trail': 'この証明書の監査記録',
 		'cert.trail.none': 'この証明書の監査記録はありません。',
-		'cert.trail.seq': '番号',
+		'cert.trail.seq': '通番',
 		'cert.trail.at': '日時（日本時間）',
 		'cert.trail.actor': '実行者',
 		'cert.trail.action': '操作',

@@ -1,0 +1,191 @@
+// 監査 (dashboard/js/screens/audit.js): paging through the log with the
+// cursor, searching (rows = the database's), the chain check in green
+// (sealed through the seq the database says) and, after a row is tampered
+// with in PostgreSQL, in red naming the first bad seq. The tampering test
+// is last and puts the row back: later files see a clean chain.
+import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db, sleep } from './lib.mjs';
+
+function assert(cond, msg) {
+	if (!cond)
+		throw new Error(msg);
+}
+
+function eq(a, b, msg) {
+	const ja = JSON.stringify(a);
+	const jb = JSON.stringify(b);
+	if (ja !== jb)
+		throw new Error(`${msg}: got ${ja}, want ${jb}`);
+}
+
+const lines = (s) => (s ? s.split('\n') : []);
+
+async function pageShown(page, n) {
+	await page.waitForSelector(`[data-testid=audit-page][data-page="${n}"]`);
+	return page.$$eval('[data-testid=audit-log] tbody tr[data-seq]', (rs) => rs.map((r) => r.dataset.seq));
+}
+
+async function searched(page, query) {
+	await page.waitForSelector(`[data-testid=audit-search][data-query="${query}"]`);
+	return pageShown(page, 1);
+}
+
+async function waitSealed() {
+	for (let i = 0; i < 150; i++) {
+		if (db('SELECT count(*) FROM audit_log WHERE sealed_hash IS NULL') === '0')
+			return;
+		await sleep(100);
+	}
+	throw new Error('audit rows not sealed within 15 s');
+}
+
+// The seq of the last sealed row in chain order (what verify reports).
+const chainEnd = () => db('SELECT seq FROM audit_log WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1');
+
+async function verify(page) {
+	await page.click('[data-action=verify]');
+	await page.waitForSelector('[data-testid=verify-result]');
+	return page.$eval('[data-testid=verify-result]', (el) => ({
+		ok: el.dataset.ok, through: el.dataset.sealedThrough, bad: el.dataset.firstBadSeq,
+		text: el.querySelector('.verify-head').textContent, color: getComputedStyle(el).color,
+	}));
+}
+
+function noConsoleErrors(page) {
+	eq(page.context().consoleErrors.splice(0), [], 'console errors');
+}
+
+// As the API tests do it (tests/api/audit.sh), but in one transaction on the
+// live database: the triggers are off only inside it.
+function tamper(chainPos, sql) {
+	db(`BEGIN; ALTER TABLE audit_log DISABLE TRIGGER USER; UPDATE audit_log SET detail = ${sql}
+		WHERE chain_pos = ${chainPos}; ALTER TABLE audit_log ENABLE TRIGGER USER; COMMIT;`);
+}
+
+export default async (test) => {
+	test('test_audit_pages_through_the_log', async () => {
+		const page = await pageAs('br-view', '#/audit?limit=20');
+		const p1 = await pageShown(page, 1);
+		eq(p1.length, 20, 'a full first page');
+		eq(p1, lines(db(`SELECT seq FROM audit_log WHERE seq <= ${p1[0]} ORDER BY seq DESC LIMIT 20`)), 'page 1 = the newest rows');
+		await page.focus('[data-action=next]');
+		await page.keyboard.press('Enter');
+		const p2 = await pageShown(page, 2);
+		eq(p2, lines(db(`SELECT seq FROM audit_log WHERE seq < ${p1[19]} ORDER BY seq DESC LIMIT 20`)), 'page 2 follows page 1');
+		await page.click('[data-action=next]');
+		const p3 = await pageShown(page, 3);
+		eq(p3, lines(db(`SELECT seq FROM audit_log WHERE seq < ${p2[p2.length - 1]} ORDER BY seq DESC LIMIT 20`)),
+			'page 3 follows page 2');
+		// Each row's cells as the database has them.
+		const s = p3[3];
+		const [actor, action, object, rid] = db(`SELECT actor, action, coalesce(object, '—'), coalesce(detail->>'request_id', '—')
+			FROM audit_log WHERE seq = ${s}`).split('|');
+		const cells = await page.$$eval(`[data-testid=audit-log] tr[data-seq="${s}"] td`, (tds) => tds.map((td) => td.textContent.trim()));
+		eq(cells.slice(2, 6), [actor, action, object, rid], `cells of seq ${s}`);
+		eq(cells[1], db(`SELECT to_char(at AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI:SS') FROM audit_log WHERE seq = ${s}`),
+			'time in JST');
+		eq(JSON.parse(cells[6]), JSON.parse(db(`SELECT detail::text FROM audit_log WHERE seq = ${s}`)), 'detail JSON');
+		await page.click('[data-action=first]');
+		const again = await pageShown(page, 1);
+		assert(Number(again[0]) >= Number(p1[0]), 'back on the first page');
+		eq(await englishLeft(page), [], 'audit: English left');
+		eq(await missingKeys(page), [], 'audit: missing keys (ja)');
+		await shot(page, 'audit');
+		await setLang(page, 'en');
+		await pageShown(page, 1);
+		eq(await missingKeys(page), [], 'audit: missing keys (en)');
+		eq((await page.textContent('main h1')).trim(), 'Audit', 'English heading');
+		await shot(page, 'audit');
+		await setLang(page, 'ja');
+		noConsoleErrors(page);
+		await page.close();
+	});
+
+	test('test_audit_search_by_action', async () => {
+		const page = await pageAs('br-view', '#/audit');
+		await pageShown(page, 1);
+		await page.fill('[data-testid=audit-search] input[name=action]', 'certificate.read');
+		await page.press('[data-testid=audit-search] input[name=action]', 'Enter');
+		const rows = await searched(page, 'action=certificate.read&limit=50');
+		assert(rows.length > 0, 'reads listed');
+		eq(rows, lines(db(`SELECT seq FROM audit_log WHERE action = 'certificate.read' AND seq <= ${rows[0]}
+			ORDER BY seq DESC LIMIT 50`)), 'rows = the database\'s certificate.read rows');
+		const actions = await page.$$eval('[data-testid=audit-log] tbody tr[data-action]', (r) => r.map((x) => x.dataset.action));
+		assert(actions.every((a) => a === 'certificate.read'), 'only certificate.read');
+		// Action and actor together: br-view's own reads.
+		const actor = `operator:${db("SELECT id FROM operators WHERE username = 'br-view'")}`;
+		await page.fill('[data-testid=audit-search] input[name=actor]', actor);
+		await page.press('[data-testid=audit-search] input[name=actor]', 'Enter');
+		const mine = await searched(page, `actor=${encodeURIComponent(actor)}&action=certificate.read&limit=50`);
+		eq(mine, lines(db(`SELECT seq FROM audit_log WHERE action = 'certificate.read' AND actor = '${actor}'
+			ORDER BY seq DESC LIMIT 50`)), 'rows for actor + action');
+		// A time range in JST: from the first of those rows' minute to a minute after the last.
+		const [from, to] = db(`SELECT to_char(min(at) AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI'),
+			to_char((max(at) + interval '1 minute') AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI')
+			FROM audit_log WHERE action = 'certificate.revoke'`).split('|');
+		await page.click('[data-action=clear]');
+		await searched(page, 'limit=50');
+		await page.fill('[data-testid=audit-search] input[name=action]', 'certificate.revoke');
+		await page.fill('[data-testid=audit-search] input[name=from]', from);
+		await page.fill('[data-testid=audit-search] input[name=to]', to);
+		await page.press('[data-testid=audit-search] input[name=action]', 'Enter');
+		await page.waitForFunction(() => location.hash.includes('from='));
+		await page.waitForSelector('[data-testid=audit-search][data-query*="from="]');
+		const revs = await pageShown(page, 1);
+		eq(revs, lines(db(`SELECT seq FROM audit_log WHERE action = 'certificate.revoke'
+			AND at >= '${from}:00+09' AND at < '${to}:00+09' ORDER BY seq DESC`)), 'revocations in the JST range');
+		assert(revs.length >= 1, 'the revocation of t_30 is found');
+		noConsoleErrors(page);
+		await page.close();
+	});
+
+	test('test_audit_verify_shows_sealed_through_seq', async () => {
+		const page = await pageAs('br-view', '#/audit');
+		await pageShown(page, 1);
+		await waitSealed();
+		const r = await verify(page);
+		eq(r.ok, 'true', 'chain ok');
+		eq(r.through, chainEnd(), 'sealed through = the last sealed row in chain order');
+		assert(r.text.includes(`通番 ${r.through} まで`) && r.text.includes('封印'), `message: ${r.text}`);
+		eq(r.color, 'rgb(30, 123, 69)', 'green');
+		eq(await englishLeft(page), [], 'verify: English left');
+		await shot(page, 'audit-verify');
+		noConsoleErrors(page);
+		await page.close();
+	});
+
+	test('test_audit_verify_turns_red_after_tampering', async () => {
+		const page = await pageAs('br-view', '#/audit');
+		await pageShown(page, 1);
+		await waitSealed();
+		const [pos, seq] = db(`SELECT chain_pos, seq FROM audit_log WHERE chain_pos IS NOT NULL
+			ORDER BY chain_pos DESC OFFSET 5 LIMIT 1`).split('|');
+		tamper(pos, `detail || '{"tampered": true}'`);
+		try {
+			eq(db(`SELECT detail ? 'tampered' FROM audit_log WHERE seq = ${seq}`), 't', 'the row is changed');
+			const r = await verify(page);
+			eq(r.ok, 'false', 'chain broken');
+			eq(r.bad, seq, 'first bad seq');
+			assert(r.text.includes(`通番 ${seq} で`) && r.text.includes('改ざん'), `message: ${r.text}`);
+			eq(r.color, 'rgb(180, 35, 24)', 'red');
+			assert((await page.textContent('[data-testid=verify-result]')).includes('row does not match its seal'),
+				'the reason as the server gives it');
+			eq(await englishLeft(page), [], 'bad verify: English left');
+			eq(await missingKeys(page), [], 'bad verify: missing keys (ja)');
+			await shot(page, 'audit-verify-bad');
+			await setLang(page, 'en');
+			await pageShown(page, 1);
+			const e = await verify(page);
+			eq(e.bad, seq, 'first bad seq (en)');
+			assert(e.text.includes(`Tampering detected at seq ${seq}`), `English message: ${e.text}`);
+			eq(await missingKeys(page), [], 'bad verify: missing keys (en)');
+			await shot(page, 'audit-verify-bad');
+			await setLang(page, 'ja');
+		} finally {
+			tamper(pos, `detail - 'tampered'`);
+		}
+		const after = await pageFetch(page, 'GET', '/v1/audit/verify');
+		eq([after.status, after.body.ok], [200, true], 'chain intact again after the restore');
+		noConsoleErrors(page);
+		await page.close();
+	});
+};
