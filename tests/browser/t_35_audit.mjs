@@ -80,7 +80,12 @@ export default async (test) => {
 		const [actor, action, object, rid] = db(`SELECT actor, action, coalesce(object, '—'), coalesce(detail->>'request_id', '—')
 			FROM audit_log WHERE seq = ${s}`).split('|');
 		const cells = await page.$$eval(`[data-testid=audit-log] tr[data-seq="${s}"] td`, (tds) => tds.map((td) => td.textContent.trim()));
-		eq(cells.slice(2, 6), [actor, action, object, rid], `cells of seq ${s}`);
+		const actorId = await page.textContent(`[data-testid=audit-log] tr[data-seq="${s}"] .actor-id`);
+		eq([actorId, ...cells.slice(3, 6)], [actor, action, object, rid], `cells of seq ${s}`);
+		const m = /^operator:(\d+)$/.exec(actor);
+		if (m)
+			eq(await page.textContent(`[data-testid=audit-log] tr[data-seq="${s}"] .actor-name`),
+				db(`SELECT username FROM operators WHERE id = ${m[1]}`), 'the operator\'s username beside the actor');
 		eq(cells[1], db(`SELECT to_char(at AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI:SS') FROM audit_log WHERE seq = ${s}`),
 			'time in JST');
 		eq(JSON.parse(cells[6]), JSON.parse(db(`SELECT detail::text FROM audit_log WHERE seq = ${s}`)), 'detail JSON');
@@ -89,11 +94,13 @@ export default async (test) => {
 		assert(Number(again[0]) >= Number(p1[0]), 'back on the first page');
 		eq(await englishLeft(page), [], 'audit: English left');
 		eq(await missingKeys(page), [], 'audit: missing keys (ja)');
+		await page.evaluate(() => window.scrollTo(0, 0));
 		await shot(page, 'audit');
 		await setLang(page, 'en');
 		await pageShown(page, 1);
 		eq(await missingKeys(page), [], 'audit: missing keys (en)');
 		eq((await page.textContent('main h1')).trim(), 'Audit', 'English heading');
+		await page.evaluate(() => window.scrollTo(0, 0));
 		await shot(page, 'audit');
 		await setLang(page, 'ja');
 		noConsoleErrors(page);
@@ -120,7 +127,7 @@ export default async (test) => {
 			ORDER BY seq DESC LIMIT 50`)), 'rows for actor + action');
 		// A time range in JST: from the first of those rows' minute to a minute after the last.
 		const [from, to] = db(`SELECT to_char(min(at) AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI'),
-			to_char((max(at) + interval '1 minute') AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI')
+			to_char((max(at) + interval '1 minute') AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI')
 			FROM audit_log WHERE action = 'certificate.revoke'`).split('|');
 		await page.click('[data-action=clear]');
 		await searched(page, 'limit=50');
@@ -132,7 +139,8 @@ export default async (test) => {
 		await page.waitForSelector('[data-testid=audit-search][data-query*="from="]');
 		const revs = await pageShown(page, 1);
 		eq(revs, lines(db(`SELECT seq FROM audit_log WHERE action = 'certificate.revoke'
-			AND at >= '${from}:00+09' AND at < '${to}:00+09' ORDER BY seq DESC`)), 'revocations in the JST range');
+			AND at >= '${from}:00+09' AND at < '${to.replace(/\//g, '-')}:00+09' ORDER BY seq DESC`)), 'revocations in the JST range');
+		eq(await page.inputValue('[data-testid=audit-search] input[name=to]'), to, 'the field shows the time as typed (JST)');
 		assert(revs.length >= 1, 'the revocation of t_30 is found');
 		noConsoleErrors(page);
 		await page.close();

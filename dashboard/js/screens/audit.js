@@ -5,7 +5,7 @@
 // (GET /v1/audit/verify): "sealed through seq N" in green, or the first bad
 // seq and why in red. The filters live in the hash (#/audit?action=...), so
 // a search can be linked to (the certificate detail does).
-import { get } from '../api.js';
+import { get, getAll } from '../api.js';
 import { h, replace, card, table, field, select, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { when, num } from '../fmt.js';
@@ -21,6 +21,7 @@ const messages = {
 		'audit.f.from': '開始日時（日本時間、この時刻を含む）',
 		'audit.f.to': '終了日時（日本時間、この時刻を含まない）',
 		'audit.f.limit': '1ページの件数',
+		'audit.f.time.hint': '年/月/日 時:分（日付だけなら0時）',
 		'audit.f.exact': 'どの条件も完全一致で検索します（例: 操作 {action}、対象 {object}）。',
 		'audit.log': '監査記録',
 		'audit.page': '{n} 件（{page} ページ目）',
@@ -59,6 +60,7 @@ const messages = {
 		'audit.f.from': 'From (JST, inclusive)',
 		'audit.f.to': 'To (JST, exclusive)',
 		'audit.f.limit': 'Entries per page',
+		'audit.f.time.hint': 'year/month/day hour:minute (a day alone: 00:00)',
 		'audit.f.exact': 'Every filter is an exact match (e.g. action {action}, object {object}).',
 		'audit.log': 'Audit log',
 		'audit.page': '{n} entries (page {page})',
@@ -102,22 +104,58 @@ function tn(key, nodes) {
 
 const data = (tag, text, attrs) => h(tag, Object.assign({ translate: 'no' }, attrs || {}), text);
 
-// "2026-12-02T10:00" (datetime-local, JST) ↔ "2026-12-02T10:00:00+09:00".
-function toRfc(local) {
-	if (!local)
+// The time filters are typed as JST: "2026/12/02 09:00", "2026-12-02 09:00",
+// "2026-12-02T09:00" or a bare day (00:00) → "2026-12-02T09:00:00+09:00".
+// (No datetime-local: Chromium draws it in the browser's locale, not the page's.)
+function toRfc(text) {
+	const v = String(text || '').trim();
+	if (!v)
 		return null;
-	const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(:\d{2})?$/.exec(local);
-	return m ? `${m[1]}T${m[2]}${m[3] || ':00'}+09:00` : undefined;
+	const m = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(v);
+	if (!m)
+		return undefined;
+	const p2 = (x) => String(x || 0).padStart(2, '0');
+	const [y, mo, d, hh, mi, ss] = [m[1], Number(m[2]), Number(m[3]), Number(m[4] || 0), Number(m[5] || 0), Number(m[6] || 0)];
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mi > 59 || ss > 59)
+		return undefined;
+	return `${y}-${p2(mo)}-${p2(d)}T${p2(hh)}:${p2(mi)}:${p2(ss)}+09:00`;
 }
 
-function toLocal(rfc) {
+// An RFC 3339 filter back into the field, in JST: "2026/12/02 09:00".
+function toField(rfc) {
 	if (!rfc)
 		return '';
 	const d = new Date(rfc);
 	if (isNaN(d.getTime()))
-		return '';
+		return rfc;
 	const j = new Date(d.getTime() + 9 * 3600 * 1000).toISOString();
-	return j.slice(0, 16);
+	return `${j.slice(0, 4)}/${j.slice(5, 7)}/${j.slice(8, 10)} ${j.slice(11, 16)}${j.slice(17, 19) !== '00' ? ':' + j.slice(17, 19) : ''}`;
+}
+
+// Operators' usernames by id (GET /v1/operators), to show beside "operator:<id>".
+let opNames = null;
+export async function operatorNames() {
+	if (opNames && Date.now() - opNames.at < 60000)
+		return opNames.map;
+	const map = {};
+	try {
+		for (const o of await getAll('/v1/operators', {}, 2000))
+			map[String(o.id)] = o.username;
+	} catch (e) {
+		if (e && e.status === 401)
+			throw e;
+		return map;		// names are a help, not needed
+	}
+	opNames = { at: Date.now(), map };
+	return map;
+}
+
+// The actor as recorded, with the operator's username when it is one.
+export function actorCell(actor, names) {
+	const m = /^operator:(\d+)$/.exec(actor || '');
+	const name = m && names ? names[m[1]] : null;
+	return h('span', { translate: 'no', class: 'actor' }, h('span', { class: 'mono actor-id' }, actor),
+		name ? h('span', { class: 'actor-name' }, name) : null);
 }
 
 function query(params) {
@@ -141,8 +179,10 @@ function searchForm(ctx, q) {
 	field(t('audit.f.action'), input('action', { list: 'audit-actions' })),
 	field(t('audit.f.object'), input('object', { class: 'audit-object-input' })),
 	field(t('audit.f.request_id'), input('request_id')),
-	field(t('audit.f.from'), h('input', { type: 'datetime-local', name: 'from', value: toLocal(q.from) })),
-	field(t('audit.f.to'), h('input', { type: 'datetime-local', name: 'to', value: toLocal(q.to) })),
+	field(t('audit.f.from'), input('from', { value: toField(q.from), placeholder: '2026/12/02 09:00', inputmode: 'numeric',
+		class: 'audit-time-input' }), { hint: t('audit.f.time.hint') }),
+	field(t('audit.f.to'), input('to', { value: toField(q.to), placeholder: '2026/12/02 18:00', inputmode: 'numeric',
+		class: 'audit-time-input' }), { hint: t('audit.f.time.hint') }),
 	field(t('audit.f.limit'), select('limit', LIMITS.map((n) => [n, num(n)]), q.limit)),
 	list,
 	h('div', { class: 'actions left' },
@@ -177,17 +217,17 @@ function searchForm(ctx, q) {
 		action: data('code', 'certificate.revoke'), object: data('code', 'certificate:0a1b…') })), err);
 }
 
-function entries(items) {
+function entries(items, names) {
 	return table([
 		{ label: t('audit.col.seq'), class: 'num', cell: (e) => h('span', { translate: 'no', 'data-seq': e.seq },
 			String(e.seq), e.sealed ? null : h('span', { class: 'badge warn', title: t('audit.unsealed.title') },
 				t('audit.unsealed'))) },
 		{ label: t('audit.col.at'), class: 'audit-at', cell: (e) => when(e.at, { seconds: true }) },
-		{ label: t('audit.col.actor'), cell: (e) => data('span', e.actor, { class: 'mono' }) },
-		{ label: t('audit.col.action'), cell: (e) => data('span', e.action, { class: 'mono' }) },
-		{ label: t('audit.col.object'), cell: (e) => (e.object ? data('span', e.object, { class: 'mono' }) :
+		{ label: t('audit.col.actor'), class: 'audit-actor', cell: (e) => actorCell(e.actor, names) },
+		{ label: t('audit.col.action'), class: 'audit-action', cell: (e) => data('span', e.action, { class: 'mono' }) },
+		{ label: t('audit.col.object'), class: 'audit-object', cell: (e) => (e.object ? data('span', e.object, { class: 'mono' }) :
 			h('span', { class: 'muted' }, t('none'))) },
-		{ label: t('audit.col.request_id'), cell: (e) => (e.request_id ? data('span', e.request_id, { class: 'mono small' }) :
+		{ label: t('audit.col.request_id'), class: 'audit-rid', cell: (e) => (e.request_id ? data('span', e.request_id, { class: 'mono small' }) :
 			h('span', { class: 'muted' }, t('none'))) },
 		{ label: t('audit.col.detail'), class: 'audit-detail', cell: (e) => data('code', JSON.stringify(e.detail), { class: 'json' }) },
 	], items, { rowAttrs: (e) => ({ 'data-seq': e.seq, 'data-action': e.action }) });
@@ -251,14 +291,15 @@ async function render(main, ctx) {
 	replace(log, h('h2', t('audit.log')), info, body, h('div', { class: 'actions left' }, first, more));
 
 	async function load(p) {
-		const res = await get('/v1/audit', Object.assign({}, q, { cursor: cursors[p] }));
+		const [res, names] = await Promise.all([get('/v1/audit', Object.assign({}, q, { cursor: cursors[p] })),
+			operatorNames()]);
 		if (!ctx.current())
 			return;
 		page = p;
 		next = res.next_cursor || null;
 		if (next)
 			cursors[p + 1] = next;
-		replace(body, entries(res.items));
+		replace(body, entries(res.items, names));
 		info.textContent = t('audit.page', { n: num(res.items.length), page: num(page + 1) });
 		info.dataset.page = String(page + 1);
 		info.dataset.count = String(res.items.length);

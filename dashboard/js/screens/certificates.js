@@ -12,6 +12,7 @@ import { get, post, newKey, ApiError } from '../api.js';
 import { h, replace, card, table, field, select, confirmDialog, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { when, typeName, reasonName, statusName, REASONS, serial as fmtSerial } from '../fmt.js';
+import { operatorNames, actorCell } from './audit.js';
 
 const messages = {
 	ja: {
@@ -358,20 +359,21 @@ function distributionCard(c) {
 // The audit rows of this certificate: its own object, and the issuance
 // (object: the resident code, serial in the detail).
 async function trail(c) {
-	const [own, issued] = await Promise.all([
+	const [own, issued, names] = await Promise.all([
 		get('/v1/audit', { object: 'certificate:' + c.serial, limit: 100 }),
 		get('/v1/audit', { object: c.resident_code, action: 'certificate.issue', limit: 100 }),
+		operatorNames(),
 	]);
 	const rows = own.items.concat(issued.items.filter((e) => e.detail && e.detail.serial === c.serial));
 	rows.sort((a, b) => b.seq - a.seq);
-	return rows;
+	return { rows, names };
 }
 
-function trailCard(c, rows) {
+function trailCard(c, { rows, names }) {
 	return card(t('cert.trail'), table([
 		{ label: t('cert.trail.seq'), class: 'num', cell: (e) => data('span', String(e.seq)) },
 		{ label: t('cert.trail.at'), cell: (e) => when(e.at, { seconds: true }) },
-		{ label: t('cert.trail.actor'), cell: (e) => data('span', e.actor, { class: 'mono' }) },
+		{ label: t('cert.trail.actor'), class: 'audit-actor', cell: (e) => actorCell(e.actor, names) },
 		{ label: t('cert.trail.action'), cell: (e) => data('span', e.action, { class: 'mono' }) },
 		{ label: t('cert.trail.detail'), cell: (e) => data('code', JSON.stringify(e.detail), { class: 'json' }) },
 	], rows, { empty: t('cert.trail.none'), rowAttrs: (e) => ({ 'data-seq': e.seq, 'data-action': e.action }) }),
