@@ -147,7 +147,7 @@ export default async (test) => {
 	});
 
 	test('test_audit_verify_shows_sealed_through_seq', async () => {
-		const page = await pageAs('br-view', '#/audit');
+		const page = await pageAs('br-view', '#/audit?limit=20');
 		await pageShown(page, 1);
 		await waitSealed();
 		const r = await verify(page);
@@ -156,13 +156,14 @@ export default async (test) => {
 		assert(r.text.includes(`通番 ${r.through} まで`) && r.text.includes('封印'), `message: ${r.text}`);
 		eq(r.color, 'rgb(30, 123, 69)', 'green');
 		eq(await englishLeft(page), [], 'verify: English left');
+		await page.evaluate(() => window.scrollTo(0, 0));
 		await shot(page, 'audit-verify');
 		noConsoleErrors(page);
 		await page.close();
 	});
 
 	test('test_audit_verify_turns_red_after_tampering', async () => {
-		const page = await pageAs('br-view', '#/audit');
+		const page = await pageAs('br-view', '#/audit?limit=20');
 		await pageShown(page, 1);
 		await waitSealed();
 		const [pos, seq] = db(`SELECT chain_pos, seq FROM audit_log WHERE chain_pos IS NOT NULL
@@ -177,6 +178,14 @@ export default async (test) => {
 			eq(r.color, 'rgb(180, 35, 24)', 'red');
 			assert((await page.textContent('[data-testid=verify-result]')).includes('row does not match its seal'),
 				'the reason as the server gives it');
+			// The row itself, marked, at the top of the log.
+			await page.click('[data-action=show-bad]');
+			await page.waitForSelector(`[data-testid=audit-log] tbody tr.row-bad[data-seq="${seq}"]`);
+			const shown = await page.$$eval('[data-testid=audit-log] tbody tr[data-seq]', (rs) => rs.map((r) => r.dataset.seq));
+			eq(shown, lines(db(`SELECT seq FROM audit_log WHERE seq <= ${seq} ORDER BY seq DESC LIMIT 20`)),
+				'the log from the bad row down');
+			eq(await page.$eval('tr.row-bad td', (td) => getComputedStyle(td).color), 'rgb(180, 35, 24)', 'the row in red');
+			await page.evaluate(() => window.scrollTo(0, 0));
 			eq(await englishLeft(page), [], 'bad verify: English left');
 			eq(await missingKeys(page), [], 'bad verify: missing keys (ja)');
 			await shot(page, 'audit-verify-bad');
@@ -184,6 +193,9 @@ export default async (test) => {
 			await pageShown(page, 1);
 			const e = await verify(page);
 			eq(e.bad, seq, 'first bad seq (en)');
+			await page.click('[data-action=show-bad]');
+			await page.waitForSelector(`[data-testid=audit-log] tbody tr.row-bad[data-seq="${seq}"]`);
+			await page.evaluate(() => window.scrollTo(0, 0));
 			assert(e.text.includes(`Tampering detected at seq ${seq}`), `English message: ${e.text}`);
 			eq(await missingKeys(page), [], 'bad verify: missing keys (en)');
 			await shot(page, 'audit-verify-bad');

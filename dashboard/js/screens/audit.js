@@ -26,6 +26,9 @@ const messages = {
 		'audit.log': '監査記録',
 		'audit.page': '{n} 件（{page} ページ目）',
 		'audit.first': '最初のページへ',
+		'audit.page.below': '（通番 {seq} より前）',
+		'audit.bad_row': '改ざん',
+		'audit.verify.show': '通番 {seq} の行を表示',
 		'audit.col.seq': '通番',
 		'audit.col.at': '日時（日本時間）',
 		'audit.col.actor': '実行者',
@@ -65,6 +68,9 @@ const messages = {
 		'audit.log': 'Audit log',
 		'audit.page': '{n} entries (page {page})',
 		'audit.first': 'First page',
+		'audit.page.below': '(before seq {seq})',
+		'audit.bad_row': 'Tampered',
+		'audit.verify.show': 'Show the row at seq {seq}',
 		'audit.col.seq': 'Seq',
 		'audit.col.at': 'Time (JST)',
 		'audit.col.actor': 'Actor',
@@ -217,10 +223,11 @@ function searchForm(ctx, q) {
 		action: data('code', 'certificate.revoke'), object: data('code', 'certificate:0a1b…') })), err);
 }
 
-function entries(items, names) {
+function entries(items, names, badSeq) {
 	return table([
 		{ label: t('audit.col.seq'), class: 'num', cell: (e) => h('span', { translate: 'no', 'data-seq': e.seq },
-			String(e.seq), e.sealed ? null : h('span', { class: 'badge warn', title: t('audit.unsealed.title') },
+			String(e.seq), e.seq === badSeq ? h('span', { class: 'badge bad', 'data-testid': 'bad-row-badge' }, t('audit.bad_row')) : null,
+			e.sealed ? null : h('span', { class: 'badge warn', title: t('audit.unsealed.title') },
 				t('audit.unsealed'))) },
 		{ label: t('audit.col.at'), class: 'audit-at', cell: (e) => when(e.at, { seconds: true }) },
 		{ label: t('audit.col.actor'), class: 'audit-actor', cell: (e) => actorCell(e.actor, names) },
@@ -230,10 +237,11 @@ function entries(items, names) {
 		{ label: t('audit.col.request_id'), class: 'audit-rid', cell: (e) => (e.request_id ? data('span', e.request_id, { class: 'mono small' }) :
 			h('span', { class: 'muted' }, t('none'))) },
 		{ label: t('audit.col.detail'), class: 'audit-detail', cell: (e) => data('code', JSON.stringify(e.detail), { class: 'json' }) },
-	], items, { rowAttrs: (e) => ({ 'data-seq': e.seq, 'data-action': e.action }) });
+	], items, { rowAttrs: (e) => ({ 'data-seq': e.seq, 'data-action': e.action,
+		class: e.seq === badSeq ? 'row-bad' : null }) });
 }
 
-function verifyResult(r) {
+function verifyResult(r, showBad) {
 	const facts = h('p', { class: 'muted small' },
 		t('audit.verify.rows', { rows: num(r.rows_checked), cps: num(r.checkpoints_checked), unsealed: num(r.unsealed_rows) }),
 		h('br'),
@@ -250,10 +258,12 @@ function verifyResult(r) {
 		'data-first-bad-seq': r.first_bad_seq },
 	h('p', { class: 'verify-head' }, t('audit.verify.bad', { seq: r.first_bad_seq })),
 	r.reason ? h('p', t('audit.verify.reason'), ' ', data('span', r.reason, { class: 'mono' })) : null,
-	facts);
+	facts,
+	showBad && r.first_bad_seq !== null ? h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'danger',
+		'data-action': 'show-bad', on: { click: () => showBad(r.first_bad_seq) } }, t('audit.verify.show', { seq: r.first_bad_seq }))) : null);
 }
 
-function chainCard() {
+function chainCard(showBad) {
 	const out = h('div', { class: 'verify-box', 'aria-live': 'polite' });
 	const btn = h('button', { type: 'button', class: 'primary', 'data-action': 'verify' }, t('audit.verify'));
 	btn.addEventListener('click', async () => {
@@ -261,7 +271,7 @@ function chainCard() {
 		replace(out, h('p', { class: 'muted' }, t('audit.verifying')));
 		try {
 			const r = await get('/v1/audit/verify');
-			replace(out, verifyResult(r), h('p', { class: 'muted small' }, t('audit.verify.at'), ' ',
+			replace(out, verifyResult(r, showBad), h('p', { class: 'muted small' }, t('audit.verify.at'), ' ',
 				when(new Date().toISOString(), { seconds: true })));
 		} catch (e) {
 			if (e && e.status === 401)
@@ -279,11 +289,19 @@ async function render(main, ctx) {
 	const q = query(ctx.params);
 	const log = h('section', { class: 'card audit-log', 'data-testid': 'audit-log' });
 	replace(main, h('div', { class: 'screen-head' }, h('h1', t('nav.audit'))),
-		h('div', { class: 'audit-top' }, card(t('audit.search'), searchForm(ctx, q)), chainCard()), log);
+		h('div', { class: 'audit-top' }, card(t('audit.search'), searchForm(ctx, q)), chainCard((seq) => {
+			// The log from the first bad row down, the row marked. The audit
+			// cursor is the base64url of the seq the page starts below
+			// (api/paging.h, api/operators/audit_log.c).
+			badSeq = seq;
+			cursors = [btoa(String(seq + 1)).replace(/=+$/, '')];
+			go(0);
+		})), log);
 
-	const cursors = [null];		// cursor of each page shown so far (page 1: none)
+	let cursors = [null];		// cursor of each page shown so far (page 1: the newest)
 	let page = 0;
 	let next = null;
+	let badSeq = null;
 	const info = h('p', { class: 'muted small', 'data-testid': 'audit-page' });
 	const body = h('div');
 	const first = h('button', { type: 'button', 'data-action': 'first', hidden: true }, t('audit.first'));
@@ -299,12 +317,13 @@ async function render(main, ctx) {
 		next = res.next_cursor || null;
 		if (next)
 			cursors[p + 1] = next;
-		replace(body, entries(res.items, names));
-		info.textContent = t('audit.page', { n: num(res.items.length), page: num(page + 1) });
+		replace(body, entries(res.items, names, badSeq));
+		info.textContent = t('audit.page', { n: num(res.items.length), page: num(page + 1) }) +
+			(badSeq !== null ? ' ' + t('audit.page.below', { seq: badSeq + 1 }) : '');
 		info.dataset.page = String(page + 1);
 		info.dataset.count = String(res.items.length);
 		more.hidden = !next;
-		first.hidden = page === 0;
+		first.hidden = page === 0 && !cursors[0];
 	}
 	const go = (p) => {
 		more.disabled = first.disabled = true;
@@ -318,7 +337,13 @@ async function render(main, ctx) {
 			.finally(() => (more.disabled = first.disabled = false));
 	};
 	more.addEventListener('click', () => go(page + 1));
-	first.addEventListener('click', () => go(0));
+	first.addEventListener('click', () => {
+		if (page === 0 && cursors[0]) {
+			cursors = [null];
+			badSeq = null;
+		}
+		go(0);
+	});
 	await load(0);
 }
 
