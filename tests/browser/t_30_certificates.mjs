@@ -170,6 +170,12 @@ export default async (test) => {
 		await listed(page, '');
 		await page.click(`tr[data-serial="${auth}"] td:nth-child(2)`);
 		await page.waitForFunction((s) => location.hash === `#/certificates/${s}`, auth);
+		await detailShown(page, 'valid');
+		// An unknown serial: the API's 404, said in Japanese.
+		await page.evaluate(() => (location.hash = '#/certificates/00ff00ff'));
+		await page.waitForSelector('main p.error');
+		assert((await page.textContent('main p.error')).includes('見つかりません'), 'unknown serial: 見つかりません');
+		eq(await englishLeft(page), [], 'unknown serial: English left');
 		noConsoleErrors(page);
 		await page.close();
 	});

@@ -21,7 +21,7 @@ const messages = {
 		'audit.f.from': '開始日時（日本時間、この時刻を含む）',
 		'audit.f.to': '終了日時（日本時間、この時刻を含まない）',
 		'audit.f.limit': '1ページの件数',
-		'audit.f.time.hint': '年/月/日 時:分（日付だけなら0時）',
+		'audit.f.time.hint': '日時は「年/月/日 時:分」の形で、日本時間で入力します（日付だけなら0時）。',
 		'audit.f.exact': 'どの条件も完全一致で検索します（例: 操作 {action}、対象 {object}）。',
 		'audit.log': '監査記録',
 		'audit.page': '{n} 件（{page} ページ目）',
@@ -63,7 +63,7 @@ const messages = {
 		'audit.f.from': 'From (JST, inclusive)',
 		'audit.f.to': 'To (JST, exclusive)',
 		'audit.f.limit': 'Entries per page',
-		'audit.f.time.hint': 'year/month/day hour:minute (a day alone: 00:00)',
+		'audit.f.time.hint': 'Times are JST, typed as year/month/day hour:minute (a day alone means 00:00).',
 		'audit.f.exact': 'Every filter is an exact match (e.g. action {action}, object {object}).',
 		'audit.log': 'Audit log',
 		'audit.page': '{n} entries (page {page})',
@@ -186,9 +186,9 @@ function searchForm(ctx, q) {
 	field(t('audit.f.object'), input('object', { class: 'audit-object-input' })),
 	field(t('audit.f.request_id'), input('request_id')),
 	field(t('audit.f.from'), input('from', { value: toField(q.from), placeholder: '2026/12/02 09:00', inputmode: 'numeric',
-		class: 'audit-time-input' }), { hint: t('audit.f.time.hint') }),
+		class: 'audit-time-input' })),
 	field(t('audit.f.to'), input('to', { value: toField(q.to), placeholder: '2026/12/02 18:00', inputmode: 'numeric',
-		class: 'audit-time-input' }), { hint: t('audit.f.time.hint') }),
+		class: 'audit-time-input' })),
 	field(t('audit.f.limit'), select('limit', LIMITS.map((n) => [n, num(n)]), q.limit)),
 	list,
 	h('div', { class: 'actions left' },
@@ -220,7 +220,15 @@ function searchForm(ctx, q) {
 		ctx.navigate('#/audit' + (qs ? '?' + qs : ''));
 	});
 	return h('div', form, h('p', { class: 'hint' }, tn('audit.f.exact', {
-		action: data('code', 'certificate.revoke'), object: data('code', 'certificate:0a1b…') })), err);
+		action: data('code', 'certificate.revoke'), object: data('code', 'certificate:0a1b…') }), ' ', t('audit.f.time.hint')), err);
+}
+
+// The object as recorded; a certificate's links to its detail.
+function objectCell(obj) {
+	const m = /^certificate:([0-9a-f]{2,40})$/.exec(obj);
+	if (m)
+		return h('a', { href: '#/certificates/' + m[1], class: 'mono', translate: 'no' }, obj);
+	return data('span', obj, { class: 'mono' });
 }
 
 function entries(items, names, badSeq) {
@@ -232,7 +240,7 @@ function entries(items, names, badSeq) {
 		{ label: t('audit.col.at'), class: 'audit-at', cell: (e) => when(e.at, { seconds: true }) },
 		{ label: t('audit.col.actor'), class: 'audit-actor', cell: (e) => actorCell(e.actor, names) },
 		{ label: t('audit.col.action'), class: 'audit-action', cell: (e) => data('span', e.action, { class: 'mono' }) },
-		{ label: t('audit.col.object'), class: 'audit-object', cell: (e) => (e.object ? data('span', e.object, { class: 'mono' }) :
+		{ label: t('audit.col.object'), class: 'audit-object', cell: (e) => (e.object ? objectCell(e.object) :
 			h('span', { class: 'muted' }, t('none'))) },
 		{ label: t('audit.col.request_id'), class: 'audit-rid', cell: (e) => (e.request_id ? data('span', e.request_id, { class: 'mono small' }) :
 			h('span', { class: 'muted' }, t('none'))) },
