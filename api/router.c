@@ -205,7 +205,7 @@ static const struct route routes[] = {
 	{ LISTENER_CONSOLE, "GET", "/dashboard/", 0,
 	    NULL, api_dashboard_index, "dashboard" },
 	{ LISTENER_CONSOLE, "GET", "/dashboard/a/{id}/{path*}", 0,
-	    NULL, api_dashboard_asset, "dashboard_asset" },
+	    NULL, api_dashboard_asset, "dashboard" },
 	/* ---- end dashboard ---- */
 };
 

@@ -80,6 +80,10 @@ for p in "../../../etc/passwd" "../../../../../../etc/passwd" "%2e%2e%2f%2e%2e%2
 done
 expect test_dashboard_traversal_never_reaches_the_file_system eval '[ $db_trav_ok = 1 ]'
 
+call GET "$ST/metrics"
+expect test_dashboard_metrics_route_label eval 'grep -q "^jpkid_http_requests_total{route=\"dashboard\",status=\"200\"} [1-9]" "$work/body" &&
+	grep -q "^jpkid_http_requests_total{route=\"dashboard\",status=\"304\"} [1-9]" "$work/body"'
+
 # ---------------------------------------------------------------- other listeners, other routes
 db_get "$CON" /v1/session
 expect test_dashboard_security_headers_on_console_json_route eval 'is_problem 401 && db_secure && [ "$(header Cache-Control)" = no-store ]'
