@@ -10,6 +10,15 @@ const certsDir = process.env.BR_CERTS;
 const index = () => readFileSync(join(certsDir, 'index.txt'), 'utf8').trim().split('\n')
 	.map((l) => l.split(' ')).map(([code, sign, auth]) => ({ code, sign, auth }));
 const pem = (code, type) => readFileSync(join(certsDir, `${code}-${type}.pem`), 'utf8');
+// An index entry whose SIGN certificate is still valid, trying the preferred one first
+// (other test files may revoke certificates too).
+function validSign(prefer) {
+	const all = index();
+	for (const e of [all[prefer], ...all])
+		if (e && db(`SELECT status FROM certificates WHERE serial = decode('${e.sign}', 'hex') AND not_after > now()`) === 'valid')
+			return e;
+	throw new Error('no valid SIGN certificate left in the index');
+}
 
 function assert(cond, msg) {
 	if (!cond)
@@ -115,7 +124,7 @@ export default async (test) => {
 		const want = lines(db(`SELECT encode(serial, 'hex') FROM certificates WHERE crl_shard = '131016'
 			AND type = 'sign' AND status = 'valid' ORDER BY issued_at DESC, serial DESC LIMIT 50`));
 		eq(rows, want, 'rows for 131016, sign, valid');
-		assert(rows.length >= 3, 'the three residents of 131016 have a valid SIGN certificate');
+		assert(rows.length >= 1, 'a valid SIGN certificate of 131016 is listed');
 		const badges = await page.$$eval('[data-testid=cert-results] tbody .badge', (b) => b.map((x) => x.textContent));
 		assert(badges.every((b) => b === '有効'), `every badge 有効: ${badges}`);
 		// Another combination: 141003, auth.
@@ -181,7 +190,7 @@ export default async (test) => {
 	});
 
 	test('test_revoke_from_ui_then_openssl_ocsp_says_revoked', async () => {
-		const { code, sign } = index()[2];
+		const { code, sign } = validSign(2);
 		const cert = pem(code, 'sign');
 		eq(ocspStatus('sign', cert), 'good', 'OCSP before');
 		const page = await pageAs('br-off', `#/certificates/${sign}`);
@@ -244,7 +253,7 @@ export default async (test) => {
 	});
 
 	test('test_viewer_sees_no_revoke_button_and_forged_request_gets_403', async () => {
-		const { sign } = index()[3];
+		const { sign } = validSign(3);
 		const off = await pageAs('br-off', `#/certificates/${sign}`);
 		await detailShown(off, 'valid');
 		assert(await off.$('[data-action=revoke]'), 'an officer sees the revoke button');
@@ -264,13 +273,13 @@ export default async (test) => {
 	});
 
 	test('test_request_without_csrf_token_gets_403', async () => {
-		const { sign } = index()[3];
+		const { code, sign } = validSign(3);
 		const page = await pageAs('br-off', `#/certificates/${sign}`);
 		await detailShown(page, 'valid');
 		const r = await pageFetch(page, 'POST', `/v1/certificates/${sign}/revoke`, { json: { reason: 'keyCompromise' }, csrf: false });
 		eq(r.status, 403, 'revoke without X-CSRF-Token');
 		eq(db(`SELECT status FROM certificates WHERE serial = decode('${sign}', 'hex')`), 'valid', 'not revoked');
-		eq(ocspStatus('sign', pem(index()[3].code, 'sign')), 'good', 'OCSP still good');
+		eq(ocspStatus('sign', pem(code, 'sign')), 'good', 'OCSP still good');
 		noConsoleErrors(page);
 		await page.close();
 	});

@@ -63,17 +63,17 @@ function tamper(chainPos, sql) {
 
 export default async (test) => {
 	test('test_audit_pages_through_the_log', async () => {
-		const page = await pageAs('br-view', '#/audit?limit=20');
+		const page = await pageAs('br-view', '#/audit?limit=10');
 		const p1 = await pageShown(page, 1);
-		eq(p1.length, 20, 'a full first page');
-		eq(p1, lines(db(`SELECT seq FROM audit_log WHERE seq <= ${p1[0]} ORDER BY seq DESC LIMIT 20`)), 'page 1 = the newest rows');
+		eq(p1.length, 10, 'a full first page');
+		eq(p1, lines(db(`SELECT seq FROM audit_log WHERE seq <= ${p1[0]} ORDER BY seq DESC LIMIT 10`)), 'page 1 = the newest rows');
 		await page.focus('[data-action=next]');
 		await page.keyboard.press('Enter');
 		const p2 = await pageShown(page, 2);
-		eq(p2, lines(db(`SELECT seq FROM audit_log WHERE seq < ${p1[19]} ORDER BY seq DESC LIMIT 20`)), 'page 2 follows page 1');
+		eq(p2, lines(db(`SELECT seq FROM audit_log WHERE seq < ${p1[9]} ORDER BY seq DESC LIMIT 10`)), 'page 2 follows page 1');
 		await page.click('[data-action=next]');
 		const p3 = await pageShown(page, 3);
-		eq(p3, lines(db(`SELECT seq FROM audit_log WHERE seq < ${p2[p2.length - 1]} ORDER BY seq DESC LIMIT 20`)),
+		eq(p3, lines(db(`SELECT seq FROM audit_log WHERE seq < ${p2[p2.length - 1]} ORDER BY seq DESC LIMIT 10`)),
 			'page 3 follows page 2');
 		// Each row's cells as the database has them.
 		const s = p3[3];
@@ -110,38 +110,54 @@ export default async (test) => {
 	test('test_audit_search_by_action', async () => {
 		const page = await pageAs('br-view', '#/audit');
 		await pageShown(page, 1);
-		await page.fill('[data-testid=audit-search] input[name=action]', 'certificate.read');
+		// Every login is audited (session.create): there is at least this one.
+		await page.fill('[data-testid=audit-search] input[name=action]', 'session.create');
 		await page.press('[data-testid=audit-search] input[name=action]', 'Enter');
-		const rows = await searched(page, 'action=certificate.read&limit=50');
-		assert(rows.length > 0, 'reads listed');
-		eq(rows, lines(db(`SELECT seq FROM audit_log WHERE action = 'certificate.read' AND seq <= ${rows[0]}
-			ORDER BY seq DESC LIMIT 50`)), 'rows = the database\'s certificate.read rows');
+		const rows = await searched(page, 'action=session.create&limit=50');
+		assert(rows.length > 0, 'logins listed');
+		eq(rows, lines(db(`SELECT seq FROM audit_log WHERE action = 'session.create' AND seq <= ${rows[0]}
+			ORDER BY seq DESC LIMIT 50`)), 'rows = the database\'s session.create rows');
 		const actions = await page.$$eval('[data-testid=audit-log] tbody tr[data-action]', (r) => r.map((x) => x.dataset.action));
-		assert(actions.every((a) => a === 'certificate.read'), 'only certificate.read');
-		// Action and actor together: br-view's own reads.
+		assert(actions.every((a) => a === 'session.create'), 'only session.create');
+		// Action and actor together: br-view's own reads of the log.
 		const actor = `operator:${db("SELECT id FROM operators WHERE username = 'br-view'")}`;
+		await page.fill('[data-testid=audit-search] input[name=action]', 'audit.read');
 		await page.fill('[data-testid=audit-search] input[name=actor]', actor);
 		await page.press('[data-testid=audit-search] input[name=actor]', 'Enter');
-		const mine = await searched(page, `actor=${encodeURIComponent(actor)}&action=certificate.read&limit=50`);
-		eq(mine, lines(db(`SELECT seq FROM audit_log WHERE action = 'certificate.read' AND actor = '${actor}'
-			ORDER BY seq DESC LIMIT 50`)), 'rows for actor + action');
-		// A time range in JST: from the first of those rows' minute to a minute after the last.
+		const mine = await searched(page, `actor=${encodeURIComponent(actor)}&action=audit.read&limit=50`);
+		assert(mine.length > 0, 'br-view has read the log');
+		eq(mine, lines(db(`SELECT seq FROM audit_log WHERE action = 'audit.read' AND actor = '${actor}'
+			AND seq <= ${mine[0]} ORDER BY seq DESC LIMIT 50`)), 'rows for actor + action');
+		const names = await page.$$eval('[data-testid=audit-log] tbody .actor-name', (n) => [...new Set(n.map((x) => x.textContent))]);
+		eq(names, ['br-view'], 'the username beside the actor');
+		// A time range in JST: the logins from the first one's minute to a minute after the last.
 		const [from, to] = db(`SELECT to_char(min(at) AT TIME ZONE 'Asia/Tokyo', 'YYYY-MM-DD"T"HH24:MI'),
 			to_char((max(at) + interval '1 minute') AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI')
-			FROM audit_log WHERE action = 'certificate.revoke'`).split('|');
+			FROM audit_log WHERE action = 'session.create'`).split('|');
 		await page.click('[data-action=clear]');
 		await searched(page, 'limit=50');
-		await page.fill('[data-testid=audit-search] input[name=action]', 'certificate.revoke');
+		await page.fill('[data-testid=audit-search] input[name=action]', 'session.create');
 		await page.fill('[data-testid=audit-search] input[name=from]', from);
 		await page.fill('[data-testid=audit-search] input[name=to]', to);
 		await page.press('[data-testid=audit-search] input[name=action]', 'Enter');
-		await page.waitForFunction(() => location.hash.includes('from='));
 		await page.waitForSelector('[data-testid=audit-search][data-query*="from="]');
-		const revs = await pageShown(page, 1);
-		eq(revs, lines(db(`SELECT seq FROM audit_log WHERE action = 'certificate.revoke'
-			AND at >= '${from}:00+09' AND at < '${to.replace(/\//g, '-')}:00+09' ORDER BY seq DESC`)), 'revocations in the JST range');
+		const inRange = await pageShown(page, 1);
+		eq(inRange, lines(db(`SELECT seq FROM audit_log WHERE action = 'session.create'
+			AND at >= '${from}:00+09' AND at < '${to.replace(/\//g, '-')}:00+09' ORDER BY seq DESC LIMIT 50`)),
+			'logins in the JST range');
+		assert(inRange.length >= 1, 'the range holds the logins');
 		eq(await page.inputValue('[data-testid=audit-search] input[name=to]'), to, 'the field shows the time as typed (JST)');
-		assert(revs.length >= 1, 'the revocation of t_30 is found');
+		// A range before any login: nothing.
+		await page.fill('[data-testid=audit-search] input[name=from]', '2020/01/01');
+		await page.fill('[data-testid=audit-search] input[name=to]', '2020/01/02');
+		await page.press('[data-testid=audit-search] input[name=action]', 'Enter');
+		await page.waitForSelector('[data-testid=audit-search][data-query*="from=2020"]');
+		eq(await pageShown(page, 1), [], 'no logins in 2020');
+		eq(await englishLeft(page), [], 'empty result: English left');
+		// A malformed time is refused in the form.
+		await page.fill('[data-testid=audit-search] input[name=from]', 'tomorrow');
+		await page.press('[data-testid=audit-search] input[name=action]', 'Enter');
+		await page.waitForSelector('[data-testid=audit-search-error]:not([hidden])');
 		noConsoleErrors(page);
 		await page.close();
 	});

@@ -101,7 +101,7 @@ const TEXT = ['actor', 'action', 'object', 'request_id'];
 const ACTIONS = ['certificate.read', 'certificate.search', 'certificate.revoke', 'certificate.issue',
 	'certificate.issue_refused', 'certificate.scope_denied', 'card.event', 'application.create',
 	'application.read', 'audit.read', 'session.create', 'session.delete'];
-const LIMITS = [20, 50, 100, 200];
+const LIMITS = [10, 20, 50, 100, 200];
 
 // t() of a message whose {placeholders} are nodes (data marked translate="no").
 function tn(key, nodes) {
