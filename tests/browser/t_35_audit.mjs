@@ -82,10 +82,26 @@ export default async (test) => {
 		const cells = await page.$$eval(`[data-testid=audit-log] tr[data-seq="${s}"] td`, (tds) => tds.map((td) => td.textContent.trim()));
 		const actorId = await page.textContent(`[data-testid=audit-log] tr[data-seq="${s}"] .actor-id`);
 		eq([actorId, ...cells.slice(3, 6)], [actor, action, object, rid], `cells of seq ${s}`);
-		const m = /^operator:(\d+)$/.exec(actor);
-		if (m)
-			eq(await page.textContent(`[data-testid=audit-log] tr[data-seq="${s}"] .actor-name`),
-				db(`SELECT username FROM operators WHERE id = ${m[1]}`), 'the operator\'s username beside the actor');
+		// A viewer sees its own username beside its id (from the session); an
+		// admin sees everyone's (GET /v1/operators is admin only).
+		const viewerId = db("SELECT id FROM operators WHERE username = 'br-view'");
+		const named = await page.$$eval('[data-testid=audit-log] tbody tr[data-seq]', (rs) => rs.map((r) =>
+			[r.querySelector('.actor-id').textContent, r.querySelector('.actor-name')?.textContent ?? null]));
+		for (const [id, name] of named)
+			eq(name, id === `operator:${viewerId}` ? 'br-view' : null, `name beside ${id} (viewer)`);
+		const adm = await pageAs('br-adm', '#/audit?limit=50&action=audit.read');
+		await adm.waitForSelector('[data-testid=audit-search][data-query="action=audit.read&limit=50"]');
+		await pageShown(adm, 1);
+		const admNamed = await adm.$$eval('[data-testid=audit-log] tbody tr[data-seq]', (rs) => rs.map((r) =>
+			[r.querySelector('.actor-id').textContent, r.querySelector('.actor-name')?.textContent ?? null]));
+		assert(admNamed.some(([id]) => id === `operator:${viewerId}`), 'br-view\'s reads in the admin\'s list');
+		for (const [id, name] of admNamed) {
+			const m = /^operator:(\d+)$/.exec(id);
+			if (m)
+				eq(name, db(`SELECT username FROM operators WHERE id = ${m[1]}`), `name beside ${id} (admin)`);
+		}
+		noConsoleErrors(adm);
+		await adm.close();
 		eq(cells[1], db(`SELECT to_char(at AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI:SS') FROM audit_log WHERE seq = ${s}`),
 			'time in JST');
 		eq(JSON.parse(cells[6]), JSON.parse(db(`SELECT detail::text FROM audit_log WHERE seq = ${s}`)), 'detail JSON');

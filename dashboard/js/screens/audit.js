@@ -5,7 +5,7 @@
 // (GET /v1/audit/verify): "sealed through seq N" in green, or the first bad
 // seq and why in red. The filters live in the hash (#/audit?action=...), so
 // a search can be linked to (the certificate detail does).
-import { get, getAll } from '../api.js';
+import { can, currentSession, get, getAll } from '../api.js';
 import { h, replace, card, table, field, select, toast } from '../dom.js';
 import { t } from '../i18n.js';
 import { when, num } from '../fmt.js';
@@ -138,12 +138,18 @@ function toField(rfc) {
 	return `${j.slice(0, 4)}/${j.slice(5, 7)}/${j.slice(8, 10)} ${j.slice(11, 16)}${j.slice(17, 19) !== '00' ? ':' + j.slice(17, 19) : ''}`;
 }
 
-// Operators' usernames by id (GET /v1/operators), to show beside "operator:<id>".
+// Operators' usernames by id, to show beside "operator:<id>": the operator's
+// own from the session, everyone's for an admin (GET /v1/operators is admin only).
 let opNames = null;
 export async function operatorNames() {
-	if (opNames && Date.now() - opNames.at < 60000)
-		return opNames.map;
+	const me = currentSession() && currentSession().operator;
 	const map = {};
+	if (me && me.id !== undefined)
+		map[String(me.id)] = me.username;
+	if (!can('admin'))
+		return map;
+	if (opNames && opNames.user === me.username && Date.now() - opNames.at < 60000)
+		return opNames.map;
 	try {
 		for (const o of await getAll('/v1/operators', {}, 2000))
 			map[String(o.id)] = o.username;
@@ -152,7 +158,7 @@ export async function operatorNames() {
 			throw e;
 		return map;		// names are a help, not needed
 	}
-	opNames = { at: Date.now(), map };
+	opNames = { at: Date.now(), user: me.username, map };
 	return map;
 }
 
