@@ -144,7 +144,7 @@ function header(s) {
 		} } }, t('app.skip')),
 		h('div', { class: 'brand' }, h('span', { class: 'logo', 'aria-hidden': 'true' }), t('app.brand')),
 		h('div', { class: 'who' },
-			h('span', { class: 'who-name', translate: 'no', 'data-testid': 'operator-name' }, op.display_name || op.username),
+			h('span', { class: 'who-name', 'data-testid': 'operator-name', translate: 'no' }, op.display_name || op.username),
 			h('span', { class: ['badge', 'role-' + op.role], 'data-testid': 'operator-role' }, roleName(op.role)),
 			h('button', { type: 'button', class: 'lang', 'data-testid': 'lang-switch',
 				'aria-label': t('app.lang.label'), lang: lang() === 'ja' ? 'en' : 'ja',

@@ -75,12 +75,22 @@ function noConsoleErrors(page) {
 	eq(errs, [], 'console errors');
 }
 
+// pageAs, but with the context's console errors of earlier tests (other
+// files share the logged-in context) dropped, and the page loaded afresh.
+async function as(user, hash) {
+	const page = await pageAs(user, hash);
+	page.context().consoleErrors.splice(0);
+	await page.reload();
+	await page.waitForSelector('main h1');
+	return page;
+}
+
 const JST_SQL = (col) => `to_char(${col} AT TIME ZONE 'Asia/Tokyo', 'YYYY/MM/DD HH24:MI:SS')`;
 
 export default async (test) => {
 	test('test_certificates_search_by_serial', async () => {
 		const { sign } = index()[0];
-		const page = await pageAs('br-view', '#/certificates');
+		const page = await as('br-view', '#/certificates');
 		await listed(page, '');
 		await search(page, { serial: sign.toUpperCase() });
 		const rows = await listed(page, `serial=${sign.toLowerCase()}`);
@@ -95,7 +105,7 @@ export default async (test) => {
 
 	test('test_certificates_search_by_resident', async () => {
 		const { code, sign, auth } = index()[1];
-		const page = await pageAs('br-view', '#/certificates');
+		const page = await as('br-view', '#/certificates');
 		await search(page, { resident_code: code });
 		const rows = await listed(page, `resident_code=${code}`);
 		const want = lines(db(`SELECT encode(serial, 'hex') FROM certificates WHERE resident_code = '${code}'
@@ -118,7 +128,7 @@ export default async (test) => {
 	});
 
 	test('test_certificates_search_by_municipality_and_type_and_status', async () => {
-		const page = await pageAs('br-view', '#/certificates');
+		const page = await as('br-view', '#/certificates');
 		await search(page, { municipality: '131016' }, { type: 'sign', status: 'valid' });
 		const rows = await listed(page, 'municipality=131016&type=sign&status=valid');
 		const want = lines(db(`SELECT encode(serial, 'hex') FROM certificates WHERE crl_shard = '131016'
@@ -142,7 +152,7 @@ export default async (test) => {
 
 	test('test_certificate_detail_shows_validity_in_jst_with_era', async () => {
 		const { code, auth } = index()[0];
-		const page = await pageAs('br-view', `#/certificates?resident_code=${code}`);
+		const page = await as('br-view', `#/certificates?resident_code=${code}`);
 		await listed(page, `resident_code=${code}`);
 		// Keyboard: Tab to the row, Enter opens the detail.
 		await page.focus(`tr[data-serial="${auth}"]`);
@@ -193,7 +203,7 @@ export default async (test) => {
 		const { code, sign } = validSign(2);
 		const cert = pem(code, 'sign');
 		eq(ocspStatus('sign', cert), 'good', 'OCSP before');
-		const page = await pageAs('br-off', `#/certificates/${sign}`);
+		const page = await as('br-off', `#/certificates/${sign}`);
 		await detailShown(page, 'valid');
 		const open = async () => {
 			await page.click('[data-action=revoke]');
@@ -254,11 +264,11 @@ export default async (test) => {
 
 	test('test_viewer_sees_no_revoke_button_and_forged_request_gets_403', async () => {
 		const { sign } = validSign(3);
-		const off = await pageAs('br-off', `#/certificates/${sign}`);
+		const off = await as('br-off', `#/certificates/${sign}`);
 		await detailShown(off, 'valid');
 		assert(await off.$('[data-action=revoke]'), 'an officer sees the revoke button');
 		await off.close();
-		const page = await pageAs('br-view', `#/certificates/${sign}`);
+		const page = await as('br-view', `#/certificates/${sign}`);
 		await detailShown(page, 'valid');
 		assert(!(await page.$('[data-action=revoke]')), 'no revoke button for a viewer');
 		assert(!(await page.$('button.danger')), 'no danger button at all');
@@ -274,7 +284,7 @@ export default async (test) => {
 
 	test('test_request_without_csrf_token_gets_403', async () => {
 		const { code, sign } = validSign(3);
-		const page = await pageAs('br-off', `#/certificates/${sign}`);
+		const page = await as('br-off', `#/certificates/${sign}`);
 		await detailShown(page, 'valid');
 		const r = await pageFetch(page, 'POST', `/v1/certificates/${sign}/revoke`, { json: { reason: 'keyCompromise' }, csrf: false });
 		eq(r.status, 403, 'revoke without X-CSRF-Token');

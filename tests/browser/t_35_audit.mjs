@@ -54,6 +54,16 @@ function noConsoleErrors(page) {
 	eq(page.context().consoleErrors.splice(0), [], 'console errors');
 }
 
+// pageAs, but with the context's console errors of earlier tests (other
+// files share the logged-in context) dropped, and the page loaded afresh.
+async function as(user, hash) {
+	const page = await pageAs(user, hash);
+	page.context().consoleErrors.splice(0);
+	await page.reload();
+	await page.waitForSelector('main h1');
+	return page;
+}
+
 // As the API tests do it (tests/api/audit.sh), but in one transaction on the
 // live database: the triggers are off only inside it.
 function tamper(chainPos, sql) {
@@ -63,7 +73,7 @@ function tamper(chainPos, sql) {
 
 export default async (test) => {
 	test('test_audit_pages_through_the_log', async () => {
-		const page = await pageAs('br-view', '#/audit?limit=10');
+		const page = await as('br-view', '#/audit?limit=10');
 		const p1 = await pageShown(page, 1);
 		eq(p1.length, 10, 'a full first page');
 		eq(p1, lines(db(`SELECT seq FROM audit_log WHERE seq <= ${p1[0]} ORDER BY seq DESC LIMIT 10`)), 'page 1 = the newest rows');
@@ -89,7 +99,7 @@ export default async (test) => {
 			[r.querySelector('.actor-id').textContent, r.querySelector('.actor-name')?.textContent ?? null]));
 		for (const [id, name] of named)
 			eq(name, id === `operator:${viewerId}` ? 'br-view' : null, `name beside ${id} (viewer)`);
-		const adm = await pageAs('br-adm', '#/audit?limit=50&action=audit.read');
+		const adm = await as('br-adm', '#/audit?limit=50&action=audit.read');
 		await adm.waitForSelector('[data-testid=audit-search][data-query="action=audit.read&limit=50"]');
 		await pageShown(adm, 1);
 		const admNamed = await adm.$$eval('[data-testid=audit-log] tbody tr[data-seq]', (rs) => rs.map((r) =>
@@ -124,7 +134,7 @@ export default async (test) => {
 	});
 
 	test('test_audit_search_by_action', async () => {
-		const page = await pageAs('br-view', '#/audit');
+		const page = await as('br-view', '#/audit');
 		await pageShown(page, 1);
 		// Every login is audited (session.create): there is at least this one.
 		await page.fill('[data-testid=audit-search] input[name=action]', 'session.create');
@@ -179,7 +189,7 @@ export default async (test) => {
 	});
 
 	test('test_audit_verify_shows_sealed_through_seq', async () => {
-		const page = await pageAs('br-view', '#/audit?limit=20');
+		const page = await as('br-view', '#/audit?limit=20');
 		await pageShown(page, 1);
 		await waitSealed();
 		const r = await verify(page);
@@ -195,7 +205,7 @@ export default async (test) => {
 	});
 
 	test('test_audit_verify_turns_red_after_tampering', async () => {
-		const page = await pageAs('br-view', '#/audit?limit=20');
+		const page = await as('br-view', '#/audit?limit=20');
 		await pageShown(page, 1);
 		await waitSealed();
 		const [pos, seq] = db(`SELECT chain_pos, seq FROM audit_log WHERE chain_pos IS NOT NULL
