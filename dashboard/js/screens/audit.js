@@ -46,6 +46,12 @@ const messages = {
 		'audit.verify.ok_none': '改ざんは見つかりませんでした（封印済みの行はまだありません）。',
 		'audit.verify.bad': '通番 {seq} で改ざんを検出しました。',
 		'audit.verify.reason': '理由:',
+		'audit.why.seal': '封印と一致しません（行の改変、並べ替え、挿入、または前の行の削除）。',
+		'audit.why.checkpoint_hash': 'チェックポイントのハッシュがチェーンと一致しません（行の書き換え）。',
+		'audit.why.checkpoint_sig': 'チェックポイントの署名を監査鍵で検証できません（偽造されたチェックポイント）。',
+		'audit.why.gone': 'チェックポイントが指す行がありません（末尾の削除）。',
+		'audit.why.before': '直前の行が見つかりません。',
+		'audit.why.partial': '封印の情報が不完全です。',
 		'audit.verify.rows': '確認した行 {rows} ／ チェックポイント {cps} ／ 未封印の行 {unsealed}',
 		'audit.verify.last_cp': '最後のチェックポイント: 通番 {seq}、',
 		'audit.verify.sig': '署名の検証: {v}',
@@ -88,6 +94,12 @@ const messages = {
 		'audit.verify.ok_none': 'No tampering found (no row is sealed yet).',
 		'audit.verify.bad': 'Tampering detected at seq {seq}.',
 		'audit.verify.reason': 'Reason:',
+		'audit.why.seal': 'The row does not match its seal (edited, reordered, inserted, or a row before it deleted).',
+		'audit.why.checkpoint_hash': 'A checkpoint hash does not match the chain (rows rewritten).',
+		'audit.why.checkpoint_sig': 'A checkpoint signature does not verify with the audit key (forged checkpoint).',
+		'audit.why.gone': 'A row a checkpoint covers is gone (the tail was deleted).',
+		'audit.why.before': 'The row before it is missing.',
+		'audit.why.partial': 'The row\'s seal is incomplete.',
 		'audit.verify.rows': 'Rows checked {rows} / checkpoints {cps} / unsealed rows {unsealed}',
 		'audit.verify.last_cp': 'Last checkpoint: seq {seq}, ',
 		'audit.verify.sig': 'Signatures checked: {v}',
@@ -271,7 +283,8 @@ function verifyResult(r, showBad) {
 	return h('div', { class: 'verify-result bad', role: 'alert', 'data-testid': 'verify-result', 'data-ok': 'false',
 		'data-first-bad-seq': r.first_bad_seq },
 	h('p', { class: 'verify-head' }, t('audit.verify.bad', { seq: r.first_bad_seq })),
-	r.reason ? h('p', t('audit.verify.reason'), ' ', data('span', r.reason, { class: 'mono' })) : null,
+	r.reason ? h('p', t('audit.verify.reason'), ' ', whyText(r.reason), ' ',
+		data('span', r.reason, { class: 'mono small muted' })) : null,
 	facts,
 	showBad && r.first_bad_seq !== null ? h('div', { class: 'toolbar' }, h('button', { type: 'button', class: 'danger',
 		'data-action': 'show-bad', on: { click: () => showBad(r.first_bad_seq) } }, t('audit.verify.show', { seq: r.first_bad_seq }))) : null);
@@ -359,6 +372,15 @@ async function render(main, ctx) {
 		go(0);
 	});
 	await load(0);
+}
+
+// The server's reason (English, ca/auditchain.c) in the operator's language.
+function whyText(reason) {
+	const known = [[/does not match its seal/, 'seal'], [/checkpoint hash does not match/, 'checkpoint_hash'],
+		[/checkpoint signature does not verify/, 'checkpoint_sig'], [/is gone/, 'gone'],
+		[/the row before/, 'before'], [/only one of/, 'partial']];
+	const k = known.find(([re]) => re.test(reason));
+	return k ? t(`audit.why.${k[1]}`) : '';
 }
 
 export default { id: 'audit', nav: 'nav.audit', minRole: 'viewer', messages, render };
