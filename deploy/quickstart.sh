@@ -88,8 +88,8 @@ cat <<INFO
     OCSP (relying parties):          http://127.0.0.1:$status_port/ocsp
     CRLs (per type, municipality):   http://127.0.0.1:$status_port/crl/sign/131016.crl
     CA certificates:                 http://127.0.0.1:$status_port/ca/sign.crt  .../ca/auth.crt
-    console (HTTPS, operator login): https://127.0.0.1:$console_port/  (POST /v1/session)
-    dashboard (browser):             https://127.0.0.1:$console_port/dashboard/  (CA: $var/ca/client-ca.crt)
+    operator dashboard (browser):    https://127.0.0.1:$console_port/dashboard/  (log in as admin; TLS: trust $var/ca/client-ca.crt)
+    console API (operator session):  https://127.0.0.1:$console_port/v1/  (POST /v1/session)
     configuration:                   $var/jpkid.conf
     credentials (terminals, register feed, relying party, operator, kiosks):
                                      $var/ca/  (list: $var/ca/manifest.txt)

@@ -226,7 +226,7 @@ function crlCard(crls, now, names) {
 	const nLate = list.filter(late).length;
 	const shown = list.slice().sort((a, b) => (late(b) - late(a)) ||
 		(new Date(a.next_update) - new Date(b.next_update))).slice(0, Math.max(12, nLate));
-	return card(t('ov.crls'),
+	const c = card(t('ov.crls'),
 		h('p', { class: nLate ? 'error' : 'muted', 'data-testid': 'crl-summary', 'data-late': nLate,
 			'data-count': list.length }, t('ov.crls.summary', { n: num(list.length), late: num(nLate) })),
 		table([
@@ -242,6 +242,8 @@ function crlCard(crls, now, names) {
 		], shown, { rowAttrs: (c) => ({ class: late(c) ? 'row-late' : null,
 			'data-crl': `${c.issuer}-${c.municipality_code}` }) }),
 		h('p', h('a', { href: '#/crls' }, t('ov.crls.more'))));
+	c.classList.add('wide');	// the whole width: its rows must not wrap
+	return c;
 }
 
 function suspCard(susp) {
