@@ -88,9 +88,13 @@ export async function request(method, path, opts = {}) {
 		throw new ApiError(0, { type: 'network', detail: String(e) });
 	}
 	if (res.status === 401 && path !== '/v1/session') {
-		session = null;
-		for (const fn of onExpired)
-			fn();
+		// Only a session that was there can expire (a request still in
+		// flight after a logout is not news).
+		if (session) {
+			session = null;
+			for (const fn of onExpired)
+				fn();
+		}
 		throw new ApiError(401, await problemOf(res), res.headers.get('Retry-After'));
 	}
 	if (!res.ok)

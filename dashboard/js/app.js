@@ -161,13 +161,19 @@ function nav(current) {
 				class: s.id === current ? 'active' : null }, t(s.nav))))));
 }
 
+let loggingOut = false;
+
 async function logout() {
+	loggingOut = true;
+	stopTimers();
+	renderSeq++;		// whatever the screen still awaits is dropped
 	try {
 		await del('/v1/session');
 	} catch (e) {
 		// already gone: the same result
 	}
 	setSession(null);
+	loggingOut = false;
 	loginNotice = t('app.logged_out');
 	pendingNext = null;
 	history.replaceState(null, '', '#/login');
@@ -247,6 +253,8 @@ async function render() {
 }
 
 onSessionExpired(() => {
+	if (loggingOut)
+		return;
 	if (parseHash().id !== 'login')
 		pendingNext = location.hash || '#/overview';
 	loginNotice = t('app.expired');

@@ -98,8 +98,21 @@ export default async function (test) {
 		const { ctx, page } = await loginPage();
 		await loginForm(page, 'br-off2');
 		assert.ok(await page.$('header.top'));
+		// The overview's figures are still on their way (held 1.5 s) when the
+		// operator logs out: their 401 must not turn into "session expired".
+		await page.route('**/v1/stats', async (route) => {
+			await new Promise((r) => setTimeout(r, 1500));
+			await route.continue();
+		});
+		await page.click('nav.side a[data-nav=crls]');
+		await page.waitForSelector('main h1');
+		const held = page.waitForRequest('**/v1/stats');
+		await page.click('nav.side a[data-nav=overview]');
+		await held;
 		await page.click('[data-testid=logout]');
 		await page.waitForSelector('form.login-form');
+		await page.waitForResponse('**/v1/stats');
+		await sleep(200);
 		assert.equal(await page.textContent('[data-testid=login-notice]'), 'ログアウトしました。');
 		const st = await page.evaluate(async () => (await fetch('/v1/session')).status);
 		assert.equal(st, 401);
