@@ -161,19 +161,19 @@ function nav(current) {
 				class: s.id === current ? 'active' : null }, t(s.nav))))));
 }
 
-let loggingOut = false;
-
 async function logout() {
-	loggingOut = true;
 	stopTimers();
 	renderSeq++;		// whatever the screen still awaits is dropped
+	// request() takes the CSRF token before its first await, so the session
+	// can go at once: a late 401 of a request still in flight then finds no
+	// session to expire (api.js) and the operator sees "logged out".
+	const gone = del('/v1/session');
+	setSession(null);
 	try {
-		await del('/v1/session');
+		await gone;
 	} catch (e) {
 		// already gone: the same result
 	}
-	setSession(null);
-	loggingOut = false;
 	loginNotice = t('app.logged_out');
 	pendingNext = null;
 	history.replaceState(null, '', '#/login');
@@ -253,8 +253,6 @@ async function render() {
 }
 
 onSessionExpired(() => {
-	if (loggingOut)
-		return;
 	if (parseHash().id !== 'login')
 		pendingNext = location.hash || '#/overview';
 	loginNotice = t('app.expired');

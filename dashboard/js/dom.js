@@ -177,3 +177,20 @@ export function download(name, blob) {
 		a.remove();
 	}, 1000);
 }
+
+// "Load from a file" as a button of ours: <input type=file> draws its own
+// button and "no file chosen" text in the browser's language.
+export function pemLoader(textarea, label, testid) {
+	const input = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', class: 'hidden',
+		tabindex: '-1', 'aria-hidden': 'true', 'data-testid': testid });
+	const chosen = h('span', { class: 'muted small', translate: 'no', 'data-testid': `${testid}-name` });
+	input.addEventListener('change', async () => {
+		const f = input.files[0];
+		if (f) {
+			textarea.value = await f.text();
+			chosen.textContent = f.name;
+		}
+	});
+	return h('div', { class: 'field' }, h('span', { class: 'row-actions' },
+		h('button', { type: 'button', on: { click: () => input.click() } }, label), chosen), input);
+}

@@ -1,6 +1,7 @@
 // Shared by the browser tests (tests/browser/t_*.mjs, run by run.sh via
 // suite.mjs): the environment run.sh set up, TOTP, logged-in pages per
 // role, the database, openssl, screenshots and the "no English left" check.
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -76,7 +77,7 @@ export function ocspStatus(type, certPem) {
 	mkdirSync(dir, { recursive: true });
 	writeFileSync(join(dir, 'cert.pem'), certPem);
 	const out = sh('openssl', ['ocsp', '-issuer', join(env.ca, `${type}-ca.crt`), '-cert', join(dir, 'cert.pem'),
-		'-url', `${env.st}/ocsp`, '-CAfile', join(env.ca, `${type}-ca.crt`), '-no_nonce'], { stdio: ['pipe', 'pipe', 'pipe'] });
+		'-url', `${env.st}/ocsp`, '-CAfile', join(env.ca, `${type}-ca.crt`), '-no_nonce']);
 	const m = /cert\.pem: (good|revoked|unknown)/.exec(out);
 	return m ? m[1] : out;
 }
@@ -246,4 +247,27 @@ export async function pageFetch(page, method, path, { json, csrf = true, headers
 		}
 		return { status: r.status, body };
 	}, { method, path, json, csrf, headers });
+}
+
+// ---------------------------------------------------------------- assertions
+// eq(a, b, msg): equal as JSON, both values in the message.
+export function eq(a, b, msg) {
+	const ja = JSON.stringify(a);
+	const jb = JSON.stringify(b);
+	if (ja !== jb)
+		throw new Error(`${msg}: got ${ja}, want ${jb}`);
+}
+
+// The lines of psql output (none for an empty answer).
+export const lines = (s) => (s ? s.split('\n') : []);
+
+// Japanese mode: no English left on the page (englishLeft), and no i18n key missing.
+export async function noEnglish(page) {
+	const left = await englishLeft(page);
+	assert.deepEqual(left, [], `English left in Japanese mode: ${left.join(' ')}`);
+}
+
+export async function noMissing(page) {
+	const m = await missingKeys(page);
+	assert.deepEqual(m, [], `i18n keys missing: ${m.join(' ')}`);
 }

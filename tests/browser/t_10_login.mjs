@@ -1,5 +1,5 @@
 // Login, roles, logout, session expiry, language switch, security headers.
-import { env, db, newContext, loginForm, pageAs, freshCode, shot, englishLeft, missingKeys, setLang, sleep } from './lib.mjs';
+import { env, db, newContext, loginForm, pageAs, shot, englishLeft, missingKeys, setLang, sleep } from './lib.mjs';
 import assert from 'node:assert/strict';
 
 async function loginPage(opts) {
@@ -185,5 +185,4 @@ export default async function (test) {
 		assert.equal(await page.textContent('[data-testid=logout]'), 'ログアウト');
 		await page.close();
 	});
-	void freshCode;
 }

@@ -20,7 +20,7 @@ export default async function (test) {
 				count(`SELECT count(*) FROM certificates WHERE type = '${ty}' AND status = 'revoked'`), `revoked ${ty}`);
 		}
 		for (const r of ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'])
-			for (const [i, ty] of [[2, 'sign'], [3, 'auth']].map((x) => x))
+			for (const [i, ty] of [[2, 'sign'], [3, 'auth']])
 				assert.equal(await raw(page, `tr[data-reason=${r}] td:nth-child(${i}) [data-raw]`),
 					count(`SELECT count(*) FROM certificates WHERE type = '${ty}' AND status = 'revoked' AND reason = '${r}'`),
 					`${r} ${ty}`);

@@ -4,7 +4,8 @@
 // (then openssl ocsp says revoked), and what viewers and forged requests get.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db, ocspStatus, sleep } from './lib.mjs';
+import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db, ocspStatus, sleep, eq, lines } from './lib.mjs';
+import assert from 'node:assert/strict';
 
 const certsDir = process.env.BR_CERTS;
 const index = () => readFileSync(join(certsDir, 'index.txt'), 'utf8').trim().split('\n')
@@ -20,19 +21,6 @@ function validSign(prefer) {
 	throw new Error('no valid SIGN certificate left in the index');
 }
 
-function assert(cond, msg) {
-	if (!cond)
-		throw new Error(msg);
-}
-
-function eq(a, b, msg) {
-	const ja = JSON.stringify(a);
-	const jb = JSON.stringify(b);
-	if (ja !== jb)
-		throw new Error(`${msg}: got ${ja}, want ${jb}`);
-}
-
-const lines = (s) => (s ? s.split('\n') : []);
 
 // The list's rows once the search for query (a URLSearchParams string) shows.
 async function listed(page, query) {

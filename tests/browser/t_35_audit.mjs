@@ -3,21 +3,8 @@
 // (sealed through the seq the database says) and, after a row is tampered
 // with in PostgreSQL, in red naming the first bad seq. The tampering test
 // is last and puts the row back: later files see a clean chain.
-import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db, sleep } from './lib.mjs';
-
-function assert(cond, msg) {
-	if (!cond)
-		throw new Error(msg);
-}
-
-function eq(a, b, msg) {
-	const ja = JSON.stringify(a);
-	const jb = JSON.stringify(b);
-	if (ja !== jb)
-		throw new Error(`${msg}: got ${ja}, want ${jb}`);
-}
-
-const lines = (s) => (s ? s.split('\n') : []);
+import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db, sleep, eq, lines } from './lib.mjs';
+import assert from 'node:assert/strict';
 
 async function pageShown(page, n) {
 	await page.waitForSelector(`[data-testid=audit-page][data-page="${n}"]`);

@@ -1,17 +1,7 @@
 // 一時停止 (R19): scheduling and cancelling a suspension from the console,
 // counter hours and holidays, what a viewer sees, both languages.
 import assert from 'node:assert/strict';
-import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db } from './lib.mjs';
-
-async function noEnglish(page) {
-	const left = await englishLeft(page);
-	assert.deepEqual(left, [], `English left in Japanese mode: ${left.join(' ')}`);
-}
-
-async function noMissing(page) {
-	const m = await missingKeys(page);
-	assert.deepEqual(m, [], `i18n keys missing: ${m.join(' ')}`);
-}
+import { pageAs, setLang, shot, pageFetch, db, noEnglish, noMissing } from './lib.mjs';
 
 const ERA = new Intl.DateTimeFormat('ja-JP-u-ca-japanese', { timeZone: 'Asia/Tokyo', era: 'long',
 	year: 'numeric', month: 'long', day: 'numeric' });

@@ -2,17 +2,7 @@
 // batch and its count, the CSV download, both languages.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db } from './lib.mjs';
-
-async function noEnglish(page) {
-	const left = await englishLeft(page);
-	assert.deepEqual(left, [], `English left in Japanese mode: ${left.join(' ')}`);
-}
-
-async function noMissing(page) {
-	const m = await missingKeys(page);
-	assert.deepEqual(m, [], `i18n keys missing: ${m.join(' ')}`);
-}
+import { pageAs, setLang, shot, pageFetch, db, noEnglish, noMissing } from './lib.mjs';
 
 export default async (test) => {
 	test('test_notices_batches_and_csv', async () => {

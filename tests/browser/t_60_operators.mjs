@@ -2,17 +2,7 @@
 // secret shown once, changing a role, replacing the second factor,
 // disabling; what an officer gets; both languages.
 import assert from 'node:assert/strict';
-import { pageAs, setLang, shot, englishLeft, missingKeys, pageFetch, db, loginForm, newContext, totp, sleep, env } from './lib.mjs';
-
-async function noEnglish(page) {
-	const left = await englishLeft(page);
-	assert.deepEqual(left, [], `English left in Japanese mode: ${left.join(' ')}`);
-}
-
-async function noMissing(page) {
-	const m = await missingKeys(page);
-	assert.deepEqual(m, [], `i18n keys missing: ${m.join(' ')}`);
-}
+import { pageAs, setLang, shot, pageFetch, db, loginForm, newContext, totp, sleep, env, noEnglish, noMissing } from './lib.mjs';
 
 const PASSWORD = 'Browser-op-pass-2026x';	// never shown by the console
 let seq = 0;

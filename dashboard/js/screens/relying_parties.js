@@ -11,7 +11,7 @@
 // (text/csv) representation on the server would be one more format to keep
 // in step with the JSON for no new information.
 import { ApiError, get, getAll, newKey, patch, post } from '../api.js';
-import { h, replace, card, table, field, select, confirmDialog, toast, download } from '../dom.js';
+import { h, replace, card, table, field, select, confirmDialog, toast, download, pemLoader } from '../dom.js';
 import { t } from '../i18n.js';
 import { when, num, typeName } from '../fmt.js';
 
@@ -214,23 +214,6 @@ function csvCell(v) {
 }
 
 // ---------------------------------------------------------------- screen
-
-// "Load from a file" as a button of ours: <input type=file> draws its own
-// button and "no file chosen" text in the browser's language.
-function pemLoader(textarea, label, testid) {
-	const input = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', class: 'hidden',
-		tabindex: '-1', 'aria-hidden': 'true', 'data-testid': testid });
-	const chosen = h('span', { class: 'muted small', translate: 'no', 'data-testid': `${testid}-name` });
-	input.addEventListener('change', async () => {
-		const f = input.files[0];
-		if (f) {
-			textarea.value = await f.text();
-			chosen.textContent = f.name;
-		}
-	});
-	return h('div', { class: 'field' }, h('span', { class: 'row-actions' },
-		h('button', { type: 'button', on: { click: () => input.click() } }, label), chosen), input);
-}
 
 async function render(main, ctx) {
 	const state = {

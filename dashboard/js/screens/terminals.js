@@ -5,7 +5,7 @@
 // (PATCH enabled=false, admin: the next request of that certificate gets
 // 401, api/auth.c reads enabled on every request) and enabling again.
 import { get, getAll, newKey, patch, post } from '../api.js';
-import { h, replace, card, table, field, confirmDialog, toast } from '../dom.js';
+import { h, replace, card, table, field, confirmDialog, toast, pemLoader } from '../dom.js';
 import { t } from '../i18n.js';
 import { when } from '../fmt.js';
 
@@ -123,23 +123,6 @@ const messages = {
 function withName(key, name, tag = 'strong') {
 	return t(key, { name: '\u0000' }).split('\u0000')
 		.flatMap((p, i) => (i ? [h(tag, { translate: 'no' }, name), p] : [p]));
-}
-
-// "Load from a file" as a button of ours: <input type=file> draws its own
-// button and "no file chosen" text in the browser's language.
-function pemLoader(textarea, label, testid) {
-	const input = h('input', { type: 'file', accept: '.pem,.crt,.cer,application/x-pem-file', class: 'hidden',
-		tabindex: '-1', 'aria-hidden': 'true', 'data-testid': testid });
-	const chosen = h('span', { class: 'muted small', translate: 'no', 'data-testid': `${testid}-name` });
-	input.addEventListener('change', async () => {
-		const f = input.files[0];
-		if (f) {
-			textarea.value = await f.text();
-			chosen.textContent = f.name;
-		}
-	});
-	return h('div', { class: 'field' }, h('span', { class: 'row-actions' },
-		h('button', { type: 'button', on: { click: () => input.click() } }, label), chosen), input);
 }
 
 async function render(main, ctx) {
