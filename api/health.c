@@ -1,7 +1,9 @@
 /*
  * health: liveness, readiness and metrics on the status listener.
  * /healthz: the process answers. /readyz: PostgreSQL answers a ping, the
- * schema is migrated and the keyring is loaded; a load balancer sends counter traffic only when ready.
+ * schema is migrated and the keyring is loaded, and no write failed for lack of
+ * disk space in the last DISK_FULL_HOLD_S seconds; a load balancer sends
+ * counter traffic only when ready.
  */
 #include <config.h>
 
@@ -9,6 +11,13 @@
 
 #include "api/api.h"
 #include "api/metrics.h"
+
+/*
+ * A write refused for lack of disk space (SQLSTATE 53100) makes the instance
+ * not ready for this long: SELECT 1 still answers, but nothing can be
+ * issued (docs/reliability.md).
+ */
+#define DISK_FULL_HOLD_S	10
 
 void
 api_healthz(struct api_req *req, struct api_resp *resp)
@@ -25,7 +34,8 @@ api_readyz(struct api_req *req, struct api_resp *resp)
 	const char *db, *keys, *schema;
 	int ready;
 
-	db = store_ping(req->app->store, 500, &err) == 0 ? "ok" :
+	db = store_ping(req->app->store, 500, &err) == 0 ?
+	    (store_disk_full(req->app->store, DISK_FULL_HOLD_S) ? "disk full" : "ok") :
 	    (err.status == STORE_TIMEOUT ? "pool exhausted" : "unreachable");
 	pthread_rwlock_rdlock(&req->app->keys_lock);
 	keys = req->app->keys != NULL ? "ok" : "not loaded";

@@ -136,8 +136,13 @@ api_db_unavailable(struct api_req *req, struct api_resp *r, const struct store_e
 	log_kv(LOG_LVL_ERR, "database unavailable", "request_id", req->request_id,
 	    "status", store_status_name(err->status), "sqlstate", err->sqlstate,
 	    (char *)NULL);
-	api_problem(r, 503, "unavailable", "Service Unavailable", NULL, NULL,
-	    "the database is not reachable; try again");
+	if (strcmp(err->sqlstate, "53100") == 0)
+		/* disk_full: nothing was committed (docs/reliability.md) */
+		api_problem(r, 503, "unavailable", "Service Unavailable", NULL, NULL,
+		    "the database is out of disk space; nothing was changed, try again later");
+	else
+		api_problem(r, 503, "unavailable", "Service Unavailable", NULL, NULL,
+		    "the database is not reachable; try again");
 	api_add_header(r, "Retry-After", "5");
 }
 

@@ -53,6 +53,7 @@ struct store {
 	unsigned long long borrows;
 	unsigned long long waits_timed_out;
 	unsigned long long reconnects;
+	long long	 disk_full_at;	/* atomic: time() of the last 53100, 0 if none */
 };
 
 static void
@@ -535,6 +536,9 @@ run_once(struct store_conn *c, int q, const char *sql, int n,
 		return res;
 	}
 	store_classify(c->pg, res, err);
+	/* 53100 disk_full: remembered for /readyz (store_disk_full) */
+	if (strcmp(err->sqlstate, "53100") == 0)
+		__atomic_store_n(&c->st->disk_full_at, (long long)time(NULL), __ATOMIC_RELAXED);
 	PQclear(res);
 	return NULL;
 }
@@ -758,6 +762,14 @@ store_ping(struct store *st, int wait_ms, struct store_err *err)
 	}
 	store_release(c);
 	return rc;
+}
+
+int
+store_disk_full(struct store *st, int within_s)
+{
+	long long at = __atomic_load_n(&st->disk_full_at, __ATOMIC_RELAXED);
+
+	return at != 0 && (long long)time(NULL) - at < within_s;
 }
 
 void

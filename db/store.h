@@ -106,6 +106,11 @@ PGconn		*store_pgconn(struct store_conn *);
 /* Cheap liveness check used by /readyz: borrow, SELECT 1, release. */
 int		 store_ping(struct store *, int wait_ms, struct store_err *err);
 void		 store_get_stats(struct store *, struct store_stats *);
+/*
+ * 1 when a statement failed with SQLSTATE 53100 (disk_full: PostgreSQL could
+ * not extend a file) less than within_s seconds ago. /readyz reports it.
+ */
+int		 store_disk_full(struct store *, int within_s);
 
 /* Classify a failed PGresult (NULL: connection-level failure). */
 void		 store_classify(PGconn *, const PGresult *, struct store_err *);
