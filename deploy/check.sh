@@ -102,6 +102,9 @@ script_suite api bash tests/api/run.sh "$build"
 # ---- e2e ----
 script_suite e2e bash tests/e2e/counter.sh "$build"
 # ---- end e2e ----
+# ---- fault ----
+script_suite fault bash tests/fault/run.sh "$build"
+# ---- end fault ----
 
 # The console in headless Chromium (tests/browser). It mostly waits (TOTP
 # steps, the overview's 10 s refresh), so it runs beside the sanitizer build

@@ -29,6 +29,7 @@ import json
 import os
 import sys
 
+sys.dont_write_bytecode = True	# no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from client import cert_fields  # noqa: E402
 

@@ -22,6 +22,7 @@
 #        the small filesystem is a tmpfs mount)
 # Prints "ok - NAME" / "not ok - NAME" per test and "N passed, N failed" last.
 # Environment: JPKI_FAULT_ISSUANCES (default 120), JPKI_FAULT_WORKERS (4),
+# JPKI_FAULT_KEEP=1 keeps the work directory (logs, dumps) for a look;
 # JPKI_FAULT_NO_MOUNT=1 skips scenario 2 where mount(2) is not allowed (a
 # container without CAP_SYS_ADMIN); without it a refused mount is a failure.
 set -uo pipefail
@@ -56,7 +57,7 @@ cleanup() {
 		echo "# jpkid log (last 40 lines):"
 		tail -n 40 "$work/jpkid.log" 2>/dev/null | sed 's/^/# /'
 	fi
-	rm -rf "$work"
+	if [ "${JPKI_FAULT_KEEP:-0}" = 1 ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -236,8 +237,7 @@ expect test_fault_no_500_under_faults eval '! grep -q "\"why\": \"500\"" "$work/
 expect test_fault_jpkid_serves_after_the_faults wait_ready 10
 echo "# scenario 1 done in $(($(date +%s) - t_start)) s"
 
-# ---------------------------------------------------------------- scenario 2: disk full
-spare() { sed -n "${1}p" "$work/csrs.spare"; }
+spare() { sed -n "${1}p" "$work/csrs.spare"; }	# spare N: the Nth CSR kept aside
 # issue_once RESIDENT TYPE CSR KEY: apply + issue with Idempotency-Keys KEY-app/KEY-cert.
 # Sets ISTATUS (the first non-201, or 201), ISTEP (application|certificate).
 issue_once() {
@@ -253,6 +253,39 @@ issue_once() {
 		-H "Idempotency-Key: $4-cert" --data-binary "{\"type\":\"$2\",\"csr\":\"$(base64 -w0 "$3")\"}"
 	ISTATUS=$STATUS
 }
+# ---------------------------------------------------------------- OCSP after a PostgreSQL crash
+# A certificate superseded (R9) after `pg_ctl restart -m immediate` is
+# answered revoked by the same jpkid: its LISTEN connection came back and
+# no stale "good" stays in the OCSP cache.
+ocsp_q() {	# ocsp_q PEM: openssl ocsp without nonce (cacheable); output in $work/ocsp.out
+	openssl ocsp -issuer "$ca/auth-ca.crt" -cert "$1" -url "$ST/ocsp" -CAfile "$ca/auth-ca.crt" \
+		-no_nonce > "$work/ocsp.out" 2>&1
+}
+issue_retry() {	# issue_retry RESIDENT CSR KEY: issue_once until 201 (10 s at most)
+	local i
+	for ((i = 0; i < 20; i++)); do
+		issue_once "$1" auth "$2" "$3"
+		[ "$ISTATUS" = 201 ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+ocsp_res=$(sed -n 3p "$work/residents")
+if issue_retry "$ocsp_res" "$(spare $((nspare - 1)))" ocsp-1; then
+	jv .certificate > "$work/ocsp-1.pem"
+	ocsp_q "$work/ocsp-1.pem"
+	grep -q ": good" "$work/ocsp.out"
+	ocsp_good=$?
+	jpki_as_pg "$PGBIN/pg_ctl" -D "$pg/data" -l "$pg/log" -m immediate -w -t 60 restart >/dev/null
+	issue_retry "$ocsp_res" "$(spare "$nspare")" ocsp-2
+	ocsp_rc=$?
+	ocsp_q "$work/ocsp-1.pem"
+	expect test_fault_ocsp_superseded_after_postgresql_crash_is_revoked eval '[ $ocsp_good = 0 ] && [ $ocsp_rc = 0 ] && grep -q ": revoked" "$work/ocsp.out" && grep -q "Reason: superseded" "$work/ocsp.out" && kill -0 $JPKID_PID'
+else
+	not_ok test_fault_ocsp_superseded_after_postgresql_crash_is_revoked "no certificate to ask about"
+fi
+
+# ---------------------------------------------------------------- scenario 2: disk full
 is_503_problem() {
 	[ "$STATUS" = 503 ] && [ "${CTYPE%%;*}" = application/problem+json ] &&
 		[ "$(jv .status)" = 503 ] && grep -qi '^Retry-After: ' "$work/hdrs"
@@ -303,7 +336,7 @@ if [ "$mounted" = 1 ]; then
 	k=2	# the next unused spare CSR: a refused one is used again, a certified one not
 	for i in $(seq 1 60); do
 		res=$(sed -n "$((i % nres + 1))p" "$work/residents")
-		[ "$k" -lt "$((nspare - 1))" ] || { echo "# disk full: out of spare CSRs"; break; }
+		[ "$k" -lt "$((nspare - 2))" ] || { echo "# disk full: out of spare CSRs"; break; }
 		issue_once "$res" auth "$(spare $k)" "full-$i"
 		if [ "$ISTATUS" = 201 ]; then
 			answered201=$((answered201 + 1))	# still room in a page
