@@ -434,6 +434,28 @@ START_TEST(test_classify_sqlstate)
 }
 END_TEST
 
+/*
+ * 53100 disk_full is remembered for /readyz (docs/reliability.md): the
+ * pool reports it for the given number of seconds after the failure.
+ */
+START_TEST(test_disk_full_remembered)
+{
+	struct store *st = store_open(store_ci, 1, 0);
+	struct store_conn *c = borrow_ok(st);
+	struct store_err err;
+
+	ck_assert_int_eq(store_disk_full(st, 10), 0);
+	ck_assert_int_eq(store_command(c, "DO $$ BEGIN RAISE EXCEPTION 'forced' USING"
+	    " ERRCODE = '53100'; END $$", &err), -1);
+	ck_assert_str_eq(err.sqlstate, "53100");
+	ck_assert_int_eq(store_disk_full(st, 10), 1);
+	ck_assert_int_eq(store_disk_full(st, 0), 0);
+	ping_ok(c);	/* the session is still usable */
+	store_release(c);
+	store_close(st);
+}
+END_TEST
+
 /* Terminate c's backend from another session and wait until it is gone. */
 static void
 kill_backend(struct store_conn *c)
@@ -734,6 +756,7 @@ store_suite(void)
 	tcase_add_test(tc, test_principal_by_cert);
 	tcase_add_loop_test(tc, test_classify_sqlstate, 0,
 	    (int)(sizeof(class_rows) / sizeof(class_rows[0])));
+	tcase_add_test(tc, test_disk_full_remembered);
 	tcase_add_test(tc, test_reconnect_outside_tx);
 	tcase_add_test(tc, test_no_transparent_retry_inside_tx);
 	tcase_add_test(tc, test_database_down);
