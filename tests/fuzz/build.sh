@@ -36,10 +36,18 @@ extra() {
 	ocsp_req) echo b64_shim_ocsp ;;
 	esac
 }
+newer() {	# newer FILE DEP...: 0 when a DEP is newer than FILE (or FILE is missing)
+	local f=$1 d
+	shift
+	[ -f "$f" ] || return 0
+	for d in "$@"; do [ "$d" -nt "$f" ] && return 0; done
+	return 1
+}
 obj() {	# compile tests/fuzz/$1.c into $out/$1.o when it is out of date
 	local src=tests/fuzz/$1.c o=$out/$1.o
-	if [ ! -f "$o" ] || [ "$src" -nt "$o" ] || [ tests/fuzz/fuzzlib.h -nt "$o" ] ||
-	   [ tests/fuzz/b64_shims.h -nt "$o" ] || [ "$build/libjpkica.a" -nt "$o" ]; then
+	# The shims and fuzz_import.c #include project sources: any rebuilt
+	# library means a source may have changed.
+	if newer "$o" "$src" tests/fuzz/*.h "$build"/lib*.a; then
 		# shellcheck disable=SC2086
 		$CC $CFLAGS -c "$src" -o "$o"
 	fi

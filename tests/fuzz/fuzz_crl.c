@@ -32,15 +32,38 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* A time near now (most inputs) or anything at all. */
+/*
+ * A time near now (most inputs), anything at all, or near a multiple of
+ * 2^32 years (where a year truncated to int comes back in range).
+ */
 static time_t
 fuzz_time(struct fdp *f)
 {
 	unsigned long long v = fdp_u64(f);
+	long long k;
 
-	if (fdp_u8(f) & 1)
+	switch (fdp_u8(f) % 4) {
+	case 1:
 		return (time_t)(long long)v;
-	return (time_t)(1700000000LL + (long long)(v % (200LL * 365 * 86400)) - 100LL * 365 * 86400);
+	case 2:
+		k = (long long)(v >> 56) % 4 - 2;	/* -2..1 */
+		return (time_t)(k * (4294967296LL / 400) * 146097 * 86400 +
+		    (long long)(v & 0xffffffffffffULL) % (400LL * 365 * 86400));
+	default:
+		return (time_t)(1700000000LL + (long long)(v % (200LL * 365 * 86400)) -
+		    100LL * 365 * 86400);
+	}
+}
+
+/* 1 when the encoded time a is t (OpenSSL's own conversion), else 0. */
+static int
+same_time(const ASN1_TIME *a, time_t t)
+{
+	ASN1_TIME *w = ASN1_TIME_set(NULL, t);
+	int r = w != NULL && ASN1_TIME_compare(a, w) == 0;
+
+	ASN1_TIME_free(w);
+	return r;
 }
 
 int
@@ -51,7 +74,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct crl_entry e;
 	struct crl_builder *b;
 	const unsigned char *der, *q;
-	size_t len, added = 0;
+	size_t len, added = 0, k;
+	time_t when[MAX_ENTRIES];
 	X509_CRL *crl;
 	char err[256];
 	int i, n;
@@ -76,7 +100,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		e.has_invalidity = (int)(fdp_u8(&f) & 1);
 		e.invalidity = fuzz_time(&f);
 		if (crl_builder_add(b, &e) == 0)
-			added++;
+			when[added++] = e.revoked_at;
 	}
 	if (crl_builder_count(b) != added)
 		__builtin_trap();
@@ -87,6 +111,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i = sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl));	/* -1: none */
 		if ((size_t)(i < 0 ? 0 : i) != added)
 			__builtin_trap();
+		/* The dates are the ones given (entries in the order added). */
+		if (!same_time(X509_CRL_get0_lastUpdate(crl), p.this_update) ||
+		    !same_time(X509_CRL_get0_nextUpdate(crl), p.next_update))
+			__builtin_trap();
+		for (k = 0; k < added; k++)
+			if (!same_time(X509_REVOKED_get0_revocationDate(
+			    sk_X509_REVOKED_value(X509_CRL_get_REVOKED(crl), (int)k)), when[k]))
+				__builtin_trap();
 		X509_CRL_free(crl);
 	}
 	crl_builder_free(b);

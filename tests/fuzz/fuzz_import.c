@@ -95,6 +95,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		batch_flush(im);
 	if (im->error_count == 0 && im->received != im->created + im->updated + im->unchanged)
 		__builtin_trap();	/* a valid line was neither written nor counted */
+	if (json_array_size(im->errors) != (im->error_count < IMPORT_MAX_ERRORS ?
+	    im->error_count : IMPORT_MAX_ERRORS))
+		__builtin_trap();	/* a bad line is missing from the 422's list */
 	api_resp_free(&resp);
 	import_free(&im->s);
 	return 0;

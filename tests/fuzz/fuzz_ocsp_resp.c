@@ -86,8 +86,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fdp_u8(&f) & 1) {
 		s = fdp_bytes(&f, 40, &sl);
 		nreq = OCSP_REQUEST_new();
-		if (nreq == NULL || OCSP_request_add1_nonce(nreq, (unsigned char *)(uintptr_t)s,
-		    sl == 0 ? -1 : (int)sl) != 1)
+		/* No bytes: a random 16-octet nonce (with val, OpenSSL would read 16 of it). */
+		if (nreq == NULL || OCSP_request_add1_nonce(nreq,
+		    sl == 0 ? NULL : (unsigned char *)(uintptr_t)s, sl == 0 ? -1 : (int)sl) != 1)
 			abort();
 	}
 	if (ocsp_resp_build(ids, st, n, nreq, now, validity, kr->sign_ocsp.cert,
