@@ -20,9 +20,10 @@ command -v "$CC" >/dev/null || { echo "$CC not found: apt-get install clang libc
 jpki_build "$top" "$build" CC="$CC" CFLAGS="-O1 -g $SAN -fsanitize=fuzzer-no-link" >&2
 
 PKGS="libmicrohttpd gnutls libcrypto libssl libpq jansson libsystemd libp11 inih libargon2 liboath libcurl"
-# shellcheck disable=SC2046
+# shellcheck disable=SC2086 # PKGS is a list
 CFLAGS="-std=c11 -O1 -g $SAN -fsanitize=fuzzer-no-link -Wall -Wextra -Werror -Wno-unused-parameter
 	-I$top -I$build -D_GNU_SOURCE $(pkg-config --cflags $PKGS)"
+# shellcheck disable=SC2086
 LIBS="-Wl,--start-group $build/libjpkivcard.a $build/libjpkidaemon.a $build/libjpkiapi.a
 	$build/libjpkidb.a $build/libjpkica.a $build/libjpkicommon.a -Wl,--end-group
 	$(pkg-config --libs $PKGS) -lpthread -lm"
@@ -65,4 +66,6 @@ for src in tests/fuzz/fuzz_*.c; do
 	# shellcheck disable=SC2086
 	$CC $SAN -fsanitize=fuzzer -o "$out/fuzz_$h" $objs $LIBS
 done
-echo "built: $(cd "$out" && ls fuzz_* | grep -v '\.o$' | tr '\n' ' ')" >&2
+built=
+for src in tests/fuzz/fuzz_*.c; do built="$built $(basename "$src" .c)"; done
+echo "built in $out:$built" >&2

@@ -27,7 +27,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$top/tests/lsan.supp
 
-names=${FUZZ_ONLY:-$(cd "$top/tests/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//')}
+names=${FUZZ_ONLY:-$(for f in "$top"/tests/fuzz/fuzz_*.c; do f=${f##*/fuzz_}; echo "${f%.c}"; done)}
 for h in $names; do
 	bin=$out/fuzz_$h
 	seeds=$top/tests/fuzz/corpus/$h
