@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "common/log.h"
+#include "common/util.h"
 
 void
 api_resp_free(struct api_resp *r)
@@ -80,11 +81,18 @@ problem_doc(struct api_resp *r, int status, const char *type, const char *title,
     const char *rule, json_t *fields, const char *detail)
 {
 	json_t *p;
-	char typ[128];
+	char typ[128], d[1024];
 
 	snprintf(typ, sizeof(typ), "urn:jpkid:problem:%s", type);
+	/*
+	 * The detail may quote client bytes (a JSON parser's error text, a
+	 * path) or be cut mid-character: json_pack refuses invalid UTF-8,
+	 * which would abort here (found by tests/fuzz/fuzz_api_body).
+	 */
+	snprintf(d, sizeof(d), "%s", detail);
+	util_utf8_scrub(d);
 	p = json_pack("{s:s, s:s, s:i, s:s}", "type", typ, "title", title,
-	    "status", status, "detail", detail);
+	    "status", status, "detail", d);
 	if (p == NULL)
 		abort();
 	if (rule != NULL)

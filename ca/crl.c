@@ -152,11 +152,20 @@ put2(unsigned char *p, int v)
 static size_t
 put_time(unsigned char *p, time_t t, int gen)
 {
-	int64_t s = (int64_t)t, days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
-	int64_t sec = s - days * 86400;
+	int64_t s = (int64_t)t, days, sec;
 	int y, m, d;
 	unsigned char *q;
 
+	/*
+	 * 0000-01-01T00:00:00Z .. 9999-12-31T23:59:59Z, checked before any
+	 * arithmetic: -s overflowed for INT64_MIN, and civil()'s year was
+	 * truncated to int, so a time 2^32 years away became a date in range
+	 * (both found by tests/fuzz/fuzz_crl).
+	 */
+	if (s < INT64_C(-62167219200) || s > INT64_C(253402300799))
+		return 0;
+	days = s >= 0 ? s / 86400 : -((-s + 86399) / 86400);
+	sec = s - days * 86400;
 	civil(days, &y, &m, &d);
 	if (y < 0 || y > 9999)
 		return 0;

@@ -14,5 +14,12 @@ int	util_random_hex(size_t nbytes, char *out);
 char	*util_read_file(const char *path, size_t *len);
 /* Strip trailing whitespace/newlines in place; returns s. */
 char	*util_rstrip(char *s);
+/*
+ * Make s valid UTF-8 in place, as jansson requires of every string: each
+ * byte that does not begin a well-formed sequence (overlong, surrogate,
+ * above U+10FFFF, truncated) becomes '?'. For text that quotes client
+ * bytes, e.g. a JSON parser's error message or a truncated detail. Returns s.
+ */
+char	*util_utf8_scrub(char *s);
 
 #endif

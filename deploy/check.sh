@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Build with -Werror and run every test suite against a throwaway PostgreSQL
 # cluster. The last line is "N passed, N failed"; exit status is non-zero on
-# any failure. Environment: JPKI_SKIP_ASAN=1 skips the sanitizer build,
-# JPKI_SKIP_DISTCHECK=1 skips make distcheck.
+# any failure. Environment: JPKI_SKIP_ASAN=1 skips the sanitizer build
+# (and the fuzzers), JPKI_SKIP_FUZZ=1 the fuzzers, JPKI_SKIP_DISTCHECK=1
+# skips make distcheck.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -134,6 +135,10 @@ if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
 	else
 		count asan-build 0 1
 	fi
+	# ---- fuzz ----
+	# libFuzzer harnesses, 15 s each (tests/fuzz/README.md); JPKI_SKIP_FUZZ=1 skips.
+	[ "${JPKI_SKIP_FUZZ:-0}" != 1 ] && script_suite fuzz bash tests/fuzz/run.sh 15
+	# ---- end fuzz ----
 fi
 
 browser_suite_count

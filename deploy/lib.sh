@@ -10,7 +10,8 @@ JPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
  libcurl4-openssl-dev check libjs-chart.js
  postgresql postgresql-client softhsm2 opensc gnutls-bin libnss3-tools openssl
  curl valgrind python3 python3-yaml python3-jsonschema systemd procps
- libjs-chart.js"
+ libjs-chart.js
+ clang libclang-rt-14-dev"
 # The browser tests of the console (tests/browser, deploy/check.sh): Debian's
 # Chromium driven by playwright-core from npm, and Japanese fonts for the
 # screenshots. Node.js >= 20 with npm (nodejs, or Debian's nodejs + npm when

@@ -44,6 +44,7 @@
 #include "api/idem.h"
 #include "common/clock.h"
 #include "common/log.h"
+#include "common/util.h"
 
 #define IMPORT_LINE_MAX		65536	/* bytes of one line, without its newline */
 #define IMPORT_MAX_ERRORS	100	/* bad lines listed in a 422 (all are counted) */
@@ -259,6 +260,7 @@ import_line(struct import *im, const char *s, size_t n)
 	im->received++;
 	if ((obj = json_loadb(s, n, JSON_REJECT_DUPLICATES, &je)) == NULL) {
 		snprintf(msg, sizeof(msg), "not valid JSON: %s (column %d)", je.text, je.column);
+		util_utf8_scrub(msg);	/* je.text may quote a partial UTF-8 sequence */
 		line_error(im, NULL, json_pack("{s:s}", "line", msg));
 		return;
 	}
