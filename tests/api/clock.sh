@@ -18,7 +18,8 @@
 #    where main kept tomorrow's thisUpdate: "CRL is not yet valid"); the
 #    step back is logged as a warning. An OCSP GET for the same certificate
 #    (`openssl ocsp -respin`) is current at each step: the response cached
-#    "tomorrow" is not served once the clock is back. Then the same step
+#    "tomorrow" is not served once the clock is back (that certificate
+#    ends with its card, within the CA: issued on main too). Then the same step
 #    with no POST at all: the scheduler republishes at once.
 
 ck=$work/ck
@@ -50,13 +51,13 @@ ck_post() {	# ck_post PATH JSON [WHO]
 }
 ck_epoch() { date -u -d "$(openssl x509 -in "$1" -noout -enddate | cut -d= -f2)" +%s; }
 ck_rfc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; }
-ck_resident() {	# CODE: a resident of 千代田区 born 1980-04-01 and an active card
+ck_resident() {	# CODE [CARD-DAYS]: a resident of 千代田区 born 1980-04-01, an active card
 	ck_db "INSERT INTO residents (resident_code, municipality_code, family_name, given_name,
 	    birth_date, sex, address) VALUES ('$1', '131016', '時計', '太郎', '1980-04-01', '1',
 	    '東京都千代田区一番町${1: -1}番');
 	  INSERT INTO cards (card_number, resident_code, kind, issued_on, expires_on,
 	    card_family_name, card_given_name, card_birth_date, card_sex, card_address)
-	    SELECT '9' || '$1', '$1', 'mynumber', current_date - 30, current_date + 3650,
+	    SELECT '9' || '$1', '$1', 'mynumber', current_date - 30, current_date + ${2:-3650},
 	    family_name, given_name, birth_date, sex, address FROM residents
 	    WHERE resident_code = '$1'" >/dev/null
 }
@@ -94,6 +95,13 @@ expect test_r7_issued_sign_within_its_ca eval '[ "$STATUS" = 201 ] && [ "$(ck_ep
 ck_apply 13101670002 '["auth"]'
 ck_app2=$CK_APP
 expect test_r6_second_application_ready eval '[ "$STATUS" = 201 ] && jq_eq .state ready'
+# The certificate of the clock steps: its card ends within the CA's life
+# (capped_by card), so it is issued without any cap by the CA.
+ck_resident 13101670003 200
+ck_apply 13101670003 '["auth"]'
+ck_issue "$CK_APP" auth
+st_jv .certificate > "$ck/leaf.pem"
+expect test_r26_clock_fixture_issued eval '[ "$STATUS" = 201 ] && jq_eq .capped_by card'
 
 # ---------------------------------------------------------------- R26: clock steps
 ck_publish() {	# POST /v1/crls/publish (the AUTH CRL of 131016), waiting out the scheduler's lock
@@ -116,15 +124,15 @@ ck_crl_this() { date -u -d "$(openssl crl -in "$ck/crl.pem" -noout -lastupdate |
 ck_crl_sig_ok() { openssl crl -in "$ck/crl.pem" -noout -CAfile "$ck_ca/auth-ca.crt" 2>&1 | grep -q "verify OK"; }
 ck_crl_current() {	# [ATTIME]: the certificate verifies against the CA with this CRL
 	openssl verify -crl_check ${1:+-attime "$1"} -CAfile "$ck_ca/auth-ca.crt" \
-		-CRLfile "$ck/crl.pem" "$ck/auth.pem" > "$ck/verify.out" 2>&1 ||
+		-CRLfile "$ck/crl.pem" "$ck/leaf.pem" > "$ck/verify.out" 2>&1 ||
 		{ sed 's/^/# verify: /' "$ck/verify.out" >&2; return 1; }
 }
-openssl ocsp -issuer "$ck_ca/auth-ca.crt" -cert "$ck/auth.pem" -no_nonce -reqout "$ck/ocsp.req" >/dev/null 2>&1
+openssl ocsp -issuer "$ck_ca/auth-ca.crt" -cert "$ck/leaf.pem" -no_nonce -reqout "$ck/ocsp.req" >/dev/null 2>&1
 ck_ocsp_url=$CST/ocsp/$(base64 -w0 "$ck/ocsp.req" | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/g')
 ck_ocsp() {	# OCSP GET; the response in $ck/ocsp.der, openssl's reading in $ck/ocsp.out
 	call GET "$ck_ocsp_url"
 	cp "$work/body" "$ck/ocsp.der"
-	openssl ocsp -respin "$ck/ocsp.der" -issuer "$ck_ca/auth-ca.crt" -cert "$ck/auth.pem" \
+	openssl ocsp -respin "$ck/ocsp.der" -issuer "$ck_ca/auth-ca.crt" -cert "$ck/leaf.pem" \
 		-CAfile "$ck_ca/auth-ca.crt" -resp_text > "$ck/ocsp.out" 2>&1
 }
 ck_ocsp_time() {	# "Produced At" or "This Update" of the response, epoch
