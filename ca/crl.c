@@ -69,6 +69,23 @@ crl_reason_name(int code)
 	return policy_reason_name((enum policy_reason)code);
 }
 
+/*
+ * R26, RFC 5280 5.1.2.4/5.1.2.5: thisUpdate is now and nothing later (the
+ * later of now and the last thisUpdate kept a future date after a backward
+ * step, and every relying party refused it as not yet valid).
+ */
+int
+crl_next_times(time_t now, time_t last_this, int next_hours, time_t *this_update,
+    time_t *next_update, time_t *step_back)
+{
+	if (next_hours < 1)
+		return -1;
+	*this_update = now;
+	*next_update = now + (time_t)next_hours * 3600;
+	*step_back = last_this > now ? last_this - now : 0;
+	return 0;
+}
+
 static void
 crl_err(char *err, size_t errlen, const char *fmt, ...)
 {

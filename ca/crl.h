@@ -44,6 +44,19 @@
 int		 crl_reason_code(const char *name);
 const char	*crl_reason_name(int code);
 
+/*
+ * R26: the times of the next CRL of a series, published at now (the
+ * instance's clock) after one whose thisUpdate was last_this (0: none).
+ * thisUpdate = now, never later: after a backward clock step it goes back
+ * (the cRLNumber still increases: the caller's last + 1, and the crls
+ * trigger insists on that alone, migration 0011), and *step_back is how far
+ * (last_this - now, else 0) for the caller's warning. nextUpdate =
+ * thisUpdate + next_hours, so always after it (RFC 5280 5.1.2.5).
+ * 0, or -1 when next_hours < 1.
+ */
+int		 crl_next_times(time_t now, time_t last_this, int next_hours,
+		    time_t *this_update, time_t *next_update, time_t *step_back);
+
 struct crl_params {
 	enum profile_type	 type;
 	X509			*issuer;	/* the issuing CA certificate (name, SKI); borrowed */

@@ -342,6 +342,34 @@ policy_r7_sign_not_after(struct jpdate birth, time_t now, int n, struct jpdate c
 	return t;
 }
 
+/* The CA's life: see policy.h. Ties (ending with the CA) are not a cap. */
+int
+policy_ca_life(enum policy_type t, time_t now, time_t ca_not_after, time_t *not_after,
+    const char **capped_by, struct policy_refusal *r)
+{
+	struct jpdate end, opens;
+
+	if (ca_not_after == 0 || *not_after <= ca_not_after)
+		return 0;
+	end = jpdate_from_time(ca_not_after);
+	opens = jpdate_add_months(end, -POLICY_CA_MIN_MONTHS);
+	if (ca_not_after <= now || jpdate_cmp(jpdate_from_time(now), opens) >= 0) {
+		policy_int_refuse(r, t == POLICY_AUTH ? "R6" : "R7", "ca-rollover-required",
+		    "the issuing %s CA ends %04d-%02d-%02d (JST), less than %d months from now:"
+		    " a certificate issued now could not outlive it and would be due for"
+		    " renewal at once; the CA must be rolled over before issuing",
+		    t == POLICY_AUTH ? "AUTH" : "SIGN", end.y, end.m, end.d,
+		    POLICY_CA_MIN_MONTHS);
+		if (r != NULL)
+			r->status = 409;
+		return -1;
+	}
+	*not_after = ca_not_after;
+	if (capped_by != NULL)
+		*capped_by = "ca";
+	return 1;
+}
+
 /*
  * R8: the window opens 3 calendar months before the JST date of notAfter
  * (clamped to the month's end) and includes that whole day.
@@ -414,6 +442,12 @@ policy_plan(const struct policy_ctx *ctx, enum policy_type t, enum policy_proced
 			cap = ctx->latest[POLICY_AUTH].not_after;
 		out->not_after = policy_r7_sign_not_after(res->four.birth, ctx->now, n,
 		    ctx->card->expires_on, cap, &out->capped_by);
+	}
+	if (policy_ca_life(t, ctx->now, ctx->ca_not_after[t], &out->not_after, &out->capped_by,
+	    &r) < 0) {
+		out->not_after = 0;
+		out->capped_by = NULL;
+		return plan_refused(out, &r);
 	}
 	out->eligible = 1;
 	out->not_before = ctx->now;

@@ -39,6 +39,7 @@ struct policy_refusal {
 	char		 detail[512];	/* for the clerk; never a secret */
 	const char	*fields[POLICY_MAX_FIELDS];	/* static field names at fault */
 	int		 nfields;
+	int		 status;	/* HTTP status of the problem; 0: 422 */
 };
 
 /* The basic four (plus capacity-free name parts) as in the register or on a card. */
@@ -96,6 +97,8 @@ struct policy_ctx {
 	const struct policy_card	*card;
 	struct policy_cert		 latest[POLICY_NTYPES];
 	struct policy_fees		 fees;
+	/* notAfter of the issuing CA of each type (policy_ca_life); 0: no cap. */
+	time_t				 ca_not_after[POLICY_NTYPES];
 };
 
 enum policy_renewal {
@@ -124,7 +127,7 @@ struct policy_plan {
 	time_t			 not_before;	/* = now */
 	time_t			 not_after;	/* R6/R7 (with caps) */
 	int			 birthday_n;	/* 5 or 6: which birthday counted */
-	const char		*capped_by;	/* NULL, "birthday", "card", "auth" */
+	const char		*capped_by;	/* NULL, "birthday", "card", "auth", "ca" */
 	int			 supersedes;	/* R9: a valid certificate would be revoked */
 	int			 fee_yen;	/* R18, this type alone */
 	/* SIGN, when eligible: what the certificate carries (R20/R25), as checked. */
@@ -165,6 +168,22 @@ time_t	policy_r6_auth_not_after(struct jpdate birth, time_t now, int n, struct j
 /* R7: SIGN: as R6, also capped by auth_not_after when nonzero ("auth"). */
 time_t	policy_r7_sign_not_after(struct jpdate birth, time_t now, int n, struct jpdate card_expires,
 	    time_t auth_not_after, const char **capped_by);
+/*
+ * R6/R7 and the issuing CA's life: no certificate outlives its CA (the
+ * lint would refuse it at the last step). When *not_after (as R6/R7 made
+ * it) is after ca_not_after: capped to ca_not_after (*capped_by = "ca",
+ * returns 1) when the CA still has at least POLICY_CA_MIN_MONTHS left,
+ * i.e. the JST date of now is before the capped certificate's R8 renewal
+ * window (3 calendar months before its notAfter date) opens; otherwise
+ * refused (-1, r: 409 ca-rollover-required, rule R6 for AUTH, R7 for
+ * SIGN): a certificate renewable the day it is issued would cost the
+ * resident a second visit at once, so the CA must be rolled over first.
+ * 0 (unchanged) when the certificate ends within the CA's life or
+ * ca_not_after is 0.
+ */
+#define POLICY_CA_MIN_MONTHS	3	/* = the R8 renewal window */
+int	policy_ca_life(enum policy_type t, time_t now, time_t ca_not_after, time_t *not_after,
+	    const char **capped_by, struct policy_refusal *r);
 /*
  * R8: classify issuing a type now, given its latest unrevoked certificate.
  * *window_opens is set when latest->present. Renewal procedure with no
@@ -295,7 +314,8 @@ int	policy_r20_cert_names(const struct policy_resident *, struct policy_cert_nam
 /*
  * Plan issuing type t now, by rule order: R1, R17/R2, R3, R4 (SIGN), R8
  * (renew with nothing on record), R20 (SIGN), then validity R6/R7 with
- * R8's birthday count. auth_cap: the notAfter SIGN must not pass (R7)
+ * R8's birthday count, capped by the issuing CA's notAfter or refused
+ * (409) when the CA ends too soon (policy_ca_life). auth_cap: the notAfter SIGN must not pass (R7)
  * beyond the current valid AUTH, e.g. the AUTH planned in the same
  * application; 0 to take it from ctx->latest[POLICY_AUTH] when that one is
  * valid at now. fee_yen is left 0 (see policy_r18_fee).

@@ -450,7 +450,8 @@ const struct query queries[Q__COUNT] = {
 	    "SELECT pg_advisory_unlock($1::bigint)", 1 },
 	/*
 	 * Shards (issuer x municipality) to publish: none published yet, or
-	 * the latest thisUpdate + publish hours has come (or $6 force). The
+	 * the latest thisUpdate + publish hours has come, or that thisUpdate
+	 * is after now (the clock went back; or $6 force). The
 	 * municipality's own hours, else [crl] config. Columns: issuer, code,
 	 * prefecture, name, publish hours, next-update hours, last number (0:
 	 * none), last thisUpdate (epoch, 0: none).
@@ -469,9 +470,11 @@ const struct query queries[Q__COUNT] = {
 	    " AND ($5::text IS NULL OR m.code = $5::char(6))"
 	    " AND ($6::boolean OR c.number IS NULL OR c.this_update"
 	    "  + make_interval(hours => coalesce(m.crl_publish_hours, $2::int))"
-	    "  <= to_timestamp($1::bigint))"
+	    "  <= to_timestamp($1::bigint)"
+	    /* R26: a thisUpdate after now (the clock went back): not yet valid anywhere, due */
+	    "  OR c.this_update > to_timestamp($1::bigint))"
 	    " ORDER BY m.code, i.issuer DESC", 6 },
-	/* crls_monotonic() refuses a number that does not increase. */
+	/* crls_monotonic() refuses a number that does not increase (thisUpdate may go back, 0011). */
 	[Q_CRL_INSERT] = { Q_CRL_INSERT, "crl_insert",
 	    "INSERT INTO crls (issuer, shard, number, this_update, next_update, entries, der)"
 	    " VALUES ($1, $2::char(6), $3::bigint, to_timestamp($4::bigint),"

@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
 
 #include "api/audit.h"
 #include "api/counter/counter.h"
@@ -112,6 +115,26 @@ fill_latest(struct counter_facts *f)
 	}
 }
 
+/* The issuing CAs' notAfter, for policy_ca_life (a certificate never outlives its CA). */
+static void
+fill_ca_life(struct counter_facts *f, struct app *app)
+{
+	const X509 *ca;
+	struct tm tm;
+	int t;
+
+	if (app->keys == NULL)
+		return;
+	pthread_rwlock_rdlock(&app->keys_lock);
+	for (t = 0; t < POLICY_NTYPES; t++) {
+		ca = t == POLICY_SIGN ? app->keys->sign_ca.cert : app->keys->auth_ca.cert;
+		memset(&tm, 0, sizeof(tm));
+		if (ca != NULL && ASN1_TIME_to_tm(X509_get0_notAfter(ca), &tm) == 1)
+			f->ctx.ca_not_after[t] = timegm(&tm);
+	}
+	pthread_rwlock_unlock(&app->keys_lock);
+}
+
 int
 counter_load(struct store_conn *c, struct api_req *req, const char *code,
     const char *card_number, int flags, time_t now, struct counter_facts *f,
@@ -176,6 +199,7 @@ counter_load(struct store_conn *c, struct api_req *req, const char *code,
 	f->ctx.fees.reissue_yen = req->app->issuance.fee_reissue_yen;
 	f->ctx.fees.reissue_both_yen = req->app->issuance.fee_reissue_both_yen;
 	f->ctx.fees.waived |= req->app->issuance.fees_waived;
+	fill_ca_life(f, req->app);
 	return 0;
 not_found:
 	api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
@@ -297,8 +321,10 @@ counter_refuse(struct api_req *req, struct api_resp *resp, const struct policy_r
 		for (i = 0; i < r->nfields; i++)
 			json_object_set_new(fields, r->fields[i], json_string(r->slug));
 	}
-	api_problem(resp, 422, r->slug, "Refused by rule", r->rule, fields, "%s: %s", r->rule,
-	    r->detail);
+	/* 409: the state of the CA, not the request, is at fault (policy_ca_life). */
+	api_problem(resp, r->status != 0 ? r->status : 422, r->slug,
+	    r->status == 409 ? "Conflict" : "Refused by rule", r->rule, fields, "%s: %s",
+	    r->rule, r->detail);
 	resp->rule = r->rule;
 	log_kv(LOG_LVL_INFO, "refused", "request_id", req->request_id, "rule", r->rule,
 	    "slug", r->slug, (char *)NULL);

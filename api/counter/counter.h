@@ -63,7 +63,7 @@ int	counter_gate(struct store_conn *, struct api_req *, time_t now, struct api_r
 /* 1 for an 11-digit resident code. */
 int	counter_resident_code_ok(const char *);
 
-/* A policy refusal as a 422 problem naming its rule and fields. */
+/* A policy refusal as a problem naming its rule and fields: 422, or r->status (409: the CA must be rolled over, policy_ca_life). */
 void	counter_refuse(struct api_req *, struct api_resp *, const struct policy_refusal *);
 /* The refusal as a JSON object {rule, slug, detail, fields?} for listings. */
 json_t	*counter_refusal_json(const struct policy_refusal *);

@@ -89,6 +89,8 @@ api_crl_get(struct api_req *req, struct api_resp *resp)
 	if (due > next_update)
 		due = next_update;
 	max_age = due > now ? (long)(due - now) : 0;
+	if (this_update > now)
+		max_age = 0;	/* the clock went back: a newer CRL is due at once (R26) */
 	snprintf(etag, sizeof(etag), "\"%s-%s-%lld\"", issuer, shard, number);
 	api_http_date(this_update, lm, sizeof(lm));
 	inm = req->header(req->hctx, "If-None-Match");

@@ -279,7 +279,9 @@ crl_json(const struct app *app, const char *issuer, const char *shard, long long
 
 /*
  * Publish one shard inside the caller's transaction: number = last + 1,
- * thisUpdate = now (never before the last one: crls_monotonic), read,
+ * thisUpdate = now, never later, even when the clock went back since the
+ * last one (R26, crl_next_times: a warning, and the number still goes up;
+ * crls_monotonic insists on the number only), read,
  * build, sign, INSERT. On 0, *out is the CRL's JSON. -1 with err (a
  * signing failure is STORE_ERROR with its message).
  */
@@ -296,14 +298,28 @@ publish_one(struct store_conn *c, struct app *app, const struct target *t, time_
 	char url[512], msg[256] = "", num[24], tu[24], nu[24], cnt[24], tus[24], nus[24];
 	const char *v[7];
 	int l[7] = { 0 }, f[7] = { 0 }, rc = -1, same;
+	time_t back;
 	uint64_t t0 = clock_mono_us(), t1, t2, t3;
 	PGresult *res;
 
 	memset(&p, 0, sizeof(p));
 	p.type = strcmp(t->issuer, "sign") == 0 ? PROFILE_SIGN : PROFILE_AUTH;
 	p.number = t->last_number + 1;
-	p.this_update = now > t->last_this ? now : t->last_this;
-	p.next_update = p.this_update + (time_t)t->next_h * 3600;
+	if (crl_next_times(now, t->last_this, t->next_h, &p.this_update, &p.next_update,
+	    &back) != 0) {
+		snprintf(msg, sizeof(msg), "next_update_hours %d", t->next_h);
+		goto fail;
+	}
+	if (back > 0) {
+		/* R26: the clock went back (an NTP step): publish at now all the same. */
+		char step[24], last[24];
+
+		snprintf(step, sizeof(step), "%lld", (long long)back);
+		log_kv(LOG_LVL_WARN, "clock went back: CRL thisUpdate earlier than the last one",
+		    "issuer", t->issuer, "shard", t->shard, "step_s", step,
+		    "last_this_update", counter_rfc3339(t->last_this, last, sizeof(last)),
+		    (char *)NULL);
+	}
 	crl_url(app, t->issuer, t->shard, url, sizeof(url));
 	p.prefecture = t->prefecture;
 	p.municipality = t->name;

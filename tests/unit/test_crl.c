@@ -6,6 +6,9 @@
  * d2i_X509_CRL and its signature verified with the CA key; the IDP is
  * compared byte for byte with the cRLDistributionPoints of a certificate
  * ca/profile.c builds for the same shard.
+ *
+ * With JPKID_TEST_DB (a PostgreSQL conninfo), the crls_monotonic trigger
+ * as migration 0011 left it, in SQL against a throwaway database.
  */
 #include <sys/stat.h>
 
@@ -28,6 +31,8 @@
 #include "ca/profile.h"
 #include "ca/signer.h"
 #include "ca/x509ext.h"
+#include "db/migrate.h"
+#include "tests/unit/testdb.h"
 #include "tests/unit/testlib.h"
 
 #define T_2020_01_01	((time_t)1577836800)
@@ -599,6 +604,157 @@ START_TEST(test_openssl_crl_accepts)
 }
 END_TEST
 
+/* ---- R26: times of the next CRL after a clock step (crl_next_times) ---- */
+
+START_TEST(test_r26_this_update_is_now_after_backward_step)
+{
+	time_t tu, nu, back;
+
+	/* The last CRL was published a day ahead; the clock came back. */
+	ck_assert_int_eq(crl_next_times(T_THIS, T_THIS + 86400, 48, &tu, &nu, &back), 0);
+	ck_assert_int_eq((long long)tu, (long long)T_THIS);
+	ck_assert_int_eq((long long)nu, (long long)T_NEXT);
+	ck_assert_int_eq((long long)back, 86400);
+	/* Forward or the same second: no step back. */
+	ck_assert_int_eq(crl_next_times(T_THIS, T_THIS - 3600, 48, &tu, &nu, &back), 0);
+	ck_assert_int_eq((long long)tu, (long long)T_THIS);
+	ck_assert_int_eq((long long)back, 0);
+	ck_assert_int_eq(crl_next_times(T_THIS, T_THIS, 2, &tu, &nu, &back), 0);
+	ck_assert_int_eq((long long)back, 0);
+	ck_assert_int_eq((long long)(nu - tu), 7200);
+	/* The first CRL of a series. */
+	ck_assert_int_eq(crl_next_times(T_THIS, 0, 48, &tu, &nu, &back), 0);
+	ck_assert_int_eq((long long)back, 0);
+	ck_assert_int_eq(crl_next_times(T_THIS, 0, 0, &tu, &nu, &back), -1);
+}
+END_TEST
+
+/* ---- crls_monotonic (0011), in SQL: JPKID_TEST_DB ---- */
+
+static char *mono_ci;
+
+static void
+mono_setup(void)
+{
+	char name[64], sql[160], err[512];
+	PGconn *admin = connect_or_fail(testlib_db()), *conn;
+	int n;
+
+	snprintf(name, sizeof(name), "jpkid_test_%ld_crl", (long)getpid());
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	must(admin, sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0", name);
+	must(admin, sql);
+	PQfinish(admin);
+	mono_ci = conninfo_with_db(testlib_db(), name);
+	conn = connect_or_fail(mono_ci);
+	n = migrate_apply(conn, err, sizeof(err));
+	ck_assert_msg(n == (int)migrations_count, "migrate_apply: %d %s", n, err);
+	must(conn, "INSERT INTO municipalities (code, prefecture, name) VALUES"
+	    " ('131016', '東京都', '千代田区'), ('141003', '神奈川県', '横浜市中区')");
+	PQfinish(conn);
+}
+
+static void
+mono_teardown(void)
+{
+	char sql[160];
+	PGconn *admin = PQconnectdb(testlib_db());
+
+	if (PQstatus(admin) == CONNECTION_OK) {
+		snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS jpkid_test_%ld_crl WITH (FORCE)",
+		    (long)getpid());
+		PQclear(PQexec(admin, sql));
+	}
+	PQfinish(admin);
+	free(mono_ci);
+	mono_ci = NULL;
+}
+
+/*
+ * INSERT one CRL row: "" when accepted, else the name of the constraint
+ * that refused it (SQLSTATE 23514 asserted). Static buffer.
+ */
+static const char *
+crl_row(PGconn *conn, const char *issuer, const char *shard, int number, const char *this_update,
+    const char *next_update)
+{
+	static char refused[128];
+	const char *v[5];
+	char num[16];
+	PGresult *res;
+	const char *c, *st;
+
+	snprintf(num, sizeof(num), "%d", number);
+	v[0] = issuer;
+	v[1] = shard;
+	v[2] = num;
+	v[3] = this_update;
+	v[4] = next_update;
+	res = PQexecParams(conn, "INSERT INTO crls (issuer, shard, number, this_update,"
+	    " next_update, der) VALUES ($1, $2, $3::bigint, $4::timestamptz, $5::timestamptz,"
+	    " '\\x30')", 5, NULL, v, NULL, NULL, 0);
+	refused[0] = '\0';
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		st = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		c = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+		ck_assert_msg(st != NULL && strcmp(st, "23514") == 0, "%s",
+		    PQresultErrorMessage(res));
+		snprintf(refused, sizeof(refused), "%s", c != NULL ? c : "?");
+	}
+	PQclear(res);
+	return refused;
+}
+
+/* R26 + 0011: after a backward clock step the next CRL's thisUpdate is earlier; allowed. */
+START_TEST(test_r26_crls_monotonic_allows_this_update_back)
+{
+	PGconn *conn = connect_or_fail(mono_ci);
+
+	must(conn, "DELETE FROM crls");
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 1, "2026-11-22T10:00:00Z",
+	    "2026-11-24T10:00:00Z"), "");
+	/* A day back, number up: accepted (refused before 0011). */
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 2, "2026-11-21T10:00:00Z",
+	    "2026-11-23T10:00:00Z"), "");
+	/* Even before the first one's thisUpdate, and the same second twice. */
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 3, "2026-11-21T10:00:00Z",
+	    "2026-11-23T10:00:00Z"), "");
+	ck_assert_int_eq(scalar(conn, "SELECT count(*) FROM crls WHERE shard = '131016'"), 3);
+	PQfinish(conn);
+}
+END_TEST
+
+/* RFC 5280 5.2.3: the number strictly increases per (issuer, shard), gaps or not. */
+START_TEST(test_r26_crls_monotonic_refuses_number_not_increasing)
+{
+	PGconn *conn = connect_or_fail(mono_ci);
+
+	must(conn, "DELETE FROM crls");
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 1, "2026-11-21T10:00:00Z",
+	    "2026-11-23T10:00:00Z"), "");
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 5, "2026-11-22T10:00:00Z",
+	    "2026-11-24T10:00:00Z"), "");
+	/* 3 was never used (the primary key would take it): the trigger refuses it. */
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 3, "2026-11-23T10:00:00Z",
+	    "2026-11-25T10:00:00Z"), "crls_number_increases");
+	/* The same number again, with a later thisUpdate: refused. */
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 5, "2026-11-23T10:00:00Z",
+	    "2026-11-25T10:00:00Z"), "crls_number_increases");
+	/* Each series is its own: the other issuer, the other shard start at 1. */
+	ck_assert_str_eq(crl_row(conn, "auth", "131016", 1, "2026-11-20T10:00:00Z",
+	    "2026-11-22T10:00:00Z"), "");
+	ck_assert_str_eq(crl_row(conn, "sign", "141003", 2, "2026-11-20T10:00:00Z",
+	    "2026-11-22T10:00:00Z"), "");
+	/* nextUpdate must still follow thisUpdate (RFC 5280 5.1.2.5). */
+	ck_assert_str_eq(crl_row(conn, "sign", "131016", 6, "2026-11-23T10:00:00Z",
+	    "2026-11-23T10:00:00Z"), "crls_update_check");
+	ck_assert_int_eq(scalar(conn, "SELECT max(number) FROM crls"
+	    " WHERE issuer = 'sign' AND shard = '131016'"), 5);
+	PQfinish(conn);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -616,7 +772,18 @@ main(void)
 	tcase_add_test(tc, test_bad_input_refused);
 	tcase_add_test(tc, test_100k_entries);
 	tcase_add_test(tc, test_openssl_crl_accepts);
+	tcase_add_test(tc, test_r26_this_update_is_now_after_backward_step);
 	suite_add_tcase(s, tc);
+	if (testlib_db() != NULL) {
+		TCase *db = tcase_create("crls_monotonic");
+
+		tcase_add_unchecked_fixture(db, mono_setup, mono_teardown);
+		tcase_set_timeout(db, 60);
+		tcase_add_test(db, test_r26_crls_monotonic_allows_this_update_back);
+		tcase_add_test(db, test_r26_crls_monotonic_refuses_number_not_increasing);
+		suite_add_tcase(s, db);
+	} else
+		fprintf(stderr, "JPKID_TEST_DB not set: crls_monotonic tests skipped\n");
 	rc = testlib_run(s);
 	fixtures_free();
 	return rc;

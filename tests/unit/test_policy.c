@@ -1261,6 +1261,97 @@ START_TEST(test_r18_application_fees)
 }
 END_TEST
 
+/* ---- the issuing CA's life (policy_ca_life, R6/R7) ---- */
+
+#define END_20270221	((time_t)1803221999)	/* 3 months after 2026-11-21 */
+#define END_20270222	((time_t)1803308399)
+
+static const struct {
+	enum policy_type	 type;
+	time_t			 now, ca, in;
+	int			 rc;
+	time_t			 out;
+	const char		*what;		/* capped_by, or the refusal's rule */
+} ca_rows[] = {
+	/* No CA known, or the certificate ends within the CA's life (a tie too): unchanged. */
+	{ POLICY_AUTH, T_1121_1000, 0, END_20311121, 0, END_20311121, NULL },
+	{ POLICY_AUTH, T_1121_1000, END_20351121, END_20311121, 0, END_20311121, NULL },
+	{ POLICY_AUTH, T_1121_1000, END_20311121, END_20311121, 0, END_20311121, NULL },
+	/* The CA ends first with years left: capped at its notAfter. */
+	{ POLICY_AUTH, T_1121_1000, END_20280510, END_20311121, 1, END_20280510, "ca" },
+	{ POLICY_SIGN, T_1121_1000, END_20290331, END_20311121, 1, END_20290331, "ca" },
+	/* The day after 3 months: still capped (not yet in its own renewal window). */
+	{ POLICY_AUTH, T_1121_1000, END_20270222, END_20311121, 1, END_20270222, "ca" },
+	/* Exactly 3 months, less, expired: refused, the CA must be rolled over. */
+	{ POLICY_AUTH, T_1121_1000, END_20270221, END_20311121, -1, END_20311121, "R6" },
+	{ POLICY_SIGN, T_1121_1000, END_20270221, END_20311121, -1, END_20311121, "R7" },
+	{ POLICY_AUTH, T_1121_1000, T_1121_1000 + 86400, END_20311121, -1, END_20311121, "R6" },
+	{ POLICY_SIGN, T_1121_1000, T_1121_1000 - 1, END_20311121, -1, END_20311121, "R7" },
+	/* A card ending before the CA's near end: nothing to cap, nothing refused. */
+	{ POLICY_AUTH, T_1121_1000, END_20270221, T_1121_1000 + 86400, 0,
+	  T_1121_1000 + 86400, NULL },
+};
+
+START_TEST(test_r6_r7_ca_life_caps_or_refuses)
+{
+	struct policy_refusal r;
+	const char *by = "birthday";
+	time_t na = ca_rows[_i].in;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	rc = policy_ca_life(ca_rows[_i].type, ca_rows[_i].now, ca_rows[_i].ca, &na, &by, &r);
+	ck_assert_int_eq(rc, ca_rows[_i].rc);
+	ck_assert_int_eq((long long)na, (long long)ca_rows[_i].out);
+	if (rc == 1)
+		ck_assert_str_eq(by, "ca");
+	else
+		ck_assert_str_eq(by, "birthday");
+	if (rc < 0) {
+		ck_assert_str_eq(r.rule, ca_rows[_i].what);
+		ck_assert_str_eq(r.slug, "ca-rollover-required");
+		ck_assert_int_eq(r.status, 409);
+		if (ca_rows[_i].ca == END_20270221)
+			ck_assert_ptr_nonnull(strstr(r.detail, "2027-02-21"));
+	}
+}
+END_TEST
+
+START_TEST(test_r6_r7_plan_capped_by_ca)
+{
+	struct fixture f;
+	struct policy_plan plans[POLICY_NTYPES];
+
+	/* Born 1990-11-21, on 2026-11-21: R6 would give 2031-11-21. */
+	fixture_init(&f, T_1121_1000);
+	f.ctx.ca_not_after[POLICY_AUTH] = END_20280510;
+	f.ctx.ca_not_after[POLICY_SIGN] = END_20290331;
+	ck_assert_int_eq(policy_plan_application(&f.ctx, 3, POLICY_ISSUE, plans), 0);
+	ck_assert_int_eq((long long)plans[POLICY_AUTH].not_after, (long long)END_20280510);
+	ck_assert_str_eq(plans[POLICY_AUTH].capped_by, "ca");
+	/* SIGN: the AUTH (itself capped by its CA) comes first (R7). */
+	ck_assert_int_eq((long long)plans[POLICY_SIGN].not_after, (long long)END_20280510);
+	ck_assert_str_eq(plans[POLICY_SIGN].capped_by, "auth");
+	/* SIGN alone: its own CA. */
+	ck_assert_int_eq(policy_plan_application(&f.ctx, 1, POLICY_ISSUE, plans), 0);
+	ck_assert_int_eq((long long)plans[POLICY_SIGN].not_after, (long long)END_20290331);
+	ck_assert_str_eq(plans[POLICY_SIGN].capped_by, "ca");
+	/* The AUTH CA ends in 3 months: AUTH refused (409), SIGN alone still fine. */
+	f.ctx.ca_not_after[POLICY_AUTH] = END_20270221;
+	ck_assert_int_eq(policy_plan_application(&f.ctx, 3, POLICY_ISSUE, plans), -1);
+	ck_assert_int_eq(plans[POLICY_AUTH].eligible, 0);
+	ck_assert_str_eq(plans[POLICY_AUTH].refusal.rule, "R6");
+	ck_assert_str_eq(plans[POLICY_AUTH].refusal.slug, "ca-rollover-required");
+	ck_assert_int_eq(plans[POLICY_AUTH].refusal.status, 409);
+	ck_assert_int_eq(policy_plan_application(&f.ctx, 1, POLICY_ISSUE, plans), 0);
+	/* Other refusals keep their 422 (status 0). */
+	f.res.status = "removed";
+	ck_assert_int_eq(policy_plan(&f.ctx, POLICY_AUTH, POLICY_ISSUE, 0, &plans[0]), -1);
+	ck_assert_str_eq(plans[0].refusal.rule, "R1");
+	ck_assert_int_eq(plans[0].refusal.status, 0);
+}
+END_TEST
+
 /* ---- pin resets ---- */
 #define NOREF	((const char *)NULL)	/* assert_outcome: not refused */
 /* R14 for a PIN reset: each row one declaration and its outcome. */
@@ -1471,6 +1562,8 @@ policy_suite(void)
 	tcase_add_test(tc, test_r25_sex_and_birth);
 	tcase_add_test(tc, test_r7_application_auth_caps_sign);
 	tcase_add_test(tc, test_r4_application_one_type_refused);
+	tcase_add_loop_test(tc, test_r6_r7_ca_life_caps_or_refuses, 0, NROWS(ca_rows));
+	tcase_add_test(tc, test_r6_r7_plan_capped_by_ca);
 	/* ---- pin resets ---- */
 	tcase_add_loop_test(tc, test_r14_pin_reset_evidence, 0, NROWS(r14_pin_rows));
 	tcase_add_test(tc, test_r16a_counter_reset);
