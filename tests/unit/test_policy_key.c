@@ -235,6 +235,12 @@ START_TEST(test_r22_small_prime_factor_refused)
 		ck_assert_int_eq(policy_key_small_factor(n, POLICY_KEY_TRIAL_LIMIT, &got), 1);
 		ck_assert_uint_eq(got, f[i]);
 	}
+	/* another limit: plain trial division, same answers */
+	ck_assert_int_eq(BN_copy(n, q) != NULL, 1);
+	ck_assert_int_eq(BN_mul_word(n, 257), 1);
+	ck_assert_int_eq(policy_key_small_factor(n, 1000, &got), 1);
+	ck_assert_uint_eq(got, 257);
+	ck_assert_int_eq(policy_key_small_factor(n, 257, NULL), 0);
 	/* 65537 is past the limit: not found by trial division. */
 	ck_assert_int_eq(BN_copy(n, q) != NULL, 1);
 	ck_assert_int_eq(BN_mul_word(n, 65537), 1);
