@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/metrics.h"
+#include "api/status/ocsp_cache.h"
 
 #define MAX_COUNTERS	256
 #define MAX_ROUTES	128	/* above the distinct route names of api/router.c (about 70) */
@@ -177,6 +178,12 @@ metrics_render(struct metrics *m, struct store *st, size_t *len)
 	    "# TYPE jpkid_metrics_dropped_series_total counter\n"
 	    "jpkid_metrics_dropped_series_total %llu\n", m->dropped);
 	pthread_mutex_unlock(&m->mtx);
+	{	/* issue 13: OCSP signatures and budget (api/status/ocsp_cache.c) */
+		char ob[1536];
+
+		if (ocsp_metrics_text(ob, sizeof(ob)) > 0)
+			sb_printf(&sb, "%s", ob);
+	}
 	if (st != NULL) {
 		store_get_stats(st, &ss);
 		sb_printf(&sb, "# HELP jpkid_db_pool_connections Connections in the database pool.\n"

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "ca/csr.h"
+#include "ca/policy_key.h"
 
 #define CSR_RSA_BITS	2048	/* R22 */
 #define CSR_RSA_E	65537	/* R22 */
@@ -36,7 +37,10 @@ csr_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* R22: RSA (rsaEncryption, not RSA-PSS), exactly 2048 bits, e = 65537. */
+/*
+ * R22: RSA (rsaEncryption, not RSA-PSS), exactly 2048 bits, e = 65537,
+ * and not weak (ca/policy_key.c).
+ */
 static int
 csr_key_ok(EVP_PKEY *pk, char *err, size_t errlen)
 {
@@ -59,6 +63,9 @@ csr_key_ok(EVP_PKEY *pk, char *err, size_t errlen)
 		    CSR_RSA_E);
 		goto out;
 	}
+	/* R22 (Decision): no weak keys (ROCA, small factors, close primes). */
+	if (policy_key_weak(pk, err, errlen) != 0)
+		goto out;
 	rc = 0;
 out:
 	BN_free(e);

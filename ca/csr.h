@@ -11,7 +11,7 @@
 
 /*
  * Parse DER (strict: no trailing bytes), require an RSA-2048 key with
- * e = 65537 (R22) and a signature that verifies with it (proof of
+ * e = 65537 that is not weak (R22, ca/policy_key.h) and a signature that verifies with it (proof of
  * possession). Returns 0 and *key (caller EVP_PKEY_free()s), or -1 with
  * err and *rule ("R22" for the key, NULL for malformed DER or a bad
  * signature).

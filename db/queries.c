@@ -310,10 +310,25 @@ const struct query queries[Q__COUNT] = {
 	    " AND not_after <= to_timestamp($3::bigint)", 3 },
 	[Q_CERT_INSERT] = { Q_CERT_INSERT, "cert_insert",
 	    "INSERT INTO certificates (issuer, serial, type, resident_code, card_number, subject,"
-	    " not_before, not_after, crl_shard, der, application_id, issued_at)"
+	    " not_before, not_after, crl_shard, der, application_id, issued_at, key_sha256)"
 	    " VALUES ($1, $2::bytea, $1, $3::char(11), $4, $5, to_timestamp($6::bigint),"
 	    " to_timestamp($7::bigint), $8::char(6), $9::bytea, $10::uuid,"
-	    " to_timestamp($11::bigint))", 11 },
+	    " to_timestamp($11::bigint), $12::bytea)", 12 },
+	/*
+	 * R22 (migration 0012): one key, one holder, one type. The lock (on
+	 * the fingerprint's first 32 bits, two-int4 key space, first key
+	 * 'JPKI') is its own statement so that Q_KEY_HOLDER's snapshot,
+	 * taken after it is granted, sees a concurrent issuance's committed
+	 * row (READ COMMITTED).
+	 */
+	[Q_KEY_LOCK] = { Q_KEY_LOCK, "key_lock",
+	    "SELECT pg_advisory_xact_lock(1246776137,"
+	    " ('x' || encode(substring($1::bytea FROM 1 FOR 4), 'hex'))::bit(32)::int)", 1 },
+	/* Another resident's first, then the other type, then the same type. */
+	[Q_KEY_HOLDER] = { Q_KEY_HOLDER, "key_holder",
+	    "SELECT (resident_code <> $2::char(11))::text, type, encode(serial, 'hex')"
+	    " FROM certificates WHERE key_sha256 = $1::bytea"
+	    " ORDER BY resident_code = $2::char(11), type = $3, issued_at LIMIT 1", 3 },
 	[Q_APP_ISSUED] = { Q_APP_ISSUED, "app_issued",
 	    "UPDATE applications SET issued_types = issued_types || $2::text,"
 	    " state = CASE WHEN cardinality(issued_types) + 1 = cardinality(types)"

@@ -44,6 +44,8 @@ enum query_id {
 	Q_CERT_SUPERSEDE,	/* $1 resident, $2 type, $3 now -> revoked serials (R9) */
 	Q_CERT_EXPIRE,		/* $1 resident, $2 type, $3 now: valid but past notAfter -> expired (R8) */
 	Q_CERT_INSERT,		/* see queries.c */
+	Q_KEY_LOCK,		/* $1 key sha256 (binary): R22, serializes issuances of one key */
+	Q_KEY_HOLDER,		/* $1 key sha256 (binary), $2 resident, $3 type -> first certificate with it (R22) */
 	Q_APP_ISSUED,		/* $1 id, $2 type -> state */
 	/* end counter */
 	/* ---- relying parties (api/status/relying_parties.c, api/status/rp.c) ---- */

@@ -2,8 +2,8 @@
  * issue: POST /v1/applications/{id}/certificates {type, csr}: a certificate
  * for a ready application (DESIGN "API"; Boulder's order):
  *
- *  1. parse the CSR: RSA-2048, e=65537 (R22), signature verifies (proof of
- *     possession); its subject is ignored;
+ *  1. parse the CSR: RSA-2048, e=65537, not weak (R22), signature verifies
+ *     (proof of possession); its subject is ignored;
  *  2. reserve a fresh serial in its own committed transaction, before
  *     anything is signed with it;
  *  3. one transaction: Idempotency-Key, R19 gate, the application (locked),
@@ -32,6 +32,7 @@
 #include "api/status/crls.h"
 #include "api/idem.h"
 #include "ca/csr.h"
+#include "ca/policy_key.h"
 #include "ca/profile.h"
 #include "ca/serial.h"
 #include "common/clock.h"
@@ -48,6 +49,7 @@ struct issue {
 	const char		*id;
 	enum policy_type	 type;
 	EVP_PKEY		*key;
+	unsigned char		 key_fp[POLICY_KEY_FP_LEN];	/* R22 */
 	unsigned char		 serial[SERIAL_MAX];
 	size_t			 serial_len;
 	char			 serial_hex[2 * SERIAL_MAX + 1];
@@ -205,6 +207,51 @@ foreign_app(struct store_conn *c, struct issue *is, struct store_err *err)
 	return 0;
 }
 
+/*
+ * R22 (Decision): one key, one holder, one type. Refuse (409) a key that
+ * is in any certificate already: another resident's (named only as
+ * such: R1), this resident's other type (an AUTH signature made with the
+ * 4-digit PIN would verify under the SIGN certificate), or this type's
+ * earlier certificate (a card makes a new key pair for every issuance and
+ * renewal, so a repeated key is a terminal or card fault). Q_KEY_LOCK
+ * first: a concurrent issuance of the same key waits for this transaction
+ * and then finds its row. 0 when the key is new; -1 with resp or err set.
+ */
+static int
+key_unused(struct store_conn *c, struct issue *is, const char *resident,
+    struct api_resp *resp, struct store_err *err)
+{
+	const char *v[3] = { (const char *)is->key_fp, resident, policy_type_name(is->type) };
+	int l[3] = { POLICY_KEY_FP_LEN, 0, 0 }, f[3] = { 1, 0, 0 };
+	PGresult *res;
+	char why[160];
+
+	if ((res = store_exec(c, Q_KEY_LOCK, 1, v, l, f, err)) == NULL)
+		return -1;
+	PQclear(res);
+	if ((res = store_exec(c, Q_KEY_HOLDER, 3, v, l, f, err)) == NULL)
+		return -1;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return 0;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "true") == 0)
+		snprintf(why, sizeof(why), "is already certified for another resident");
+	else if (strcmp(PQgetvalue(res, 0, 1), policy_type_name(is->type)) != 0)
+		snprintf(why, sizeof(why), "is already in this resident's %s certificate %s",
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	else
+		snprintf(why, sizeof(why), "is already in this resident's earlier %s "
+		    "certificate %s (a card makes a new key pair for every issuance)",
+		    PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2));
+	api_problem(resp, 409, "key-in-use", "Conflict", "R22",
+	    json_pack("{s:s}", "csr", "public key already certified"),
+	    "R22: one key, one holder, one type: this public key %s", why);
+	resp->rule = "R22";
+	PQclear(res);
+	return -1;
+}
+
 static int
 issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 {
@@ -217,8 +264,8 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	struct policy_refusal r;
 	struct profile_req pr;
 	PGresult *res = NULL, *x = NULL;
-	const char *tname = policy_type_name(is->type), *v[11];
-	int l[11], fm[11], rc = -1, lint_failed = 0, delegation;
+	const char *tname = policy_type_name(is->type), *v[12];
+	int l[12], fm[12], rc = -1, lint_failed = 0, delegation;
 	char cn[64], crlurl[512], ocsp_url[512], ca_url[512], nowbuf[24], nb[24], na[24],
 	    msg[512], resident[12], card[20], nabuf[24], procedure[16], types[16], issued[16];
 	unsigned char *der = NULL;
@@ -313,6 +360,8 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 		counter_refuse(req, resp, &r);
 		goto out;
 	}
+	if (key_unused(c, is, resident, resp, err) != 0)
+		goto out;
 	if (subject_cn(c, is, cn, sizeof(cn), err) != 0)
 		goto out;
 
@@ -400,7 +449,10 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	fm[8] = 1;
 	v[9] = is->id;
 	v[10] = nowbuf;
-	if ((x = store_exec(c, Q_CERT_INSERT, 11, v, l, fm, err)) == NULL)
+	v[11] = (const char *)is->key_fp;
+	l[11] = POLICY_KEY_FP_LEN;
+	fm[11] = 1;
+	if ((x = store_exec(c, Q_CERT_INSERT, 12, v, l, fm, err)) == NULL)
 		goto out;
 	PQclear(x);
 	v[0] = is->id;
@@ -482,6 +534,11 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 			resp->rule = rule;
 			goto out;
 		}
+	}
+	if (is.key != NULL && policy_key_fingerprint(is.key, is.key_fp) != 0) {
+		api_problem(resp, 500, "internal", "Internal Server Error", NULL, NULL,
+		    "the key fingerprint could not be computed");
+		goto out;
 	}
 	if (json_object_size(fields) > 0) {
 		api_problem(resp, 422, "invalid-field", "Unprocessable Content", NULL, fields,

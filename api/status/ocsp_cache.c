@@ -485,3 +485,102 @@ ocsp_cache_lookups(unsigned long long *hits, unsigned long long *misses)
 	*misses = atomic_load_explicit(&lookups_missed, memory_order_relaxed);
 }
 /* ---- end operators: stats ---- */
+/* ---- issue 13: anonymous OCSP, signature budget ---- */
+/*
+ * Process-wide token buckets (one jpkid, one status listener): a global
+ * one and one per peer address (OCSP_BUDGET_SLOTS slots by address hash;
+ * two addresses sharing a slot share its budget, which only errs towards
+ * refusing). Time is the monotonic clock, so a clock step changes nothing.
+ */
+struct budget_slot {
+	uint64_t	 addr;		/* hash of the address; 0: free */
+	double		 tokens;
+	int64_t		 last_us;
+};
+
+static pthread_mutex_t budget_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct budget_slot budget_global, budget_addr[OCSP_BUDGET_SLOTS];
+static atomic_ullong ocsp_signed[3], ocsp_budget_refused, ocsp_nonce_ignored,
+    ocsp_canonical_hits;
+
+/* Refill b (rate per second, at most burst) to now; 1 and one token taken, or 0. */
+static int
+bucket_take(struct budget_slot *b, double rate, double burst, int64_t now_us)
+{
+	if (b->last_us == 0 || now_us < b->last_us)
+		b->tokens = burst;
+	else {
+		b->tokens += (double)(now_us - b->last_us) / 1e6 * rate;
+		if (b->tokens > burst)
+			b->tokens = burst;
+	}
+	b->last_us = now_us;
+	if (b->tokens < 1.0)
+		return 0;
+	b->tokens -= 1.0;
+	return 1;
+}
+
+int
+ocsp_budget_take(const char *remote)
+{
+	uint64_t h = hash(0, remote != NULL ? remote : "-", remote != NULL ? strlen(remote) : 1)
+	    | 1;
+	struct budget_slot *s = &budget_addr[h % OCSP_BUDGET_SLOTS];
+	int64_t now = (int64_t)clock_mono_us();
+	int ok;
+
+	pthread_mutex_lock(&budget_lock);
+	if (s->addr != h) {
+		memset(s, 0, sizeof(*s));
+		s->addr = h;
+	}
+	/* The address first: one noisy peer does not spend everyone's budget. */
+	ok = bucket_take(s, OCSP_BUDGET_ADDR_PER_MIN / 60.0, OCSP_BUDGET_ADDR_BURST, now) &&
+	    bucket_take(&budget_global, OCSP_BUDGET_GLOBAL_PER_S, OCSP_BUDGET_GLOBAL_BURST, now);
+	pthread_mutex_unlock(&budget_lock);
+	if (!ok)
+		atomic_fetch_add_explicit(&ocsp_budget_refused, 1, memory_order_relaxed);
+	return ok;
+}
+
+void
+ocsp_note(enum ocsp_event ev)
+{
+	atomic_ullong *c = NULL;
+
+	switch (ev) {
+	case OCSP_EV_SIGNED_CACHED:	c = &ocsp_signed[0]; break;
+	case OCSP_EV_SIGNED_NONCE:	c = &ocsp_signed[1]; break;
+	case OCSP_EV_SIGNED_UNCACHED:	c = &ocsp_signed[2]; break;
+	case OCSP_EV_NONCE_IGNORED:	c = &ocsp_nonce_ignored; break;
+	case OCSP_EV_CANONICAL_HIT:	c = &ocsp_canonical_hits; break;
+	}
+	if (c != NULL)
+		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+int
+ocsp_metrics_text(char *buf, size_t cap)
+{
+	return snprintf(buf, cap,
+	    "# HELP jpkid_ocsp_signatures_total OCSP responses signed on demand, by what became of them.\n"
+	    "# TYPE jpkid_ocsp_signatures_total counter\n"
+	    "jpkid_ocsp_signatures_total{kind=\"cached\"} %llu\n"
+	    "jpkid_ocsp_signatures_total{kind=\"nonce\"} %llu\n"
+	    "jpkid_ocsp_signatures_total{kind=\"uncached\"} %llu\n"
+	    "# HELP jpkid_ocsp_budget_refused_total Anonymous OCSP requests answered tryLater "
+	    "(signature budget spent).\n"
+	    "# TYPE jpkid_ocsp_budget_refused_total counter\n"
+	    "jpkid_ocsp_budget_refused_total %llu\n"
+	    "# HELP jpkid_ocsp_nonce_ignored_total Anonymous OCSP requests whose nonce was ignored.\n"
+	    "# TYPE jpkid_ocsp_nonce_ignored_total counter\n"
+	    "jpkid_ocsp_nonce_ignored_total %llu\n"
+	    "# HELP jpkid_ocsp_canonical_hits_total OCSP requests served from the cache by their CertID.\n"
+	    "# TYPE jpkid_ocsp_canonical_hits_total counter\n"
+	    "jpkid_ocsp_canonical_hits_total %llu\n",
+	    atomic_load(&ocsp_signed[0]), atomic_load(&ocsp_signed[1]),
+	    atomic_load(&ocsp_signed[2]), atomic_load(&ocsp_budget_refused),
+	    atomic_load(&ocsp_nonce_ignored), atomic_load(&ocsp_canonical_hits));
+}
+/* ---- end issue 13 ---- */

@@ -83,6 +83,33 @@ int			 ocsp_sign_one(struct app *, enum ocsp_issuer, OCSP_CERTID *,
 			    const unsigned char *serial, size_t serial_len, time_t now,
 			    unsigned char **der, size_t *len);
 
+/*
+ * ---- issue 13: anonymous OCSP (docs/ocsp.md) ----
+ * Anonymous callers (the status listener without a relying party's token)
+ * get a fresh signature that will not be cached (an unknown serial, several
+ * CertIDs) only within a budget: per peer address OCSP_BUDGET_ADDR_BURST,
+ * refilled at OCSP_BUDGET_ADDR_PER_MIN a minute, and globally
+ * OCSP_BUDGET_GLOBAL_BURST refilled at OCSP_BUDGET_GLOBAL_PER_S a second.
+ * ocsp_budget_take: 1 and one signature spent, or 0 (answer tryLater).
+ */
+#define OCSP_BUDGET_ADDR_BURST		20
+#define OCSP_BUDGET_ADDR_PER_MIN	60
+#define OCSP_BUDGET_GLOBAL_BURST	200
+#define OCSP_BUDGET_GLOBAL_PER_S	50
+#define OCSP_BUDGET_SLOTS		4096
+int			 ocsp_budget_take(const char *remote);
+enum ocsp_event {
+	OCSP_EV_SIGNED_CACHED,		/* signed and cached */
+	OCSP_EV_SIGNED_NONCE,		/* signed for a registered caller's nonce */
+	OCSP_EV_SIGNED_UNCACHED,	/* signed, not cacheable (unknown, several ids) */
+	OCSP_EV_NONCE_IGNORED,		/* an anonymous request's nonce */
+	OCSP_EV_CANONICAL_HIT,		/* served from the cache by its CertID */
+};
+void			 ocsp_note(enum ocsp_event);
+/* The counters above as Prometheus text (GET /metrics); snprintf's result. */
+int			 ocsp_metrics_text(char *buf, size_t cap);
+/* ---- end issue 13 ---- */
+
 /* ---- operators: stats ---- */
 /* Lookups in every cache of this process since start: hits and misses. */
 void			 ocsp_cache_lookups(unsigned long long *hits, unsigned long long *misses);

@@ -20,6 +20,17 @@
  *                     check), unknown (never issued by that issuer)
  * HTTP-level errors (problem+json): POST with another Content-Type 415, a
  * POST body over OCSP_MAX_REQUEST 413.
+ *
+ * Anonymous callers (status listener, no relying party's token; issue 13,
+ * docs/ocsp.md): their nonce is ignored (RFC 5019 lets a responder answer
+ * with a pre-produced response, without the nonce), and a single CertID is looked up in
+ * the cache by the CertID itself after a miss on the request bytes, so
+ * neither nonces nor re-encodings cost a signature. A response that will
+ * not be cached (an unknown serial, several CertIDs) is signed for them only
+ * within ocsp_budget_take(); beyond it the answer is tryLater (unsigned).
+ * Unknown serials are never cached (random serials would evict the known
+ * ones). Registered relying parties and operators get nonces echoed and no
+ * budget (they are known and counted, R26).
  */
 #include <config.h>
 
@@ -228,14 +239,14 @@ answer(struct api_req *req, struct api_resp *resp, const char *key, size_t keyle
 	struct store_err err;
 	enum rp_gate_result g;
 	enum ocsp_issuer is;
-	unsigned char *out = NULL, *cidder = NULL, *dec = NULL;
+	unsigned char *out = NULL, *cidder = NULL, *dec = NULL, *ckey = NULL;
 	unsigned long epoch;
 	char etag[20];
 	unsigned types;
 	long long rp;
-	size_t outlen;
+	size_t outlen, ckeylen = 0;
 	time_t now = clock_now();
-	int i, cidlen;
+	int i, cidlen = 0, anon, nonce, cacheable;
 	long dl;
 
 	memset(&or, 0, sizeof(or));
@@ -286,6 +297,25 @@ answer(struct api_req *req, struct api_resp *resp, const char *key, size_t keyle
 		goto out;
 	}
 	rp_count(app, rp, ocsp_issuer_name(is), (unsigned)or.nids);
+	/* Issue 13: anonymous = the status listener without a relying party. */
+	anon = rp == 0 && req->listener == LISTENER_STATUS;
+	nonce = or.has_nonce && !anon;
+	if (or.has_nonce && anon)
+		ocsp_note(OCSP_EV_NONCE_IGNORED);
+	/* One CertID, no nonce echoed: the cache by CertID ('C' + its DER). */
+	if (or.nids == 1 && !nonce && (cidlen = i2d_OCSP_CERTID(or.ids[0].certid, &cidder)) > 0 &&
+	    (ckey = malloc((size_t)cidlen + 1)) != NULL) {
+		ckey[0] = 'C';
+		memcpy(ckey + 1, cidder, (size_t)cidlen);
+		ckeylen = (size_t)cidlen + 1;
+		if (ocsp_cache_get(app->ocsp_cache, ckey, ckeylen, now,
+		    app->status.ocsp_validity_s / 2, &hit)) {
+			ocsp_note(OCSP_EV_CANONICAL_HIT);
+			reply_der(resp, hit.der, hit.len);
+			cache_headers(req, resp, now, hit.this_update, hit.next_update, hit.etag);
+			goto out;
+		}
+	}
 	if ((c = store_borrow(app->store, app->borrow_timeout_ms, &err)) == NULL) {
 		reply_status(req, resp, OCSP_RESPONSE_STATUS_TRYLATER);
 		goto out;
@@ -301,22 +331,38 @@ answer(struct api_req *req, struct api_resp *resp, const char *key, size_t keyle
 	}
 	store_release(c);
 	c = NULL;
-	if (sign(app, is, cids, st, or.nids, or.has_nonce ? or.req : NULL, now, &out,
+	cacheable = or.nids == 1 && !nonce && st[0].status != V_OCSP_CERTSTATUS_UNKNOWN &&
+	    ckey != NULL;
+	if (anon && !cacheable && !ocsp_budget_take(req->remote)) {
+		log_kv(LOG_LVL_DEBUG, "OCSP signature budget spent: tryLater", "request_id",
+		    req->request_id, (char *)NULL);
+		reply_status(req, resp, OCSP_RESPONSE_STATUS_TRYLATER);
+		api_add_header(resp, "Retry-After", "%d", 60 / OCSP_BUDGET_ADDR_PER_MIN + 1);
+		goto out;
+	}
+	if (sign(app, is, cids, st, or.nids, nonce ? or.req : NULL, now, &out,
 	    &outlen) != 0) {
 		log_kv(LOG_LVL_ERR, "OCSP response signing failed", "request_id",
 		    req->request_id, "issuer", ocsp_issuer_name(is), (char *)NULL);
 		reply_status(req, resp, OCSP_RESPONSE_STATUS_INTERNALERROR);
 		goto out;
 	}
-	if (or.nids == 1 && !or.has_nonce && app->ocsp_cache != NULL &&
-	    (cidlen = i2d_OCSP_CERTID(cids[0], &cidder)) > 0)
-		ocsp_cache_put(app->ocsp_cache, epoch, key, keylen, is, or.ids[0].serial,
+	if (cacheable && app->ocsp_cache != NULL) {
+		/* A nonce'd request's bytes never come again: only its CertID key. */
+		if (!or.has_nonce)
+			ocsp_cache_put(app->ocsp_cache, epoch, key, keylen, is, or.ids[0].serial,
+			    or.ids[0].serial_len, cidder, (size_t)cidlen, out, outlen, now,
+			    now + app->status.ocsp_validity_s);
+		ocsp_cache_put(app->ocsp_cache, epoch, ckey, ckeylen, is, or.ids[0].serial,
 		    or.ids[0].serial_len, cidder, (size_t)cidlen, out, outlen, now,
 		    now + app->status.ocsp_validity_s);
-	if (!or.has_nonce)
+	}
+	ocsp_note(nonce ? OCSP_EV_SIGNED_NONCE : cacheable ? OCSP_EV_SIGNED_CACHED :
+	    OCSP_EV_SIGNED_UNCACHED);
+	if (!nonce)
 		ocsp_etag(out, outlen, etag);
 	reply_der(resp, out, outlen);
-	if (or.has_nonce) {
+	if (nonce) {
 		if (req->listener == LISTENER_STATUS)
 			api_add_header(resp, "Cache-Control", "no-store");
 	} else
@@ -325,6 +371,7 @@ out:
 	if (c != NULL)
 		store_release(c);
 	OPENSSL_free(cidder);
+	free(ckey);
 	free(dec);
 	ocsp_req_clear(&or);
 }

@@ -43,9 +43,13 @@ if "eligibility" in d:
         e = d["eligibility"][t]
         print("   %s: %s" % (t, "eligible until %s (%s, fee %s yen)" % (e["not_after"], e["renewal"], e["fee_yen"]) if e["eligible"] else "refused by %s: %s" % (e["refusal"]["rule"], e["refusal"]["detail"])))' "$tmp/body"
 }
-openssl req -new -newkey rsa:2048 -nodes -keyout "$tmp/card.key" -subj /CN=card \
-	-outform DER -out "$tmp/card.csr" 2>/dev/null
-csr=$(base64 -w0 "$tmp/card.csr")
+# The card makes a new key pair for every certificate (R22: one key, one
+# holder, one type): card_csr sets csr to a new key's CSR.
+card_csr() {
+	openssl req -new -newkey rsa:2048 -nodes -keyout "$tmp/card.key" -subj /CN=card \
+		-outform DER -out "$tmp/card.csr" 2>/dev/null
+	csr=$(base64 -w0 "$tmp/card.csr")
+}
 SELF='{"documents":[{"kind":"mynumber_card","holder":"resident"}]}'
 
 if [ "${3:-}" = --visit2 ]; then
@@ -54,7 +58,9 @@ if [ "${3:-}" = --visit2 ]; then
 	step "Voluntary proxy, second visit: the sealed answer form, the card, the proxy's ID (R13, R14)"
 	call POST "/v1/applications/$app/inquiry-answer" \
 		"{\"answer_code\":\"$code\",\"evidence\":{\"documents\":[{\"kind\":\"passport\",\"holder\":\"applicant\"}]}}"
+	card_csr
 	call POST "/v1/applications/$app/certificates" "{\"type\":\"auth\",\"csr\":\"$csr\"}"
+	card_csr
 	call POST "/v1/applications/$app/certificates" "{\"type\":\"sign\",\"csr\":\"$csr\"}"
 	exit 0
 fi
@@ -65,7 +71,9 @@ step "   file the application (the clerk checked the card: R14 list A)"
 call POST /v1/applications "{\"resident_code\":\"13101600001\",\"procedure\":\"issue\",\"types\":[\"sign\",\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF}"
 app=$(field id < "$tmp/body")
 step "   AUTH first (R7), then SIGN, each from the card's CSR"
+card_csr
 call POST "/v1/applications/$app/certificates" "{\"type\":\"auth\",\"csr\":\"$csr\"}"
+card_csr
 call POST "/v1/applications/$app/certificates" "{\"type\":\"sign\",\"csr\":\"$csr\"}"
 
 step "2. A 10-year-old with a parent (legal representative, same household): AUTH only (R4, R13)"
@@ -73,11 +81,13 @@ call GET /v1/residents/13101600002
 call POST /v1/applications "{\"resident_code\":\"13101600002\",\"procedure\":\"issue\",\"types\":[\"sign\"],\"applicant\":{\"kind\":\"legal_representative\",\"name\":\"佐藤 健一\",\"relationship\":\"父\"},\"evidence\":{\"documents\":[{\"kind\":\"mynumber_card\",\"holder\":\"applicant\"}],\"authority\":\"same_household\"}}"
 call POST /v1/applications "{\"resident_code\":\"13101600002\",\"procedure\":\"issue\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"legal_representative\",\"name\":\"佐藤 健一\",\"relationship\":\"父\"},\"evidence\":{\"documents\":[{\"kind\":\"mynumber_card\",\"holder\":\"applicant\"}],\"authority\":\"same_household\"}}"
 app=$(field id < "$tmp/body")
+card_csr
 call POST "/v1/applications/$app/certificates" "{\"type\":\"auth\",\"csr\":\"$csr\"}"
 
 step "3. Renewal outside the window: a new issuance that supersedes the valid AUTH (R8, R9)"
 call POST /v1/applications "{\"resident_code\":\"13101600001\",\"procedure\":\"renew\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF}"
 app=$(field id < "$tmp/body")
+card_csr
 call POST "/v1/applications/$app/certificates" "{\"type\":\"auth\",\"csr\":\"$csr\"}"
 
 step "4. Refusals name their rule"

@@ -40,8 +40,9 @@ expect test_r1_issue_refusal_audited eval '[ "$(au_db "SELECT count(*) FROM audi
 	AND object = '"'"'application:$au_app'"'"' AND detail->>'"'"'rule'"'"' = '"'"'R1'"'"'
 	AND detail->>'"'"'terminal_municipality'"'"' = '"'"'131016'"'"' AND detail->>'"'"'application_municipality'"'"' = '"'"'141003'"'"'
 	AND detail->>'"'"'request_id'"'"' = '"'"'$au_r1_rid'"'"'")" = 1 ]'
+new_csr au_csr
 call POST "$API/v1/applications/$au_app/certificates" $(tls "$term_b") -H 'Content-Type: application/json' \
-	--data-binary "{\"type\":\"auth\",\"csr\":\"$ST_CSR\"}"
+	--data-binary "{\"type\":\"auth\",\"csr\":\"$au_csr\"}"
 expect test_r1_own_municipality_still_issues eval '[ "$STATUS" = 201 ] && [ "$(au_db "SELECT count(*) FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"'")" = 1 ]'
 call POST "$API/v1/applications/00000000-0000-4000-8000-000000000000/certificates" $(tls "$term_a") \
 	-H 'Content-Type: application/json' --data-binary "{\"type\":\"auth\",\"csr\":\"$ST_CSR\"}"

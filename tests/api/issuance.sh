@@ -27,7 +27,8 @@ iss_pid=$JPKID_PID
 IAPI=https://127.0.0.1:$iapi_port
 expect test_issuance_daemon_ready wait_ready "http://127.0.0.1:$ist_port" 20
 
-# A holder key pair and its CSR (the card's key; one is enough for tests).
+# A holder key pair and its CSR, for the idempotency test (issue() takes a
+# new key each time it is not given a CSR: R22, one key, one holder, one type).
 openssl req -new -newkey rsa:2048 -nodes -keyout "$work/holder.key" -subj "/CN=ignored" \
 	-outform DER -out "$work/holder.csr" 2>/dev/null
 CSR=$(base64 -w0 "$work/holder.csr")
@@ -63,8 +64,9 @@ apply() {	# apply CODE TYPES-JSON [KIND [EVIDENCE [extra json members]]]: sets A
 	post /v1/applications "{\"resident_code\":\"$1\",\"procedure\":\"issue\",\"types\":$2,\"applicant\":{\"kind\":\"$kind\"$name},\"evidence\":$ev$extra}"
 	APP=$(jv .id)
 }
-issue() {	# issue APP TYPE [CSR [curl args...]]: sets SERIAL
-	local app=$1 type=$2 csr=${3:-$CSR}
+issue() {	# issue APP TYPE [CSR [curl args...]]: sets SERIAL; no CSR: a new key's (R22)
+	local app=$1 type=$2 csr=${3:-}
+	[ -n "$csr" ] || new_csr csr
 	shift 2
 	[ $# -gt 0 ] && shift
 	post "/v1/applications/$app/certificates" "{\"type\":\"$type\",\"csr\":\"$csr\"}" "$@"
@@ -333,11 +335,13 @@ C1=$APP
 call POST "$IAPI/v1/applications" $(tls terminal2) -H 'Content-Type: application/json' \
 	--data-binary "{\"resident_code\":\"13101699016\",\"procedure\":\"issue\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$SELF_EV}"
 C2=$(jv .id)
+new_csr c1_csr
+new_csr c2_csr
 curl -sS -o "$work/c1.body" -w '%{http_code}' $(tls "$term_a") -H 'Content-Type: application/json' \
-	--data-binary "{\"type\":\"auth\",\"csr\":\"$CSR\"}" "$IAPI/v1/applications/$C1/certificates" > "$work/c1.status" &
+	--data-binary "{\"type\":\"auth\",\"csr\":\"$c1_csr\"}" "$IAPI/v1/applications/$C1/certificates" > "$work/c1.status" &
 cp1=$!
 curl -sS -o "$work/c2.body" -w '%{http_code}' $(tls terminal2) -H 'Content-Type: application/json' \
-	--data-binary "{\"type\":\"auth\",\"csr\":\"$CSR\"}" "$IAPI/v1/applications/$C2/certificates" > "$work/c2.status" &
+	--data-binary "{\"type\":\"auth\",\"csr\":\"$c2_csr\"}" "$IAPI/v1/applications/$C2/certificates" > "$work/c2.status" &
 cp2=$!
 wait "$cp1" "$cp2"
 expect test_r9_two_terminals_at_once_one_valid_certificate eval '[ "$(cat "$work/c1.status")" = 201 ] &&

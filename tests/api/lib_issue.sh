@@ -15,7 +15,26 @@ mkdir -p "$work/st"
 [ -f "$work/st/holder.csr" ] || openssl req -new -newkey rsa:2048 -nodes \
 	-keyout "$work/st/holder.key" -subj "/CN=ignored" -outform DER \
 	-out "$work/st/holder.csr" 2>/dev/null
-ST_CSR=$(base64 -w0 "$work/st/holder.csr")
+ST_CSR=$(base64 -w0 "$work/st/holder.csr")	# for requests that are refused before issuing
+
+# R22: a card makes a new key pair for every issuance and jpkid refuses a key
+# it has certified before. new_csr VAR: VAR = base64 DER CSR of a key no earlier
+# call of this run used; NEW_CSR_KEY = its private key. The keys are kept in a
+# pool across runs ($JPKI_KEYPOOL, default BUILDDIR/tests/keypool): every run
+# starts with an empty database, so no run repeats a key.
+keypool=${JPKI_KEYPOOL:-$build/tests/keypool}
+mkdir -p "$keypool"
+NEW_CSR_N=0
+new_csr() {	# new_csr VAR
+	local k
+	NEW_CSR_N=$((NEW_CSR_N + 1))
+	k=$keypool/$NEW_CSR_N.key
+	[ -s "$k" ] || { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+		-out "$k.$$" 2>/dev/null && mv "$k.$$" "$k"; }
+	NEW_CSR_KEY=$k
+	printf -v "$1" '%s' "$(openssl req -new -key "$k" -subj /CN=ignored -outform DER 2>/dev/null |
+		base64 -w0)"
+}
 ST_EV='{"documents":[{"kind":"mynumber_card","holder":"resident"}]}'
 
 st_db() { jpki_psql "$pg" jpkid -tAc "$1"; }
@@ -46,7 +65,7 @@ st_resident() {	# CODE MUNI [BIRTH]
 	    WHERE resident_code = '$code' ON CONFLICT DO NOTHING" >/dev/null
 }
 st_issue() {	# CODE [TYPES-JSON]
-	local code=$1 types=${2:-'["auth","sign"]'} muni term app t
+	local code=$1 types=${2:-'["auth","sign"]'} muni term app t csr
 	muni=$(st_db "SELECT municipality_code FROM residents WHERE resident_code = '$code'")
 	term=$(st_term "$muni") || return 1
 	ST_SIGN= ST_AUTH=
@@ -56,9 +75,10 @@ st_issue() {	# CODE [TYPES-JSON]
 	app=$(st_jv .id)
 	for t in auth sign; do
 		case $types in *\"$t\"*) ;; *) continue ;; esac
+		new_csr csr
 		call POST "$API/v1/applications/$app/certificates" $(tls "$term") \
 			-H 'Content-Type: application/json' \
-			--data-binary "{\"type\":\"$t\",\"csr\":\"$ST_CSR\"}"
+			--data-binary "{\"type\":\"$t\",\"csr\":\"$csr\"}"
 		[ "$STATUS" = 201 ] || { echo "# st_issue $t $code: $STATUS $(head -c 300 "$work/body")" >&2; return 1; }
 		st_jv .certificate > "$work/st/$(st_jv .serial).pem"
 		if [ $t = sign ]; then ST_SIGN=$(st_jv .serial); else ST_AUTH=$(st_jv .serial); fi

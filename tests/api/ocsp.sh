@@ -30,7 +30,8 @@ expect test_ocsp_setup_issued_certificates eval '[ -n "$A_SIGN" ] && [ -n "$A_AU
 oq sign -cert "$(pem "$A_SIGN")"
 expect test_ocsp_openssl_sign_good eval 'grep -q "Response verify OK" "$od/out" && grep -q "$(pem "$A_SIGN"): good" "$od/out"'
 expect test_ocsp_responder_id_by_key_and_cert_included eval 'grep -q "Responder Id: [0-9A-F]\{40\}" "$od/out" && grep -q "OCSP Signing" "$od/out"'
-expect test_ocsp_nonce_echoed eval 'grep -q "Response Extensions:" "$od/out" && grep -q "OCSP Nonce" "$od/out" && ! grep -q "WARNING: no nonce" "$od/out"'
+# Issue 13: an anonymous caller's nonce is ignored (RFC 5019): the cached response, verified.
+expect test_ocsp_anonymous_nonce_ignored_response_verifies eval 'grep -q "WARNING: no nonce in response" "$od/out" && ! grep -q "OCSP Nonce" "$od/out"'
 oq auth -cert "$(pem "$A_AUTH")"
 expect test_ocsp_openssl_auth_good eval 'grep -q "Response verify OK" "$od/out" && grep -q "$(pem "$A_AUTH"): good" "$od/out"'
 oq sign -cert "$(pem "$A_SIGN")" -cert "$(pem "$B_SIGN")" -cert "$(pem "$C_SIGN")"
@@ -201,3 +202,69 @@ st_db "UPDATE residents SET status = 'deceased' WHERE resident_code = '131016509
 expect test_r12_sql_death_revokes_both_in_ocsp_within_1s eval \
 	'oq_wait sign "$(pem "$H_SIGN")" ": revoked" && grep -q "Reason: cessationOfOperation" "$od/out" &&
 	oq_wait auth "$(pem "$H_AUTH")" ": revoked" && grep -q "Reason: cessationOfOperation" "$od/out"'
+
+# --- issue 13: anonymous floods cost a bounded number of signatures ------------
+# om NAME: the sum of a /metrics counter's series (0 when absent).
+om() { curl -s "$ST/metrics" | awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { print s + 0 }'; }
+# A registered caller (an operator on the API listener) still gets its nonce echoed.
+openssl ocsp -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" -reqout "$od/rn.req" >/dev/null 2>&1
+call POST "$API/ocsp" $(tls operator) -H 'Content-Type: application/ocsp-request' --data-binary @"$od/rn.req"
+# (-reqin: openssl compares the response's nonce with that request's)
+openssl ocsp -reqin "$od/rn.req" -respin "$work/body" -CAfile "$ca/sign-ca.crt" -resp_text > "$od/rn.out" 2>&1
+expect test_ocsp_registered_caller_nonce_echoed eval 'grep -q "Response verify OK" "$od/rn.out" &&
+	grep -q "OCSP Nonce" "$od/rn.out" && ! grep -qi "nonce verify error\|WARNING: no nonce" "$od/rn.out" &&
+	grep -q "Cert Status: good" "$od/rn.out"'
+
+# 40 anonymous POSTs for a known serial, each with its own nonce: no new signature.
+oq sign -cert "$(pem "$A_SIGN")"	# its CertID is in the cache
+for i in $(seq 1 40); do
+	openssl ocsp -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" -reqout "$od/n$i.req" >/dev/null 2>&1
+done
+of_sig0=$(om jpkid_ocsp_signatures_total) of_ign0=$(om jpkid_ocsp_nonce_ignored_total)
+of_ok=0
+for i in $(seq 1 40); do
+	curl -s --interface 127.0.0.3 -o "$od/n$i.der" -H 'Content-Type: application/ocsp-request' \
+		--data-binary @"$od/n$i.req" "$ST/ocsp"
+	openssl ocsp -respin "$od/n$i.der" -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" \
+		-CAfile "$ca/sign-ca.crt" > "$od/nv.out" 2>&1 &&
+		grep -q "Response verify OK" "$od/nv.out" && grep -q ": good" "$od/nv.out" && of_ok=$((of_ok + 1))
+done
+of_sig1=$(om jpkid_ocsp_signatures_total) of_ign1=$(om jpkid_ocsp_nonce_ignored_total)
+echo "# nonce flood: 40 requests, $((of_sig1 - of_sig0)) signatures, $((of_ign1 - of_ign0)) nonces ignored, $of_ok verified"
+expect test_ocsp_nonce_flood_costs_no_signature eval '[ $of_ok = 40 ] && [ $((of_sig1 - of_sig0)) -le 1 ] &&
+	[ $((of_ign1 - of_ign0)) = 40 ]'
+
+# 60 anonymous requests for random never-issued serials from one address: at most
+# the address's budget is signed, the rest is tryLater (unsigned), nothing is cached,
+# and a known serial's cached response is still served as it was.
+openssl ocsp -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" -no_nonce -reqout "$od/ka.req" >/dev/null 2>&1
+call GET "$ST/ocsp/$(b64url "$od/ka.req")"
+cp "$work/body" "$od/ka1.der"
+for i in $(seq 1 60); do
+	openssl ocsp -issuer "$ca/sign-ca.crt" -serial "0x7f$(openssl rand -hex 15)" -no_nonce \
+		-reqout "$od/u$i.req" >/dev/null 2>&1
+done
+of_sig0=$(om jpkid_ocsp_signatures_total) of_ref0=$(om jpkid_ocsp_budget_refused_total)
+of_t0=$(date +%s)
+of_try=0 of_unknown=0
+for i in $(seq 1 60); do
+	curl -s --interface 127.0.0.2 -o "$od/u$i.der" -H 'Content-Type: application/ocsp-request' \
+		--data-binary @"$od/u$i.req" "$ST/ocsp"
+	if [ "$(xxd -p "$od/u$i.der" | tr -d '\n')" = 30030a0103 ]; then
+		of_try=$((of_try + 1))
+	elif openssl ocsp -respin "$od/u$i.der" -issuer "$ca/sign-ca.crt" -CAfile "$ca/sign-ca.crt" \
+		-reqin "$od/u$i.req" -resp_text 2>&1 | grep -q "Cert Status: unknown"; then
+		of_unknown=$((of_unknown + 1))
+	fi
+done
+of_secs=$(( $(date +%s) - of_t0 + 1 ))
+of_sig1=$(om jpkid_ocsp_signatures_total) of_ref1=$(om jpkid_ocsp_budget_refused_total)
+echo "# unknown-serial flood: 60 requests in ${of_secs}s, $((of_sig1 - of_sig0)) signatures, $of_unknown unknown, $of_try tryLater"
+# budget: 20 at once, then 1 a second (OCSP_BUDGET_ADDR_BURST, OCSP_BUDGET_ADDR_PER_MIN)
+expect test_ocsp_unknown_serial_flood_bounded_signatures_then_trylater eval '[ $((of_sig1 - of_sig0)) -le $((20 + of_secs)) ] &&
+	[ $((of_sig1 - of_sig0)) = $of_unknown ] && [ $of_unknown -ge 15 ] && [ $((of_unknown + of_try)) = 60 ] &&
+	[ $((of_ref1 - of_ref0)) = $of_try ]'
+curl -s --interface 127.0.0.2 -o "$od/ka2.der" "$ST/ocsp/$(b64url "$od/ka.req")"
+expect test_ocsp_known_serial_still_cached_after_flood eval 'cmp -s "$od/ka1.der" "$od/ka2.der" &&
+	[ "$(om jpkid_ocsp_signatures_total)" = $of_sig1 ] &&
+	openssl ocsp -respin "$od/ka2.der" -issuer "$ca/sign-ca.crt" -cert "$(pem "$A_SIGN")" -CAfile "$ca/sign-ca.crt" 2>&1 | grep -q ": good"'

@@ -4,8 +4,9 @@
 # PIN reset authority pinreset.crt), so the tests can move time: the proxy's
 # second visit, an expired challenge, an expired authorization.
 # Residents 131016780NN (千代田区, terminal $term_a); the holder's card keys
-# are two RSA key pairs made here ($pr/sign.key, $pr/auth.key), so a kiosk
-# proof can be signed with openssl like a card would.
+# are RSA key pairs made for each certificate ($pr/CODE.TYPE.key, by
+# pr_issue: R22, one key per holder and type), so a kiosk proof can be
+# signed with openssl like a card would.
 
 pr=$work/pr
 mkdir -p "$pr"
@@ -48,9 +49,10 @@ pr_apply() {	# pr_apply CODE PROCEDURE TYPES KIND EVIDENCE: sets PR_APP
 	pr_post "$term_a" /v1/applications "{\"resident_code\":\"$1\",\"procedure\":\"$2\",\"types\":$3,\"applicant\":{\"kind\":\"$4\"$name},\"evidence\":$5}"
 	PR_APP=$(st_jv .id)
 }
-pr_issue() {	# pr_issue CODE TYPE KIND EVIDENCE: a certificate for the card key of TYPE; sets PR_SERIAL
-	local csr=$PR_SIGN_CSR
-	[ "$2" = auth ] && csr=$PR_AUTH_CSR
+pr_issue() {	# pr_issue CODE TYPE KIND EVIDENCE: a certificate for a new key $pr/CODE.TYPE.key; sets PR_SERIAL
+	local csr
+	new_csr csr	# R22: one key, one holder, one type
+	cp "$NEW_CSR_KEY" "$pr/$1.$2.key"
 	pr_apply "$1" issue "[\"$2\"]" "$3" "$4"
 	[ "$STATUS" = 201 ] || { echo "# pr_issue apply $1 $2: $STATUS $(head -c 300 "$work/body")" >&2; return 1; }
 	pr_post "$term_a" "/v1/applications/$PR_APP/certificates" "{\"type\":\"$2\",\"csr\":\"$csr\"}"
@@ -231,38 +233,38 @@ call GET "$PAPI/v1/pin-resets/challenge?card_number=$CARD_A&key_type=sign" $(tls
 expect test_kiosk_challenge_forbidden_to_terminals eval 'is_problem 403 && conforms GET /v1/pin-resets/challenge'
 call GET "$PAPI/v1/pin-resets/challenge?card_number=999999999999&key_type=sign" $(tls kiosk)
 expect test_kiosk_challenge_unknown_card_404 eval 'is_problem 404 && conforms GET /v1/pin-resets/challenge'
-pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/sign.key" $CARD_A sign "$CH1")"
+pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/$PR_A.sign.key" $CARD_A sign "$CH1")"
 expect test_r16a_kiosk_sign_reset_with_sign_key_is_bad_proof eval 'is_problem 422 && jq_eq .rule R16a &&
 	jq_eq .type urn:jpkid:problem:bad-proof && conforms POST /v1/pin-resets &&
 	[ "$(st_db "SELECT count(*) FROM audit_log WHERE action = '"'"'pin_reset.refused'"'"' AND detail->>'"'"'slug'"'"' = '"'"'bad-proof'"'"'")" -ge 1 ]'
-pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/auth.key" $CARD_A sign "$CH1")" -H 'Idempotency-Key: pr-kiosk-1'
+pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$CH1")" -H 'Idempotency-Key: pr-kiosk-1'
 AUTHZ_K=$PR_AUTHZ JWS_K=$PR_JWS
 expect test_r16a_kiosk_sign_reset_proven_with_auth_key eval '[ "$STATUS" = 201 ] && conforms POST /v1/pin-resets &&
 	jq_eq .channel kiosk && jq_eq .key_type sign && pr_jws_ok "$JWS_K" $CARD_A sign kiosk'
-pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/auth.key" $CARD_A sign "$CH1")" -H 'Idempotency-Key: pr-kiosk-1'
+pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$CH1")" -H 'Idempotency-Key: pr-kiosk-1'
 expect test_kiosk_reset_idempotency_replay_same_authorization eval '[ "$STATUS" = 201 ] &&
 	[ "$(header Idempotent-Replayed)" = true ] && [ "$PR_AUTHZ" = "$AUTHZ_K" ]'
-pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/auth.key" $CARD_A sign "$CH1")"
+pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$CH1")"
 expect test_r16a_kiosk_challenge_reused_409 eval 'is_problem 409 && jq_eq .rule R16a &&
 	jq_eq .type urn:jpkid:problem:challenge-used'
 pr_challenge kiosk $CARD_R sign
-pr_kiosk kiosk $CARD_A sign "$PR_CH" "$(pr_sig "$pr/auth.key" $CARD_A sign "$PR_CH")"
+pr_kiosk kiosk $CARD_A sign "$PR_CH" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$PR_CH")"
 expect test_r16a_kiosk_challenge_for_another_card_refused eval 'is_problem 422 && jq_eq .rule R16a &&
 	jq_eq .type urn:jpkid:problem:challenge-mismatch'
 pr_challenge kiosk $CARD_A sign
-pr_kiosk kiosk-auth $CARD_A sign "$PR_CH" "$(pr_sig "$pr/auth.key" $CARD_A sign "$PR_CH")"
+pr_kiosk kiosk-auth $CARD_A sign "$PR_CH" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$PR_CH")"
 expect test_r16a_kiosk_challenge_of_another_kiosk_refused eval 'is_problem 422 &&
 	jq_eq .type urn:jpkid:problem:challenge-mismatch'
 CH_OLD=$PR_CH
 pr_set_clock $((PR_NOW + 121))
-pr_kiosk kiosk $CARD_A sign "$CH_OLD" "$(pr_sig "$pr/auth.key" $CARD_A sign "$CH_OLD")"
+pr_kiosk kiosk $CARD_A sign "$CH_OLD" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$CH_OLD")"
 expect test_r16a_kiosk_challenge_expired_409 eval 'is_problem 409 && jq_eq .rule R16a &&
 	jq_eq .type urn:jpkid:problem:challenge-expired'
 pr_challenge kiosk $CARD_A auth
 expect test_r16a_auth_reset_at_kiosk_without_support_refused eval 'is_problem 422 && jq_eq .rule R16a &&
 	jq_eq .type urn:jpkid:problem:kiosk-no-auth-reset && conforms GET /v1/pin-resets/challenge'
 pr_challenge kiosk-auth $CARD_A auth
-pr_kiosk kiosk-auth $CARD_A auth "$PR_CH" "$(pr_sig "$pr/sign.key" $CARD_A auth "$PR_CH")"
+pr_kiosk kiosk-auth $CARD_A auth "$PR_CH" "$(pr_sig "$pr/$PR_A.sign.key" $CARD_A auth "$PR_CH")"
 AUTHZ_KA=$PR_AUTHZ
 expect test_r16a_auth_reset_at_supporting_kiosk_proven_with_sign_key eval '[ "$STATUS" = 201 ] &&
 	jq_eq .key_type auth && pr_jws_ok "$PR_JWS" $CARD_A auth kiosk'
@@ -279,7 +281,7 @@ expect test_r16a_complete_after_expiry_authorization_expired_409 eval 'is_proble
 call POST "$PAPI/v1/certificates/$R_AUTH/revoke" $(tls "$term_a") -H 'Content-Type: application/json' \
 	--data-binary '{"reason":"keyCompromise"}'
 pr_challenge kiosk $CARD_R sign
-pr_kiosk kiosk $CARD_R sign "$PR_CH" "$(pr_sig "$pr/auth.key" $CARD_R sign "$PR_CH")"
+pr_kiosk kiosk $CARD_R sign "$PR_CH" "$(pr_sig "$pr/$PR_R.auth.key" $CARD_R sign "$PR_CH")"
 expect test_r16a_kiosk_reset_with_revoked_auth_certificate_refused eval 'is_problem 422 && jq_eq .rule R16a &&
 	jq_eq .type urn:jpkid:problem:proof-certificate-invalid &&
 	[ "$(st_db "SELECT count(*) FROM audit_log WHERE action = '"'"'pin_reset.refused'"'"' AND object = '"'"'$PR_R'"'"' AND detail->>'"'"'slug'"'"' = '"'"'proof-certificate-invalid'"'"'")" = 1 ]'

@@ -176,8 +176,9 @@ sp_role admin
 call GET "$API/v1/residents/13101681001" $(tls "$term_a")
 expect test_r19_counter_works_again_after_cancel eval '[ "$STATUS" = 200 ]'
 # shellcheck disable=SC2046
+new_csr sp_csr
 call POST "$API/v1/applications/$SP_APP/certificates" $(tls "$term_a") -H 'Content-Type: application/json' \
-	--data-binary "{\"type\":\"auth\",\"csr\":\"$ST_CSR\"}"
+	--data-binary "{\"type\":\"auth\",\"csr\":\"$sp_csr\"}"
 expect test_r19_issuance_works_again_after_cancel eval '[ "$STATUS" = 201 ]'
 # shellcheck disable=SC2046
 call GET "$API/v1/suspensions?all=true" $(tls operator)
