@@ -65,7 +65,11 @@ ck_apply() {	# CODE TYPES-JSON: sets CK_APP
 	ck_post /v1/applications "{\"resident_code\":\"$1\",\"procedure\":\"issue\",\"types\":$2,\"applicant\":{\"kind\":\"self\"},\"evidence\":{\"documents\":[{\"kind\":\"mynumber_card\",\"holder\":\"resident\"}]}}"
 	CK_APP=$(st_jv .id)
 }
-ck_issue() { ck_post "/v1/applications/$1/certificates" "{\"type\":\"$2\",\"csr\":\"$ST_CSR\"}"; }
+ck_issue() {	# R22: a new key for every certificate
+	local csr
+	new_csr csr
+	ck_post "/v1/applications/$1/certificates" "{\"type\":\"$2\",\"csr\":\"$csr\"}"
+}
 
 # ---------------------------------------------------------------- R6/R7: the CA's life
 ck_auth_end=$(ck_epoch "$ck_ca/auth-ca.crt")
