@@ -309,14 +309,15 @@ for i in $(seq 1 20); do
 	ccp+=($!)
 done
 wait "${ccp[@]}"
-cc_422=$(cat "$work"/cc*.status | grep -c '^422$')
-cc_409=$(cat "$work"/cc*.status | grep -c '^409$')
+cc_all=$(for f in "$work"/cc*.status; do cat "$f"; echo; done | sort | uniq -c | tr -s ' \n' ' ')
+cc_422=$(for f in "$work"/cc*.status; do cat "$f"; echo; done | grep -c '^422$')
+cc_409=$(for f in "$work"/cc*.status; do cat "$f"; echo; done | grep -c '^409$')
 expect test_r13_concurrent_wrong_answers_counted_once_each eval '[ "$cc_422" = 5 ] && [ "$cc_409" = 15 ] &&
 	[ "$(db "SELECT state || '"'"' '"'"' || wrong_attempts FROM inquiries WHERE application_id = '"'"'$CAPP'"'"'")" = "void 5" ] &&
 	[ "$(db "SELECT state FROM applications WHERE id = '"'"'$CAPP'"'"'")" = cancelled ] &&
 	[ "$(db "SELECT count(*) FROM audit_log WHERE action = '"'"'inquiry.answer'"'"' AND detail->>'"'"'application'"'"' = '"'"'$CAPP'"'"'")" = 5 ] &&
 	[ "$(grep -l inquiry-void "$work"/cc*.body | wc -l)" = 1 ] ||
-	{ echo "# 422: $cc_422, 409: $cc_409: $(cat "$work"/cc*.status | sort | uniq -c | tr "\n" " ") $(head -c 300 "$work/cc1.err")" >&2; false; }'
+	{ echo "# statuses: $cc_all $(head -c 300 "$work/cc1.err")" >&2; false; }'
 # A wrong code under an Idempotency-Key: the retry replays the refusal and is not counted again.
 post "/v1/applications/$KAPP/inquiry-answer" "{\"answer_code\":\"ZZZZ-ZZZZ\",\"evidence\":$PROXY_EV}" -H 'Idempotency-Key: k-wrong-1'
 wrong_first=$(cat "$work/body")

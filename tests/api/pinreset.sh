@@ -230,11 +230,12 @@ for i in $(seq 1 10); do
 done
 wait "${pcp[@]}"
 expect test_r13_concurrent_wrong_pin_reset_answers_counted_once_each eval '
-	[ "$(cat "$pr"/pc*.status | grep -c "^422$")" = 5 ] && [ "$(cat "$pr"/pc*.status | grep -c "^409$")" = 5 ] &&
+	[ "$(for f in "$pr"/pc*.status; do cat "$f"; echo; done | grep -c "^422$")" = 5 ] &&
+	[ "$(for f in "$pr"/pc*.status; do cat "$f"; echo; done | grep -c "^409$")" = 5 ] &&
 	[ "$(st_db "SELECT state || '"'"' '"'"' || wrong_attempts FROM inquiries WHERE application_id = '"'"'$APP_PC'"'"'")" = "void 5" ] &&
 	[ "$(st_db "SELECT state FROM applications WHERE id = '"'"'$APP_PC'"'"'")" = cancelled ] &&
 	[ "$(st_db "SELECT count(*) FROM audit_log WHERE action = '"'"'inquiry.answer'"'"' AND detail->>'"'"'application'"'"' = '"'"'$APP_PC'"'"'")" = 5 ] ||
-	{ echo "# $(cat "$pr"/pc*.status | sort | uniq -c | tr "\n" " ")" >&2; false; }'
+	{ echo "# statuses: $(cat "$pr"/pc*.status)" >&2; false; }'
 
 # ---------------------------------------------------------------- PIN change (reported)
 pr_post "$term_a" "/v1/cards/$CARD_A/pin-changes" '{"key_type":"sign"}'
