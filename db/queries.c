@@ -948,7 +948,9 @@ const struct query queries[Q__COUNT] = {
 	    " a.fee_yen::text, array_to_string(a.issued_types, ','), a.terminal_id::text,"
 	    " extract(epoch FROM a.created_at)::bigint::text,"
 	    " extract(epoch FROM a.updated_at)::bigint::text,"
-	    " extract(epoch FROM a.completed_at)::bigint::text"
+	    " extract(epoch FROM a.completed_at)::bigint::text,"
+	    " (SELECT r.municipality_code::text FROM residents r"
+	    "  WHERE r.resident_code = a.resident_code)"	/* R1: where the resident is now */
 	    " FROM applications a WHERE a.id = $1::uuid", 1 },
 	[Q_MGMT_APP_INQUIRIES] = { Q_MGMT_APP_INQUIRIES, "mgmt_app_inquiries",
 	    "SELECT id::text, state, wrong_attempts::text,"

@@ -165,7 +165,7 @@ enum query_id {
 	Q_MGMT_OP_SET_TOTP,	/* $1 id, $2 secret (binary) -> username */
 	/* certificates and applications (api/operators/cert_search.c, api/counter/application_get.c) */
 	Q_MGMT_CERT_SEARCH,	/* $1 resident, $2 municipality, $3 type, $4 status, $5 serial hex, $6 after issued_at, $7 after serial hex, $8 limit */
-	Q_MGMT_APP_GET,		/* $1 id -> application row + municipality */
+	Q_MGMT_APP_GET,		/* $1 id -> application row + municipality, resident's municipality now */
 	Q_MGMT_APP_INQUIRIES,	/* $1 id -> inquiries, oldest first (no answer) */
 	Q_MGMT_APP_CERTS,	/* $1 id -> certificates issued for it */
 	/* relying parties, paged (api/status/relying_parties.c) */

@@ -60,7 +60,8 @@ sc_snap() {
 	    UNION ALL SELECT z::text FROM pin_reset_authorizations z
 	    UNION ALL SELECT l.seq || ' ' || l.action FROM audit_log l
 	      WHERE l.actor LIKE 'terminal:%'
-	      AND l.action NOT IN ('resident.scope_denied', 'certificate.issue_refused')) s"
+	      AND l.action NOT IN ('resident.scope_denied', 'certificate.issue_refused',
+	        'application.read_refused')) s"
 }
 sc_denials() { st_db "SELECT count(*) FROM audit_log WHERE action IN ('resident.scope_denied', 'certificate.issue_refused') AND detail->>'rule' = 'R1'"; }
 # sc_as_unknown WHO PATH JSON ID: POST PATH and JSON with @ replaced by
@@ -139,6 +140,12 @@ expect test_r1_pin_reset_after_move_404_as_unknown sc_as_unknown "$term_a" \
 	/v1/pin-resets '{"channel":"counter","application_id":"@","key_type":"auth"}' "$M2_APP2"
 expect test_r1_issue_after_move_404_as_unknown sc_as_unknown "$term_a" \
 	/v1/applications/@/certificates "{\"type\":\"auth\",\"csr\":\"$(sc_csr m3)\"}" "$M3_APP"
+call GET "$SAPI/v1/applications/$SC_UNKNOWN" $(tls "$term_a")
+unk_get="$STATUS $(sed "s/$SC_UNKNOWN/ID/g" "$work/body")"
+call GET "$SAPI/v1/applications/$M3_APP" $(tls "$term_a")
+expect test_r1_application_read_after_move_404_as_unknown eval 'is_problem 404 && conforms GET /v1/applications/x &&
+	[ "$STATUS $(sed "s/$M3_APP/ID/g" "$work/body")" = "$unk_get" ] &&
+	[ "$(st_db "SELECT count(*) FROM audit_log WHERE action = '"'"'application.read_refused'"'"' AND object = '"'"'application:$M3_APP'"'"'")" = 1 ]'
 expect test_r1_after_move_changes_nothing_and_is_audited eval '[ "$(sc_snap)" = "$snap" ] &&
 	[ "$(sc_denials)" = $((den + 4)) ] &&
 	[ "$(st_db "SELECT state || '"'"' '"'"' || wrong_attempts FROM inquiries WHERE application_id = '"'"'$M1_APP'"'"'")" = "open 0" ] &&
