@@ -41,7 +41,6 @@
 #include "ca/pinreset.h"
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/util.h"
 
 #define SIG_MAX		1024	/* bytes of a kiosk proof signature (RSA-2048: 256) */
 
@@ -204,111 +203,6 @@ new_uuid(char out[37])
 	return 0;
 }
 
-/* The 201 body of an authorization; token NULL: as stored for a replay. */
-static json_t *
-authz_json(const struct pinreset_claims *cl, const char *token)
-{
-	char tbuf[24];
-	json_t *o;
-
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", cl->id, "card_number",
-	    cl->card_number, "key_type", cl->key_type, "channel", cl->channel,
-	    "expires_at", counter_rfc3339(cl->exp, tbuf, sizeof(tbuf)));
-	if (o == NULL)
-		abort();
-	if (token != NULL)
-		json_object_set_new(o, "authorization", json_string(token));
-	return o;
-}
-
-/* Sign cl with the PIN reset authority: 0 and *token (malloc'd), or -1. */
-static int
-authz_sign(struct app *app, const struct pinreset_claims *cl, char **token)
-{
-	int k;
-
-	pthread_rwlock_rdlock(&app->keys_lock);
-	k = app->keys->pinreset.key == NULL ? -1 :
-	    pinreset_authz_build(app->keys->pinreset.key, app->keys->pinreset.cert, cl, token);
-	pthread_rwlock_unlock(&app->keys_lock);
-	return k;
-}
-
-static void
-token_free(char *token)
-{
-	if (token != NULL) {
-		OPENSSL_cleanse(token, strlen(token));
-		free(token);
-	}
-}
-
-/*
- * An Idempotency-Key replay of a 201 (resp, as stored: no token): sign the
- * recorded claims again and answer the first response, token included. The
- * token must hash to the recorded SHA-256 (it does unless the PIN reset
- * authority changed since: then 409, the authorization cannot be shown
- * again). 0 (resp set), or -1 with err.
- */
-static int
-replay_authorization(struct store_conn *c, struct pr *p, struct store_err *err)
-{
-	struct api_resp *resp = p->resp;
-	struct pinreset_claims cl;
-	unsigned char th[SHA256_DIGEST_LENGTH];
-	char hex[2 * SHA256_DIGEST_LENGTH + 1], *token = NULL;
-	const char *v[1], *id;
-	json_t *stored, *o;
-	PGresult *res;
-	int i;
-
-	if (resp->status != 201 || (stored = json_loadb(resp->body, resp->body_len, 0,
-	    NULL)) == NULL)
-		return 0;
-	id = json_string_value(json_object_get(stored, "id"));
-	if (id == NULL || json_object_get(stored, "authorization") != NULL) {
-		json_decref(stored);
-		return 0;	/* not one of ours, or stored before tokens were left out */
-	}
-	memset(&cl, 0, sizeof(cl));
-	snprintf(cl.id, sizeof(cl.id), "%s", id);
-	json_decref(stored);
-	v[0] = cl.id;
-	if ((res = store_exec(c, Q_PIN_AUTHZ_CLAIMS, 1, v, NULL, NULL, err)) == NULL)
-		return -1;
-	if (PQntuples(res) == 1) {
-		snprintf(cl.card_number, sizeof(cl.card_number), "%s", PQgetvalue(res, 0, 0));
-		snprintf(cl.key_type, sizeof(cl.key_type), "%s", PQgetvalue(res, 0, 1));
-		snprintf(cl.channel, sizeof(cl.channel), "%s", PQgetvalue(res, 0, 2));
-		cl.iat = (time_t)strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-		cl.exp = (time_t)strtoll(PQgetvalue(res, 0, 4), NULL, 10);
-		if (authz_sign(p->req->app, &cl, &token) == 0) {
-			SHA256((const unsigned char *)token, strlen(token), th);
-			for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-				snprintf(hex + 2 * i, 3, "%02x", th[i]);
-			if (PQgetlength(res, 0, 5) != (int)sizeof(hex) - 1 ||
-			    !util_ct_equal(hex, PQgetvalue(res, 0, 5), sizeof(hex) - 1)) {
-				token_free(token);
-				token = NULL;
-			}
-		}
-	}
-	PQclear(res);
-	api_resp_free(resp);
-	if (token == NULL) {
-		api_problem(resp, 409, "authorization-not-replayable", "Conflict", "R16a", NULL,
-		    "R16a: authorization %s cannot be shown again (the PIN reset authority "
-		    "changed since); complete it or let it expire, then ask for a new one",
-		    cl.id);
-		return 0;
-	}
-	o = authz_json(&cl, token);	/* the first answer's members, in its order */
-	api_json(resp, 201, o);
-	api_add_header(resp, "Idempotent-Replayed", "true");
-	token_free(token);
-	return 0;
-}
-
 /*
  * Sign and record an authorization for card/key through channel (with
  * application or kiosk/challenge), audit it and answer 201. The token is
@@ -341,7 +235,7 @@ authorize(struct store_conn *c, struct pr *p, const char *resident, const char *
 	snprintf(cl.channel, sizeof(cl.channel), "%s", p->channel);
 	cl.iat = p->now;
 	cl.exp = p->now + app->pinreset_authorization_ttl_s;
-	if ((k = authz_sign(app, &cl, &token)) != 0) {
+	if ((k = pin_reset_authz_sign(app, &cl, &token)) != 0) {
 		api_problem(p->resp, 500, "internal", "Internal Server Error", NULL, NULL,
 		    "the authorization could not be signed");
 		return -1;
@@ -389,17 +283,17 @@ authorize(struct store_conn *c, struct pr *p, const char *resident, const char *
 	 * signs the same claims again (replay_authorization()).
 	 */
 	memset(&stored, 0, sizeof(stored));
-	api_json(&stored, 201, authz_json(&cl, NULL));
+	api_json(&stored, 201, pin_reset_authz_json(&cl, NULL));
 	k = idem_finish(c, req, &stored, err);
 	api_resp_free(&stored);
 	if (k != 0)
 		goto out;
-	api_json(p->resp, 201, authz_json(&cl, token));
+	api_json(p->resp, 201, pin_reset_authz_json(&cl, token));
 	log_kv(LOG_LVL_INFO, "R16a: PIN reset authorized", "request_id", req->request_id,
 	    "authorization", cl.id, "channel", p->channel, "key_type", kname, (char *)NULL);
 	rc = 0;
 out:
-	token_free(token);
+	pin_reset_token_free(token);
 	return rc;
 }
 
@@ -714,7 +608,7 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	switch (idem_begin(c, p->req, NULL, p->resp, err)) {
 	case IDEM_REPLAY:
 		/* The token is not stored: sign it again (then roll back). */
-		(void)replay_authorization(c, p, err);	/* err set on a failure: 503 */
+		(void)pin_reset_replay(c, p->req, p->resp, err);	/* err set on a failure: 503 */
 		return -1;
 	case IDEM_DBERR:
 	case IDEM_REFUSED:
