@@ -183,6 +183,23 @@ expect test_r13_answer_with_the_key_still_right eval '[ "$STATUS" = 200 ] && jq_
 kill -TERM "$nk_pid"
 wait "$nk_pid" 2>/dev/null
 
+# ---------------------------------------------------------------- migration 0009
+# What older versions left in idempotency: a PIN reset token in a stored
+# response, a committed refusal's key without a response (run again: the
+# migration is idempotent).
+st_db "INSERT INTO idempotency (principal, key, request_hash, status, content_type, response) VALUES
+    ('kiosk:0', 'mig-0009-token', sha256('a'), 201, 'application/json',
+     convert_to('{\"id\":\"x\",\"authorization\":\"eyJhbGciOiJSUzI1NiJ9.e30.c2ln\"}', 'UTF8')),
+    ('kiosk:0', 'mig-0009-plain', sha256('b'), 201, 'application/json', convert_to('{\"id\":\"y\"}', 'UTF8')),
+    ('terminal:0', 'mig-0009-null', sha256('c'), NULL, NULL, NULL)" >/dev/null
+jpki_psql "$pg" jpkid -q -f "$top/db/migrations/0009_idempotency_secrets.sql" >/dev/null
+expect test_migration_0009_drops_stored_tokens_and_keys_without_response eval '
+	[ "$(st_db "SELECT convert_from(response, '"'"'UTF8'"'"')::jsonb = '"'"'{\"id\":\"x\"}'"'"'::jsonb FROM idempotency WHERE key = '"'"'mig-0009-token'"'"'")" = t ] &&
+	[ "$(st_db "SELECT convert_from(response, '"'"'UTF8'"'"') FROM idempotency WHERE key = '"'"'mig-0009-plain'"'"'")" = "{\"id\":\"y\"}" ] &&
+	[ "$(st_db "SELECT count(*) FROM idempotency WHERE key = '"'"'mig-0009-null'"'"'")" = 0 ] &&
+	[ "$(st_db "SELECT count(*) FROM schema_migrations WHERE version = 9")" = 1 ]'
+st_db "DELETE FROM idempotency WHERE key LIKE 'mig-0009-%'" >/dev/null
+
 kill -TERM "$sc_pid"
 wait "$sc_pid"
 rc_prev=$?
