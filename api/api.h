@@ -21,6 +21,7 @@
 
 #include <openssl/evp.h>
 
+#include "ca/answercode.h"
 #include "ca/keyring.h"
 #include "db/store.h"
 
@@ -78,6 +79,7 @@ struct issuance_cfg {
 	char	*sign_policy_oid, *auth_policy_oid;
 	int	 inquiry_days;		/* R13 */
 	int	 fee_reissue_yen, fee_reissue_both_yen, fees_waived;	/* R18 */
+	struct answer_key answer_key;	/* R13 answer codes ([issuance] answer_key; .set 0: none) */
 };
 
 /* [status] [crl] [ocsp] settings (daemon/config.h), fixed at start. */

@@ -124,8 +124,8 @@ out:
 	return rc;
 }
 
-int
-idem_finish(struct store_conn *c, struct api_req *req, const struct api_resp *resp,
+static int
+store_resp(struct store_conn *c, struct api_req *req, const struct api_resp *resp, int any,
     struct store_err *err)
 {
 	char pid[64], status[8];
@@ -134,7 +134,7 @@ idem_finish(struct store_conn *c, struct api_req *req, const struct api_resp *re
 	int l[5] = { 0, 0, 0, 0, 0 }, f[5] = { 0, 0, 0, 0, 1 };
 	PGresult *res;
 
-	if (key == NULL || resp->status < 200 || resp->status > 299)
+	if (key == NULL || (!any && (resp->status < 200 || resp->status > 299)))
 		return 0;
 	api_principal_id(req, pid, sizeof(pid));
 	snprintf(status, sizeof(status), "%d", resp->status);
@@ -148,4 +148,18 @@ idem_finish(struct store_conn *c, struct api_req *req, const struct api_resp *re
 		return -1;
 	PQclear(res);
 	return 0;
+}
+
+int
+idem_finish(struct store_conn *c, struct api_req *req, const struct api_resp *resp,
+    struct store_err *err)
+{
+	return store_resp(c, req, resp, 0, err);
+}
+
+int
+idem_finish_refusal(struct store_conn *c, struct api_req *req, const struct api_resp *resp,
+    struct store_err *err)
+{
+	return store_resp(c, req, resp, 1, err);
 }

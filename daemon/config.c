@@ -80,6 +80,7 @@ static const struct kdef keys[] = {
 	{ "issuance", "fee_reissue_yen", K_INT, O(fee_reissue_yen), 0, 100000, 0 },
 	{ "issuance", "fee_reissue_both_yen", K_INT, O(fee_reissue_both_yen), 0, 100000, 0 },
 	{ "issuance", "fees_waived", K_BOOL, O(fees_waived), 0, 1, 0 },
+	{ "issuance", "answer_key", K_STR, O(answer_key), 0, 0, 1 },	/* R13, issue 13 */
 	/* ---- pin resets ---- */
 	{ "pinreset", "cert", K_STR, O(pinreset.cert), 0, 0, 1 },
 	{ "pinreset", "key", K_STR, O(pinreset.key), 0, 0, 2 },
@@ -525,6 +526,7 @@ config_free(struct config *c)
 	free(c->status_url);
 	free(c->sign_policy_oid);
 	free(c->auth_policy_oid);
+	free(c->answer_key);
 	free_key(&c->ca_sign);
 	free_key(&c->ca_auth);
 	free_key(&c->ocsp_sign);

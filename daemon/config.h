@@ -73,6 +73,7 @@ struct config {
 	int		 fee_reissue_yen;	/* R18: per certificate on a re-issued card */
 	int		 fee_reissue_both_yen;	/* R18: both at once on a re-issued card */
 	int		 fees_waived;	/* R18: waive every fee (also per municipality) */
+	char		*answer_key;	/* R13: answer-code key file (ca/answercode.h); NULL: none */
 	/* ---- pin resets ---- */
 	/* [pinreset]: R16a PIN reset authority (optional; without it the routes answer 503) */
 	struct config_key pinreset;

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "api/api.h"
 #include "api/dashboard/static.h"
 #include "api/metrics.h"
@@ -285,6 +287,16 @@ main(int argc, char **argv)
 		log_err("keys: %s", err);
 		goto out;
 	}
+	/* R13 answer codes: keyed (ca/answercode.h); fixed at start like [issuance]. */
+	if (cfg->answer_key != NULL && answer_key_load(cfg->answer_key,
+	    &app.issuance.answer_key, err, sizeof(err)) != 0) {
+		log_err("keys: [issuance] answer_key: %s", err);
+		goto out;
+	}
+	if (cfg->answer_key == NULL)
+		log_warn("no [issuance] answer_key: voluntary proxy applications are refused "
+		    "(503 answer-key-not-configured) until one is configured (jpkictl init makes "
+		    "answer.key)");
 	if (check_only) {
 		printf("%s: configuration and keys OK\n", path);
 		rc = 0;
@@ -428,6 +440,7 @@ out:
 	free(app.issuance.status_url);
 	free(app.issuance.sign_policy_oid);
 	free(app.issuance.auth_policy_oid);
+	OPENSSL_cleanse(&app.issuance.answer_key, sizeof(app.issuance.answer_key));
 	free(app.operators.console_origin);
 	EVP_PKEY_free(app.audit_pub);
 	EVP_PKEY_free(app.lint_key);

@@ -270,6 +270,22 @@ const struct query queries[Q__COUNT] = {
 	    " VALUES ($1::uuid, $2, $3, $4::bytea, $5::bytea, to_timestamp($6::bigint),"
 	    " to_timestamp($7::bigint))"
 	    " RETURNING id::text", 7 },
+	/*
+	 * R1 and R13: lock the application first, in its own statement, so
+	 * that Q_APP_GET (a new READ COMMITTED snapshot) reads the inquiry as
+	 * the previous holder of the lock left it (a lock taken by Q_APP_GET
+	 * itself re-checks the application row only, and would read the
+	 * joined inquiry from the snapshot taken before the wait). Only when
+	 * the application and its resident are both this municipality's.
+	 */
+	[Q_APP_LOCK] = { Q_APP_LOCK, "app_lock",
+	    "SELECT 1 FROM applications a"
+	    " JOIN residents r ON r.resident_code = a.resident_code"
+	    "  AND r.municipality_code = $2::char(6)"
+	    " WHERE a.id = $1::uuid AND a.municipality_code = $2::char(6)"
+	    " FOR UPDATE OF a", 2 },
+	[Q_APP_SCOPE] = { Q_APP_SCOPE, "app_scope",
+	    "SELECT resident_code::text FROM applications WHERE id = $1::uuid", 1 },
 	[Q_APP_GET] = { Q_APP_GET, "app_get",
 	    "SELECT a.id::text, a.resident_code, a.card_number, a.procedure,"
 	    " array_to_string(a.types, ','), a.applicant_kind, a.applicant::text,"
@@ -280,14 +296,18 @@ const struct query queries[Q__COUNT] = {
 	    " extract(epoch FROM i.expires_at)::bigint::text, i.wrong_attempts::text, i.state,"
 	    " extract(epoch FROM i.created_at)::bigint::text"
 	    " FROM applications a"
+	    " JOIN residents r ON r.resident_code = a.resident_code"
+	    "  AND r.municipality_code = $2::char(6)"
 	    " LEFT JOIN LATERAL (SELECT * FROM inquiries q WHERE q.application_id = a.id"
 	    "  ORDER BY q.created_at DESC LIMIT 1) i ON true"
 	    " WHERE a.id = $1::uuid AND a.municipality_code = $2::char(6)"
 	    " FOR UPDATE OF a", 2 },
+	/* Compare and set: no row when the inquiry changed since it was read (retry). */
 	[Q_INQUIRY_UPDATE] = { Q_INQUIRY_UPDATE, "inquiry_update",
 	    "UPDATE inquiries SET wrong_attempts = $2::int, state = $3,"
 	    " answered_at = CASE WHEN $3 = 'answered' THEN to_timestamp($4::bigint) END"
-	    " WHERE id = $1::uuid", 4 },
+	    " WHERE id = $1::uuid AND wrong_attempts = $5::int AND state = $6"
+	    " RETURNING 1", 6 },
 	[Q_APP_SET_STATE] = { Q_APP_SET_STATE, "app_set_state",
 	    "UPDATE applications SET state = $2 WHERE id = $1::uuid", 2 },
 	/* Committed on its own before anything is signed with it (Boulder). */
@@ -559,20 +579,29 @@ const struct query queries[Q__COUNT] = {
 	/*
 	 * Columns: id, card_number, key_type, channel, application_id,
 	 * kiosk_id, expires (epoch), used_at (epoch or NULL), the
-	 * application's municipality (NULL for kiosks), resident_code.
+	 * application's municipality (NULL for kiosks), resident_code, the
+	 * resident's current municipality (R1).
 	 */
 	[Q_PIN_AUTHZ_LOCK] = { Q_PIN_AUTHZ_LOCK, "pin_authz_lock",
 	    "SELECT z.id::text, z.card_number, z.key_type, z.channel, z.application_id::text,"
 	    " z.kiosk_id::text, extract(epoch FROM z.expires_at)::bigint::text,"
 	    " extract(epoch FROM z.used_at)::bigint::text, a.municipality_code::text,"
-	    " c.resident_code::text"
+	    " c.resident_code::text, r.municipality_code::text"
 	    " FROM pin_reset_authorizations z"
 	    " JOIN cards c ON c.card_number = z.card_number"
+	    " JOIN residents r ON r.resident_code = c.resident_code"
 	    " LEFT JOIN applications a ON a.id = z.application_id"
 	    " WHERE z.id = $1::uuid FOR UPDATE OF z", 1 },
 	[Q_PIN_AUTHZ_USE] = { Q_PIN_AUTHZ_USE, "pin_authz_use",
 	    "UPDATE pin_reset_authorizations SET used_at = to_timestamp($2::bigint)"
 	    " WHERE id = $1::uuid AND used_at IS NULL RETURNING 1", 2 },
+	/* An Idempotency-Key replay re-signs the token from these (never stored). */
+	[Q_PIN_AUTHZ_CLAIMS] = { Q_PIN_AUTHZ_CLAIMS, "pin_authz_claims",
+	    "SELECT card_number, key_type, channel,"
+	    " extract(epoch FROM created_at)::bigint::text,"
+	    " extract(epoch FROM expires_at)::bigint::text, encode(token_hash, 'hex'),"
+	    " application_id::text, challenge_id::text"
+	    " FROM pin_reset_authorizations WHERE id = $1::uuid", 1 },
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices ---- */
 	/*
@@ -937,7 +966,9 @@ const struct query queries[Q__COUNT] = {
 	    " a.fee_yen::text, array_to_string(a.issued_types, ','), a.terminal_id::text,"
 	    " extract(epoch FROM a.created_at)::bigint::text,"
 	    " extract(epoch FROM a.updated_at)::bigint::text,"
-	    " extract(epoch FROM a.completed_at)::bigint::text"
+	    " extract(epoch FROM a.completed_at)::bigint::text,"
+	    " (SELECT r.municipality_code::text FROM residents r"
+	    "  WHERE r.resident_code = a.resident_code)"	/* R1: where the resident is now */
 	    " FROM applications a WHERE a.id = $1::uuid", 1 },
 	[Q_MGMT_APP_INQUIRIES] = { Q_MGMT_APP_INQUIRIES, "mgmt_app_inquiries",
 	    "SELECT id::text, state, wrong_attempts::text,"

@@ -36,8 +36,10 @@ enum query_id {
 	Q_COUNTER_GATE,		/* $1 now, $2 municipality -> R19 suspension end, reasons, hours */
 	Q_APP_INSERT,		/* see queries.c */
 	Q_INQUIRY_INSERT,
+	Q_APP_LOCK,		/* $1 id, $2 municipality -> 1 row when here (R1), FOR UPDATE */
 	Q_APP_GET,		/* $1 id, $2 municipality -> application + open inquiry, FOR UPDATE */
-	Q_INQUIRY_UPDATE,	/* $1 inquiry id, $2 wrong_attempts, $3 state, $4 now */
+	Q_APP_SCOPE,		/* $1 id -> resident_code (an R1 denial: the application exists) */
+	Q_INQUIRY_UPDATE,	/* $1 inquiry id, $2 wrong_attempts, $3 state, $4 now, $5/$6 as read -> 1 row */
 	Q_APP_SET_STATE,	/* $1 id, $2 state */
 	Q_SERIAL_RESERVE,	/* $1 serial (binary), $2 issuer */
 	Q_SIGN_SEQ,		/* $1 terminal id -> 5-digit sequence, window code (R23 CN) */
@@ -91,6 +93,7 @@ enum query_id {
 	Q_PIN_AUTHZ_INSERT,	/* $1 id, $2 card, $3 key_type, $4 channel, $5 application, $6 kiosk, $7 token hash (binary), $8 now, $9 expires, $10 challenge */
 	Q_PIN_AUTHZ_LOCK,	/* $1 id -> authorization + application's municipality; FOR UPDATE */
 	Q_PIN_AUTHZ_USE,	/* $1 id, $2 now */
+	Q_PIN_AUTHZ_CLAIMS,	/* $1 id -> card, key_type, channel, iat, exp, token hash, application, challenge */
 	/* ---- end pin resets ---- */
 	/* ---- suspensions notices (api/schedule/suspensions.c, api/schedule/hours.c, api/schedule/notices.c) ---- */
 	Q_SUSP_LIST,		/* $1 now, $2 all (bool) -> suspension rows (SUSP_COLS), by starts_at */
@@ -164,7 +167,7 @@ enum query_id {
 	Q_MGMT_OP_SET_TOTP,	/* $1 id, $2 secret (binary) -> username */
 	/* certificates and applications (api/operators/cert_search.c, api/counter/application_get.c) */
 	Q_MGMT_CERT_SEARCH,	/* $1 resident, $2 municipality, $3 type, $4 status, $5 serial hex, $6 after issued_at, $7 after serial hex, $8 limit */
-	Q_MGMT_APP_GET,		/* $1 id -> application row + municipality */
+	Q_MGMT_APP_GET,		/* $1 id -> application row + municipality, resident's municipality now */
 	Q_MGMT_APP_INQUIRIES,	/* $1 id -> inquiries, oldest first (no answer) */
 	Q_MGMT_APP_CERTS,	/* $1 id -> certificates issued for it */
 	/* relying parties, paged (api/status/relying_parties.c) */

@@ -194,6 +194,11 @@ key = $ca/sign-ocsp.key
 cert = $ca/auth-ocsp.crt
 key = $ca/auth-ocsp.key
 CONF
+	# R13 answer-code key (jpkictl init makes answer.key; a CA directory made
+	# before it gets one here; without it voluntary proxy applications are
+	# refused with 503).
+	[ -f "$ca/answer.key" ] || (umask 077 && openssl rand -hex 32 > "$ca/answer.key")
+	printf '\n[issuance]\nanswer_key = %s\n' "$ca/answer.key" >> "$file"
 	# R16a PIN reset authority (optional; jpkictl init makes one).
 	[ -f "$ca/pinreset.crt" ] && printf '\n[pinreset]\ncert = %s\nkey = %s\n' \
 		"$ca/pinreset.crt" "$ca/pinreset.key" >> "$file"

@@ -20,6 +20,7 @@
 
 #include <openssl/crypto.h>
 
+#include "ca/answercode.h"
 #include "ca/devca.h"
 #include "ca/signer.h"
 #include "common/clock.h"
@@ -38,7 +39,8 @@ init_usage(FILE *fp)
 	    "Creates in D (mode 0700) the SIGN and AUTH issuing CAs, their OCSP\n"
 	    "responder certificates, a client CA with a TLS server certificate,\n"
 	    "terminal, register feed, relying party and operator client\n"
-	    "certificates, an audit checkpoint signer (audit.crt/audit.key) and\n"
+	    "certificates, an audit checkpoint signer (audit.crt/audit.key), the\n"
+	    "answer-code key of inquiry forms (answer.key, R13) and\n"
 	    "manifest.txt. SPEC: a PEM key file or a pkcs11: URI\n"
 	    "for an existing issuing CA key (the key stays where it is).\n"
 	    "  --municipality CODE  6-digit code of a sample terminal (twice at most;\n"
@@ -80,7 +82,7 @@ jpkictl_init_main(int argc, char **argv)
 	};
 	struct devca_opts	 o;
 	const char		*pin_file = NULL;
-	char			 pin[PIN_MAX], err[1024];
+	char			 pin[PIN_MAX], err[1024], keypath[PATH_MAX];
 	size_t			 nmuni = 0;
 	int			 ch, rc = 2;
 
@@ -154,6 +156,12 @@ jpkictl_init_main(int argc, char **argv)
 		o.pin = pin;
 	}
 	if (devca_init(&o, err, sizeof(err)) == -1) {
+		fprintf(stderr, "jpkictl init: %s\n", err);
+		goto out;
+	}
+	/* R13: the answer-code key ([issuance] answer_key; ca/answercode.h). */
+	snprintf(keypath, sizeof(keypath), "%s/answer.key", o.dir);
+	if (answer_key_create(keypath, o.force, err, sizeof(err)) == -1) {
 		fprintf(stderr, "jpkictl init: %s\n", err);
 		goto out;
 	}

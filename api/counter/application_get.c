@@ -6,8 +6,9 @@
  * the terminal declared under R14, its state, and what happened since: the
  * inquiries (R13: state and times, never the answer code nor its hash) and
  * the certificates issued for it (serials). A terminal asking for another
- * municipality's application gets the same 404 as for an unknown id (R1:
- * it learns nothing), and that refusal is audited. Every answer is an
+ * municipality's application, or for one of its own whose resident has
+ * since moved away, gets the same 404 as for an unknown id (R1: it learns
+ * nothing), and that refusal is audited. Every answer is an
  * audited read of personal data, written in the transaction that read it.
  */
 #include <config.h>
@@ -76,7 +77,8 @@ read_tx(struct store_conn *c, void *arg, struct store_err *err)
 		return -1;
 	}
 	if (req->principal.kind == PRINCIPAL_TERMINAL &&
-	    strcmp(PQgetvalue(res, 0, 1), req->principal.municipality_code) != 0) {
+	    (strcmp(PQgetvalue(res, 0, 1), req->principal.municipality_code) != 0 ||
+	    strcmp(PQgetvalue(res, 0, 18), req->principal.municipality_code) != 0)) {
 		/* R1: answered exactly like an unknown id; the attempt is recorded. */
 		PQclear(res);
 		unknown(a->resp, a->id);

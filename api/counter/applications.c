@@ -8,8 +8,9 @@
  * day); a voluntary proxy's is "awaiting_inquiry" with an inquiry form
  * addressed to the resident's registered address, whose one-time answer
  * code appears only in the 201 that creates it (for printing on the form):
- * the database keeps SHA-256(salt || code), and an Idempotency-Key replay
- * returns the stored response, which never held the code.
+ * the database keeps an HMAC of it under a key it never holds
+ * (ca/answercode.h), and an Idempotency-Key replay returns the stored
+ * response, which never held the code.
  *
  * Each handler is one transaction (store_tx): facts, rules (ca/policy.c),
  * rows, audit, stored idempotent response, COMMIT, then the answer.
@@ -22,8 +23,6 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "api/counter/applications.h"
 #include "api/audit.h"
@@ -36,9 +35,6 @@
 #include "common/util.h"
 
 #define MAX_DOCS	8
-/* R13 answer codes: 8 characters of Crockford's base32 (no I, L, O, U), shown as XXXX-XXXX. */
-#define CODE_ALPHABET	"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-#define CODE_LEN	8
 
 int
 app_id_ok(const char *s)
@@ -163,7 +159,7 @@ struct create {
 	int			 delegation;
 	struct app_evidence	 ev;
 	/* outcome */
-	char			 code[CODE_LEN + 2];	/* the answer code, only for the 201 */
+	char			 code[ANSWER_CODE_BUF];	/* the answer code, only for the 201 */
 	int			 scope_denied;		/* R1: audit after the transaction */
 };
 
@@ -230,53 +226,6 @@ parse_create(struct create *cr, json_t *body, json_t *fields)
 	return json_object_size(fields) > 0 ? -1 : 0;
 }
 
-/* R13: a fresh one-time answer code and its salted hash. */
-static int
-new_answer_code(char *code, unsigned char *salt, unsigned char *hash)
-{
-	unsigned char rnd[CODE_LEN];
-	int i, j;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1 || RAND_bytes(salt, 16) != 1)
-		return -1;
-	for (i = 0, j = 0; i < CODE_LEN; i++) {
-		if (i == 4)
-			code[j++] = '-';
-		code[j++] = CODE_ALPHABET[rnd[i] & 31];
-	}
-	code[j] = '\0';
-	OPENSSL_cleanse(rnd, sizeof(rnd));
-	app_answer_hash(code, salt, hash);
-	return 0;
-}
-
-void
-app_answer_hash(const char *code, const unsigned char *salt, unsigned char *hash)
-{
-	unsigned char buf[16 + CODE_LEN];
-	char norm[CODE_LEN + 1];
-	size_t i, n = 0;
-
-	/* Case, spaces and the dash do not matter; Crockford: O=0, I=L=1. */
-	for (i = 0; code[i] != '\0' && n < CODE_LEN; i++) {
-		int ch = toupper((unsigned char)code[i]);
-
-		if (ch == '-' || ch == ' ')
-			continue;
-		if (ch == 'O')
-			ch = '0';
-		else if (ch == 'I' || ch == 'L')
-			ch = '1';
-		norm[n++] = (char)ch;
-	}
-	norm[n] = '\0';
-	memcpy(buf, salt, 16);
-	memcpy(buf + 16, norm, n);
-	SHA256(buf, 16 + n, hash);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	OPENSSL_cleanse(norm, sizeof(norm));
-}
-
 static int
 create_tx(struct store_conn *c, void *arg, struct store_err *err)
 {
@@ -286,7 +235,8 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	struct counter_facts f;
 	struct policy_plan plans[POLICY_NTYPES];
 	struct policy_refusal r;
-	unsigned char salt[16], hash[SHA256_DIGEST_LENGTH];
+	unsigned char salt[ANSWER_SALT_LEN], hash[ANSWER_HASH_MAX];
+	size_t hashlen = 0;
 	char nowbuf[24], fee[16], tid[24], expbuf[24], addressee[300], tbuf[24];
 	const char *v[15];
 	int l[15], fm[15];
@@ -411,7 +361,8 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 		snprintf(app_id, sizeof(app_id), "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
 		res = NULL;
-		if (new_answer_code(cr->code, salt, hash) != 0) {
+		if (answer_code_new(&req->app->issuance.answer_key, cr->code, salt, hash,
+		    &hashlen) != 0) {
 			api_problem(resp, 500, "internal", "Internal Server Error", NULL, NULL,
 			    "no randomness");
 			goto out;
@@ -424,7 +375,7 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 		v[1] = addressee;
 		v[2] = f.resident.four.address;
 		v[3] = (const char *)hash;
-		l[3] = sizeof(hash);
+		l[3] = (int)hashlen;
 		fm[3] = 1;
 		v[4] = (const char *)salt;
 		l[4] = sizeof(salt);
@@ -489,22 +440,59 @@ app_run_tx(struct api_req *req, struct api_resp *resp, store_tx_fn fn, void *arg
 		counter_audit_denied(req, resident_code);
 }
 
+/*
+ * R1, R13: the application as this terminal may see it, locked. The lock
+ * is taken by its own statement (Q_APP_LOCK) before Q_APP_GET reads the
+ * application and its inquiry in a fresh snapshot: concurrent answers to
+ * one inquiry queue on the lock and each reads the count the previous one
+ * committed. Not here (unknown id, another municipality's application, or
+ * a resident who has since moved away): the same 404, and scope (when
+ * given) says whether it was an R1 denial to audit.
+ */
+PGresult *
+app_load_scoped(struct store_conn *c, struct api_req *req, const char *id, int binary,
+    struct app_scope *scope, struct api_resp *resp, struct store_err *err)
+{
+	const char *v[2] = { id, req->principal.municipality_code };
+	PGresult *res, *lk;
+	int here;
+
+	if (scope != NULL)
+		memset(scope, 0, sizeof(*scope));
+	if ((lk = store_exec(c, Q_APP_LOCK, 2, v, NULL, NULL, err)) == NULL)
+		return NULL;
+	here = PQntuples(lk) == 1;
+	PQclear(lk);
+	res = NULL;
+	if (here && (res = binary ? store_exec_bin(c, Q_APP_GET, 2, v, NULL, NULL, err) :
+	    store_exec(c, Q_APP_GET, 2, v, NULL, NULL, err)) == NULL)
+		return NULL;
+	if (res != NULL && PQntuples(res) == 1)
+		return res;
+	PQclear(res);
+	if (scope != NULL) {
+		if ((lk = store_exec(c, Q_APP_SCOPE, 1, v, NULL, NULL, err)) == NULL)
+			return NULL;
+		if (PQntuples(lk) == 1) {
+			scope->denied = 1;
+			snprintf(scope->resident, sizeof(scope->resident), "%s",
+			    PQgetvalue(lk, 0, 0));
+			log_kv(LOG_LVL_WARN, "R1: terminal named another municipality's "
+			    "application", "request_id", req->request_id, "rule", "R1",
+			    (char *)NULL);
+		}
+		PQclear(lk);
+	}
+	api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
+	    "no application %s at this municipality", id);
+	return NULL;
+}
+
 PGresult *
 app_load(struct store_conn *c, struct api_req *req, const char *id, int binary,
     struct api_resp *resp, struct store_err *err)
 {
-	const char *v[2] = { id, req->principal.municipality_code };
-	PGresult *res;
-
-	res = binary ? store_exec_bin(c, Q_APP_GET, 2, v, NULL, NULL, err) :
-	    store_exec(c, Q_APP_GET, 2, v, NULL, NULL, err);
-	if (res != NULL && PQntuples(res) != 1) {
-		PQclear(res);
-		res = NULL;
-		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
-		    "no application %s at this municipality", id);
-	}
-	return res;
+	return app_load_scoped(c, req, id, binary, NULL, resp, err);
 }
 
 json_t *
@@ -542,6 +530,14 @@ api_application_create(struct api_req *req, struct api_resp *resp)
 		return;
 	}
 	json_decref(fields);
+	if (cr.applicant == POLICY_PROXY && !req->app->issuance.answer_key.set) {
+		/* R13: never an unkeyed answer code (ca/answercode.h). */
+		api_problem(resp, 503, "answer-key-not-configured", "Service Unavailable", "R13",
+		    NULL, "this jpkid has no answer-code key ([issuance] answer_key in "
+		    "jpkid.conf): voluntary proxy applications cannot be filed");
+		json_decref(body);
+		return;
+	}
 	app_run_tx(req, resp, create_tx, &cr, cr.resident_code, &cr.scope_denied);
 	json_decref(body);
 }

@@ -4,8 +4,13 @@
  * the proxy's identity evidence again (R14). Never the same day as the
  * first visit; at most 5 wrong codes, then the inquiry is void; past its
  * expiry it is expired. A wrong code is counted and committed even though
- * the answer is a refusal. The code is compared in constant time and never
- * logged, stored or echoed.
+ * the answer is a refusal, and so is that refusal under its Idempotency-Key
+ * (a retry replays it, it is not counted again). Concurrent answers queue
+ * on the application's lock (app_load_scoped) and the count is written
+ * compare-and-set, so each wrong code counts once against the limit. The
+ * code is checked against a keyed hash (ca/answercode.h) in constant time
+ * and never logged, stored or echoed. R1: only the municipality where the
+ * resident is registered now, and only for its own applications.
  */
 #include <config.h>
 
@@ -13,15 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/sha.h>
-
 #include "api/counter/applications.h"
 #include "api/audit.h"
 #include "api/counter/counter.h"
 #include "api/idem.h"
 #include "common/clock.h"
-#include "common/util.h"
+#include "ca/answercode.h"
 
 struct answer {
 	struct api_req		*req;
@@ -30,6 +32,7 @@ struct answer {
 	const char		*id;
 	const char		*code;
 	struct app_evidence	 ev;
+	struct app_scope	 scope;		/* R1 denial, audited after the transaction */
 };
 
 static int
@@ -39,9 +42,9 @@ answer_tx(struct store_conn *c, void *arg, struct store_err *err)
 	struct api_req *req = a->req;
 	struct api_resp *resp = a->resp;
 	struct policy_refusal r;
-	unsigned char hash[SHA256_DIGEST_LENGTH];
-	const char *v[4];
-	char wrong[8], nowbuf[24];
+	const char *v[6];
+	char wrong[8], nowbuf[24], old_attempts[8], old_state[16];
+	enum answer_check chk;
 	PGresult *res = NULL, *up = NULL;
 	enum policy_answer outcome;
 	int matches, attempts, rc = -1;
@@ -59,7 +62,7 @@ answer_tx(struct store_conn *c, void *arg, struct store_err *err)
 	}
 	if (counter_gate(c, req, a->now, resp, err) != 0)
 		return -1;
-	if ((res = app_load(c, req, a->id, 1, resp, err)) == NULL)
+	if ((res = app_load_scoped(c, req, a->id, 1, &a->scope, resp, err)) == NULL)
 		return -1;
 	if (strcmp(PQgetvalue(res, 0, 10), "awaiting_inquiry") != 0 || PQgetisnull(res, 0, 14)) {
 		api_problem(resp, 409, "wrong-state", "Conflict", "R13", NULL,
@@ -79,11 +82,19 @@ answer_tx(struct store_conn *c, void *arg, struct store_err *err)
 	istate = PQgetvalue(res, 0, 21);
 	attempts = atoi(PQgetvalue(res, 0, 20));
 	expires = (time_t)strtoll(PQgetvalue(res, 0, 19), NULL, 10);
-	matches = 0;
-	if (PQgetlength(res, 0, 18) == 16 && PQgetlength(res, 0, 17) == SHA256_DIGEST_LENGTH) {
-		app_answer_hash(a->code, (const unsigned char *)PQgetvalue(res, 0, 18), hash);
-		matches = util_ct_equal(hash, PQgetvalue(res, 0, 17), sizeof(hash));
+	snprintf(old_attempts, sizeof(old_attempts), "%d", attempts);
+	snprintf(old_state, sizeof(old_state), "%s", istate);
+	chk = answer_code_check(&req->app->issuance.answer_key, a->code,
+	    (const unsigned char *)PQgetvalue(res, 0, 18), (size_t)PQgetlength(res, 0, 18),
+	    (const unsigned char *)PQgetvalue(res, 0, 17), (size_t)PQgetlength(res, 0, 17));
+	if (chk == ANSWER_OTHER_KEY || chk == ANSWER_UNREADABLE) {
+		/* Neither right nor wrong: nothing is counted (R13). */
+		api_problem(resp, 503, "answer-key-not-configured", "Service Unavailable", "R13",
+		    NULL, "this inquiry's answer code was made under an answer-code key this "
+		    "jpkid does not hold ([issuance] answer_key)");
+		goto out;
 	}
+	matches = chk == ANSWER_MATCH;
 	outcome = policy_r13_answer(istate, attempts, expires, a->now, matches);
 	switch (outcome) {
 	case POLICY_ANSWER_OK:
@@ -119,8 +130,17 @@ answer_tx(struct store_conn *c, void *arg, struct store_err *err)
 		v[1] = wrong;
 		v[2] = inq_state;
 		v[3] = nowbuf;
-		if ((up = store_exec(c, Q_INQUIRY_UPDATE, 4, v, NULL, NULL, err)) == NULL)
+		v[4] = old_attempts;
+		v[5] = old_state;
+		if ((up = store_exec(c, Q_INQUIRY_UPDATE, 6, v, NULL, NULL, err)) == NULL)
 			goto out;
+		if (PQntuples(up) != 1) {
+			/* Changed since read (cannot happen under the lock): run again. */
+			PQclear(up);
+			err->status = STORE_RETRY;
+			snprintf(err->sqlstate, sizeof(err->sqlstate), "40001");
+			goto out;
+		}
 		PQclear(up);
 		if (app_state != NULL) {
 			v[0] = a->id;
@@ -160,6 +180,9 @@ answer_tx(struct store_conn *c, void *arg, struct store_err *err)
 		resp->rule = "R13";
 		break;
 	}
+	/* Committed with its state change: a retry with the key replays it. */
+	if (outcome != POLICY_ANSWER_OK && idem_finish_refusal(c, req, resp, err) != 0)
+		goto out;
 	rc = 0;		/* commit: a wrong code counts even though it is refused */
 out:
 	PQclear(res);
@@ -199,6 +222,6 @@ api_inquiry_answer(struct api_req *req, struct api_resp *resp)
 		return;
 	}
 	json_decref(fields);
-	app_run_tx(req, resp, answer_tx, &a, NULL, NULL);
+	app_run_tx(req, resp, answer_tx, &a, a.scope.resident, &a.scope.denied);
 	json_decref(body);
 }

@@ -13,7 +13,10 @@
  * PIN reset authority, bound to card and key, valid a few minutes),
  * recorded by its SHA-256 (never the token) and audited in the same
  * transaction as the state change and the stored Idempotency-Key
- * response. Counter resets go through counter_gate() (R19 suspensions and
+ * response, which is stored without the token: a replay signs the same
+ * claims again (RS256 is deterministic, so it is the same token, checked
+ * against the recorded SHA-256), and no copy of a live authorization rests
+ * in the database. Counter resets go through counter_gate() (R19 suspensions and
  * hours); kiosks only through suspensions (kiosk hours are not the
  * counter's).
  */
@@ -219,6 +222,7 @@ authorize(struct store_conn *c, struct pr *p, const char *resident, const char *
 	char *token = NULL;
 	PGresult *res;
 	json_t *o;
+	struct api_resp stored;
 
 	memset(&cl, 0, sizeof(cl));
 	if (new_uuid(cl.id) != 0) {
@@ -231,11 +235,7 @@ authorize(struct store_conn *c, struct pr *p, const char *resident, const char *
 	snprintf(cl.channel, sizeof(cl.channel), "%s", p->channel);
 	cl.iat = p->now;
 	cl.exp = p->now + app->pinreset_authorization_ttl_s;
-	pthread_rwlock_rdlock(&app->keys_lock);
-	k = app->keys->pinreset.key == NULL ? -1 :
-	    pinreset_authz_build(app->keys->pinreset.key, app->keys->pinreset.cert, &cl, &token);
-	pthread_rwlock_unlock(&app->keys_lock);
-	if (k != 0) {
+	if ((k = pin_reset_authz_sign(app, &cl, &token)) != 0) {
 		api_problem(p->resp, 500, "internal", "Internal Server Error", NULL, NULL,
 		    "the authorization could not be signed");
 		return -1;
@@ -278,20 +278,22 @@ authorize(struct store_conn *c, struct pr *p, const char *resident, const char *
 		json_object_set_new(o, "challenge", json_string(challenge_id));
 	if (audit_write(c, req, "pin_reset.authorize", resident, o, err) != 0)	/* no token */
 		goto out;
-	api_json(p->resp, 201, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", cl.id,
-	    "card_number", p->card_number, "key_type", kname, "channel", p->channel,
-	    "expires_at", counter_rfc3339(cl.exp, tbuf, sizeof(tbuf)), "authorization", token));
-	/* Stored for an Idempotency-Key replay: the same authorization again. */
-	if (idem_finish(c, req, p->resp, err) != 0)
+	/*
+	 * Stored for an Idempotency-Key replay without the token: the replay
+	 * signs the same claims again (replay_authorization()).
+	 */
+	memset(&stored, 0, sizeof(stored));
+	api_json(&stored, 201, pin_reset_authz_json(&cl, NULL));
+	k = idem_finish(c, req, &stored, err);
+	api_resp_free(&stored);
+	if (k != 0)
 		goto out;
+	api_json(p->resp, 201, pin_reset_authz_json(&cl, token));
 	log_kv(LOG_LVL_INFO, "R16a: PIN reset authorized", "request_id", req->request_id,
 	    "authorization", cl.id, "channel", p->channel, "key_type", kname, (char *)NULL);
 	rc = 0;
 out:
-	if (token != NULL) {
-		OPENSSL_cleanse(token, strlen(token));
-		free(token);
-	}
+	pin_reset_token_free(token);
 	return rc;
 }
 
@@ -399,14 +401,21 @@ counter_tx(struct store_conn *c, struct pr *p, struct store_err *err)
 	struct policy_refusal r;
 	const char *kname = policy_type_name(p->key), *st;
 	char card[20], types[16], done[16];
+	struct app_scope scope;
 	PGresult *res;
 	int rc = -1, k;
 
 	memset(&f, 0, sizeof(f));
 	if (counter_gate(c, req, p->now, resp, err) != 0)
 		return -1;
-	if ((res = app_load(c, req, p->application_id, 0, resp, err)) == NULL)
+	if ((res = app_load_scoped(c, req, p->application_id, 0, &scope, resp, err)) == NULL) {
+		/* R1: another municipality's application, or its resident moved away. */
+		if (scope.denied) {
+			p->scope_denied = 1;
+			snprintf(p->resident, sizeof(p->resident), "%s", scope.resident);
+		}
 		return -1;
+	}
 	snprintf(p->resident, sizeof(p->resident), "%s", PQgetvalue(res, 0, 1));
 	snprintf(card, sizeof(card), "%s", PQgetvalue(res, 0, 2));
 	snprintf(types, sizeof(types), "%s", PQgetvalue(res, 0, 4));
@@ -597,8 +606,11 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	p->refused_slug = NULL;
 	p->scope_denied = 0;
 	switch (idem_begin(c, p->req, NULL, p->resp, err)) {
-	case IDEM_DBERR:
 	case IDEM_REPLAY:
+		/* The token is not stored: sign it again (then roll back). */
+		(void)pin_reset_replay(c, p->req, p->resp, err);	/* err set on a failure: 503 */
+		return -1;
+	case IDEM_DBERR:
 	case IDEM_REFUSED:
 		return -1;
 	default:
@@ -705,11 +717,17 @@ complete_tx(struct store_conn *c, void *arg, struct store_err *err)
 	if ((res = store_exec(c, Q_PIN_AUTHZ_LOCK, 1, v, NULL, NULL, err)) == NULL)
 		return -1;
 	snprintf(kid, sizeof(kid), "%lld", req->principal.id);
-	/* Only the channel that obtained it: the municipality's terminals, or the kiosk. */
+	/*
+	 * Only the channel that obtained it: the kiosk, or the terminals of the
+	 * municipality whose application it was and where the resident is
+	 * registered now (R1: after a move, the old municipality gets the 404
+	 * of an unknown id).
+	 */
 	mine = PQntuples(res) == 1 && (req->principal.kind == PRINCIPAL_KIOSK ?
 	    strcmp(PQgetvalue(res, 0, 3), "kiosk") == 0 && strcmp(PQgetvalue(res, 0, 5), kid) == 0 :
 	    strcmp(PQgetvalue(res, 0, 3), "counter") == 0 && !PQgetisnull(res, 0, 8) &&
-	    strcmp(PQgetvalue(res, 0, 8), req->principal.municipality_code) == 0);
+	    strcmp(PQgetvalue(res, 0, 8), req->principal.municipality_code) == 0 &&
+	    strcmp(PQgetvalue(res, 0, 10), req->principal.municipality_code) == 0);
 	if (!mine) {
 		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL,
 		    "no PIN reset authorization %s for this %s", p->id,

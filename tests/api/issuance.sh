@@ -278,8 +278,72 @@ apply 13101699017 '["auth"]' voluntary_proxy "$PROXY_EV"
 EAPP=$APP
 ECODE=$(jv .inquiry.answer_code)
 set_clock 1797987600	# 2026-12-23: past the 30 days
-post "/v1/applications/$EAPP/inquiry-answer" "{\"answer_code\":\"$ECODE\",\"evidence\":$PROXY_EV}"
+post "/v1/applications/$EAPP/inquiry-answer" "{\"answer_code\":\"$ECODE\",\"evidence\":$PROXY_EV}" -H 'Idempotency-Key: k-exp-1'
 expect test_r13_expired_inquiry_refused eval 'is_problem 422 && jq_eq .type urn:jpkid:problem:inquiry-expired'
+# A committed refusal is stored under its Idempotency-Key: a retry replays it (issue 13).
+exp_first=$(cat "$work/body")
+post "/v1/applications/$EAPP/inquiry-answer" "{\"answer_code\":\"$ECODE\",\"evidence\":$PROXY_EV}" -H 'Idempotency-Key: k-exp-1'
+expect test_r13_expired_refusal_replayed_under_its_idempotency_key eval 'is_problem 422 &&
+	jq_eq .type urn:jpkid:problem:inquiry-expired && [ "$(header Idempotent-Replayed)" = true ] &&
+	[ "$(cat "$work/body")" = "$exp_first" ]'
+set_clock $T0
+
+# ---------------------------------------------------------------- R13 hardening (issue 13)
+# 13101699101: 20 wrong answer codes at once. Each is counted once against
+# the limit of 5 (the 5th voids the inquiry), the other 15 find the
+# application cancelled.
+st_resident 13101699101 131016
+st_resident 13101699102 131016
+st_resident 13101699103 131016
+apply 13101699101 '["auth"]' voluntary_proxy "$PROXY_EV"
+CAPP=$APP
+apply 13101699102 '["auth"]' voluntary_proxy "$PROXY_EV"
+KAPP=$APP KCODE=$(jv .inquiry.answer_code)
+apply 13101699103 '["auth"]' voluntary_proxy "$PROXY_EV"
+LAPP=$APP LCODE=$(jv .inquiry.answer_code)
+set_clock $((T0 + 86400))
+ccp=()
+for i in $(seq 1 20); do
+	curl -sS -o "$work/cc$i.body" -w '%{http_code}' --max-time 30 $(tls "$term_a") \
+		-H 'Content-Type: application/json' \
+		--data-binary "{\"answer_code\":\"ZZZZ-ZZ$((i / 10))$((i % 10))\",\"evidence\":$PROXY_EV}" \
+		"$IAPI/v1/applications/$CAPP/inquiry-answer" > "$work/cc$i.status" 2>"$work/cc$i.err" &
+	ccp+=($!)
+done
+wait "${ccp[@]}"
+cc_all=$(for f in "$work"/cc*.status; do cat "$f"; echo; done | sort | uniq -c | tr -s ' \n' ' ')
+cc_422=$(for f in "$work"/cc*.status; do cat "$f"; echo; done | grep -c '^422$')
+cc_409=$(for f in "$work"/cc*.status; do cat "$f"; echo; done | grep -c '^409$')
+expect test_r13_concurrent_wrong_answers_counted_once_each eval '[ "$cc_422" = 5 ] && [ "$cc_409" = 15 ] &&
+	[ "$(db "SELECT state || '"'"' '"'"' || wrong_attempts FROM inquiries WHERE application_id = '"'"'$CAPP'"'"'")" = "void 5" ] &&
+	[ "$(db "SELECT state FROM applications WHERE id = '"'"'$CAPP'"'"'")" = cancelled ] &&
+	[ "$(db "SELECT count(*) FROM audit_log WHERE action = '"'"'inquiry.answer'"'"' AND detail->>'"'"'application'"'"' = '"'"'$CAPP'"'"'")" = 5 ] &&
+	[ "$(grep -l inquiry-void "$work"/cc*.body | wc -l)" = 1 ] ||
+	{ echo "# statuses: $cc_all $(head -c 300 "$work/cc1.err")" >&2; false; }'
+# A wrong code under an Idempotency-Key: the retry replays the refusal and is not counted again.
+post "/v1/applications/$KAPP/inquiry-answer" "{\"answer_code\":\"ZZZZ-ZZZZ\",\"evidence\":$PROXY_EV}" -H 'Idempotency-Key: k-wrong-1'
+wrong_first=$(cat "$work/body")
+post "/v1/applications/$KAPP/inquiry-answer" "{\"answer_code\":\"ZZZZ-ZZZZ\",\"evidence\":$PROXY_EV}" -H 'Idempotency-Key: k-wrong-1'
+expect test_r13_refused_answer_replayed_under_its_idempotency_key eval 'is_problem 422 &&
+	conforms POST /v1/applications/x/inquiry-answer &&
+	jq_eq .type urn:jpkid:problem:wrong-answer-code && [ "$(header Idempotent-Replayed)" = true ] &&
+	[ "$(cat "$work/body")" = "$wrong_first" ] &&
+	[ "$(db "SELECT wrong_attempts FROM inquiries WHERE application_id = '"'"'$KAPP'"'"'")" = 1 ]'
+# The code is stored keyed (v1: 0x01, key id, HMAC-SHA-256), not as SHA-256(salt || code).
+knorm=$(echo "$KCODE" | tr -d -)
+expect test_r13_answer_code_stored_as_keyed_hmac eval '[ -n "$knorm" ] &&
+	[ "$(db "SELECT octet_length(answer_hash) || '"'"' '"'"' || get_byte(answer_hash, 0) || '"'"' '"'"' ||
+	    (answer_hash = sha256(answer_salt || convert_to('"'"'$knorm'"'"', '"'"'UTF8'"'"')))::text
+	    FROM inquiries WHERE application_id = '"'"'$KAPP'"'"'")" = "37 1 false" ]'
+post "/v1/applications/$KAPP/inquiry-answer" "{\"answer_code\":\"$KCODE\",\"evidence\":$PROXY_EV}" -H 'Idempotency-Key: k-right-1'
+expect test_r13_keyed_code_answers_after_a_wrong_one eval '[ "$STATUS" = 200 ] && jq_eq .state ready'
+# A row made before the keyed form (SHA-256(salt || code)) still verifies until it expires.
+lnorm=$(echo "$LCODE" | tr -d -)
+db "UPDATE inquiries SET answer_hash = sha256(answer_salt || convert_to('$lnorm', 'UTF8')) WHERE application_id = '$LAPP'" >/dev/null
+post "/v1/applications/$LAPP/inquiry-answer" "{\"answer_code\":\"ZZZZ-ZZZZ\",\"evidence\":$PROXY_EV}"
+post "/v1/applications/$LAPP/inquiry-answer" "{\"answer_code\":\"$LCODE\",\"evidence\":$PROXY_EV}"
+expect test_r13_legacy_sha256_answer_row_still_verifies eval '[ "$STATUS" = 200 ] && jq_eq .state ready &&
+	[ "$(db "SELECT wrong_attempts FROM inquiries WHERE application_id = '"'"'$LAPP'"'"'")" = 1 ]'
 set_clock $T0
 
 # ---------------------------------------------------------------- renewal (R8)

@@ -209,8 +209,35 @@ pr_post "$term_a" "/v1/applications/$APP_P/inquiry-answer" "{\"answer_code\":\"$
 expect test_r14_proxy_second_visit_needs_two_documents eval 'is_problem 422 && jq_eq .rule R14'
 pr_post "$term_a" "/v1/applications/$APP_P/inquiry-answer" "{\"answer_code\":\"$PR_CODE\",\"evidence\":$PR_PROXY}"
 expect test_r13_proxy_second_visit_answered eval '[ "$STATUS" = 200 ] && jq_eq .state ready'
-pr_reset "$APP_P" sign
+pr_reset "$APP_P" sign "$term_a" -H 'Idempotency-Key: pr-counter-1'
 expect test_r16a_counter_reset_voluntary_proxy eval '[ "$STATUS" = 201 ] && pr_jws_ok "$PR_JWS" $CARD_A sign counter'
+JWS_P=$PR_JWS
+cp "$work/body" "$pr/counter-first.body"
+pr_reset "$APP_P" sign "$term_a" -H 'Idempotency-Key: pr-counter-1'
+expect test_r16a_counter_replay_signs_the_same_token_again eval '[ "$STATUS" = 201 ] &&
+	[ "$(header Idempotent-Replayed)" = true ] && [ "$PR_JWS" = "$JWS_P" ] &&
+	cmp -s "$work/body" "$pr/counter-first.body" && conforms POST /v1/pin-resets'
+# R13 for PIN reset inquiries too: 20 wrong answer codes at once, each
+# counted once against the limit of 5 (issue 13).
+pr_apply $PR_A pin_reset '["sign"]' voluntary_proxy "$PR_PROXY"
+APP_PC=$PR_APP
+pr_set_clock $((PR_NOW + 86400))
+pcp=()
+for i in $(seq 1 20); do
+	curl -sS -o "$pr/pc$i.body" -w '%{http_code}' --max-time 30 $(tls "$term_a") \
+		-H 'Content-Type: application/json' \
+		--data-binary "{\"answer_code\":\"ZZZZ-ZZ$((i / 10))$((i % 10))\",\"evidence\":$PR_PROXY}" \
+		"$PAPI/v1/applications/$APP_PC/inquiry-answer" > "$pr/pc$i.status" 2>"$pr/pc$i.err" &
+	pcp+=($!)
+done
+wait "${pcp[@]}"
+expect test_r13_concurrent_wrong_pin_reset_answers_counted_once_each eval '
+	[ "$(for f in "$pr"/pc*.status; do cat "$f"; echo; done | grep -c "^422$")" = 5 ] &&
+	[ "$(for f in "$pr"/pc*.status; do cat "$f"; echo; done | grep -c "^409$")" = 15 ] &&
+	[ "$(st_db "SELECT state || '"'"' '"'"' || wrong_attempts FROM inquiries WHERE application_id = '"'"'$APP_PC'"'"'")" = "void 5" ] &&
+	[ "$(st_db "SELECT state FROM applications WHERE id = '"'"'$APP_PC'"'"'")" = cancelled ] &&
+	[ "$(st_db "SELECT count(*) FROM audit_log WHERE action = '"'"'inquiry.answer'"'"' AND detail->>'"'"'application'"'"' = '"'"'$APP_PC'"'"'")" = 5 ] ||
+	{ echo "# statuses: $(cat "$pr"/pc*.status)" >&2; false; }'
 
 # ---------------------------------------------------------------- PIN change (reported)
 pr_post "$term_a" "/v1/cards/$CARD_A/pin-changes" '{"key_type":"sign"}'
@@ -244,6 +271,15 @@ expect test_r16a_kiosk_sign_reset_proven_with_auth_key eval '[ "$STATUS" = 201 ]
 pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$CH1")" -H 'Idempotency-Key: pr-kiosk-1'
 expect test_kiosk_reset_idempotency_replay_same_authorization eval '[ "$STATUS" = 201 ] &&
 	[ "$(header Idempotent-Replayed)" = true ] && [ "$PR_AUTHZ" = "$AUTHZ_K" ]'
+expect test_r16a_kiosk_replay_signs_the_same_token_again eval '[ "$PR_JWS" = "$JWS_K" ] &&
+	pr_jws_ok "$PR_JWS" $CARD_A sign kiosk && conforms POST /v1/pin-resets'
+# No authorization rests in the database: the stored responses hold none
+# (a JWS starts eyJhbGciOi, its header {"alg":...}), nor these signatures.
+expect test_r16a_idempotency_rows_hold_no_authorization_token eval '
+	[ "$(st_db "SELECT count(*) FROM idempotency WHERE position(convert_to('"'"'eyJhbGciOi'"'"', '"'"'UTF8'"'"') in response) > 0")" = 0 ] &&
+	[ "$(st_db "SELECT count(*) FROM idempotency WHERE position(convert_to('"'"'${JWS_K##*.}'"'"', '"'"'UTF8'"'"') in response) > 0
+	    OR position(convert_to('"'"'${JWS_P##*.}'"'"', '"'"'UTF8'"'"') in response) > 0")" = 0 ] &&
+	[ "$(st_db "SELECT count(*) FROM idempotency WHERE key IN ('"'"'pr-kiosk-1'"'"', '"'"'pr-counter-1'"'"') AND status = 201")" = 2 ]'
 pr_kiosk kiosk $CARD_A sign "$CH1" "$(pr_sig "$pr/$PR_A.auth.key" $CARD_A sign "$CH1")"
 expect test_r16a_kiosk_challenge_reused_409 eval 'is_problem 409 && jq_eq .rule R16a &&
 	jq_eq .type urn:jpkid:problem:challenge-used'

@@ -103,6 +103,13 @@ START_TEST(test_issuance_values_and_refusals)
 	ck_assert_str_eq(c->sign_policy_oid, "1.3.6.1.4.1.99999.1");
 	ck_assert_int_eq(c->inquiry_days, 14);
 	ck_assert_int_eq(c->fees_waived, 1);
+	ck_assert_ptr_null(c->answer_key);	/* R13: optional (then no proxy applications) */
+	config_free(c);
+	/* R13: the answer-code key file, a path relative to the config file. */
+	c = load_with("[issuance]\nanswer_key = answer.key\n", err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	snprintf(want, sizeof(want), "%s/answer.key", dir);
+	ck_assert_str_eq(c->answer_key, want);
 	config_free(c);
 	ck_assert_ptr_null(load_with("[issuance]\nauth_policy_oid = 1..2\n", err, sizeof(err)));
 	snprintf(want, sizeof(want), "%s/jpkid.conf: [issuance] auth_policy_oid: '1..2' is not an OID",

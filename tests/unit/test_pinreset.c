@@ -337,6 +337,28 @@ END_TEST
 
 /* --- authorization ------------------------------------------------------------ */
 
+/*
+ * An Idempotency-Key replay signs the recorded claims again instead of
+ * keeping the token (api/counter/pin_resets.c): the same claims and key
+ * must give the same bytes (RS256 is deterministic).
+ */
+START_TEST(test_r16a_authz_build_is_deterministic)
+{
+	struct pinreset_claims	c = claims("123456789012", "sign", "kiosk");
+	char			*a = NULL, *b = NULL;
+
+	ck_assert_int_eq(pinreset_authz_build(auth_signer, authority, &c, &a), 0);
+	ck_assert_int_eq(pinreset_authz_build(auth_signer, authority, &c, &b), 0);
+	ck_assert_str_eq(a, b);
+	free(b);
+	c.exp++;
+	ck_assert_int_eq(pinreset_authz_build(auth_signer, authority, &c, &b), 0);
+	ck_assert_str_ne(a, b);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_r16a_authz_round_trip)
 {
 	struct pinreset_claims	c = claims("123456789012", "auth", "counter"), got;
@@ -615,6 +637,7 @@ pinreset_suite(void)
 	tcase_add_test(tc, test_r16a_new_challenge_shape);
 	tcase_add_test(tc, test_r16a_kiosk_proof_verifies_only_exact_message);
 	tcase_add_test(tc, test_r16a_authz_round_trip);
+	tcase_add_test(tc, test_r16a_authz_build_is_deterministic);
 	tcase_add_test(tc, test_r16a_authz_expired);
 	tcase_add_test(tc, test_r16a_authz_tampered_payload);
 	tcase_add_test(tc, test_r16a_authz_wrong_anchor);
