@@ -19,7 +19,7 @@ apid=$JPKID_PID
 AST=http://127.0.0.1:$ast
 attack_pids=()
 attack() {	# attack NAME ARGS...: attack.py hold in the background, state in $ad/NAME.json
-	local name=$1
+	local name=$1	# (on the status listener; --port after NAME to change it)
 	shift
 	rm -f "$ad/$name.json"
 	$PY "$top/tests/api/attack.py" hold --port "$ast" --state "$ad/$name.json" "$@" \
@@ -53,6 +53,11 @@ send_raw() {
 	STATUS=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"])' "$ad/send.json" 2>/dev/null)
 	CTYPE=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["ctype"])' "$ad/send.json" 2>/dev/null)
 }
+stop_attacks() {	# kill the attack clients (their sockets close with them)
+	local p
+	for p in "${attack_pids[@]}"; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	attack_pids=()
+}
 sjv() { $PY -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print("" if v is None else v)' "$ad/send.json" "$1" 2>/dev/null; }
 lt() { $PY -c 'import sys; sys.exit(not (sys.argv[1] != "" and float(sys.argv[1]) < float(sys.argv[2])))' "$1" "$2"; }
 
@@ -83,6 +88,8 @@ sleep 4.5
 expect test_slowloris_all_closed_by_head_deadline eval 'c=$(astate slowloris closed); a=$(astate slowloris max_age); echo "# closed $c, oldest at close ${a}s" >&2; [ "$c" -ge 590 ] && [ "$c" = "$(astate slowloris opened)" ] && lt "$a" 4.5'
 expect test_slowloris_closes_logged eval 'grep -q "connections closed.*listener=status.*head_deadline=[1-9]" "$ad/jpkid.log"'
 
+stop_attacks
+
 # (b) 500 idle connections from 127.0.0.1 (the per-address limit is 256):
 # a health check from 127.0.0.1 evicts the oldest idle one and is answered.
 # (Up to one connection per worker thread past the limit: conns.c.)
@@ -91,6 +98,17 @@ await_open idle 6
 expect test_idle_flood_500_from_one_address_opened eval '[ "$(astate idle opened)" -ge 490 ]'
 expect test_idle_flood_healthz_from_same_address_under_1s fast "$AST/healthz"
 expect test_idle_flood_evicts_down_to_per_address_limit eval 'sleep 0.5; o=$(astate idle open); echo "# idle open $o" >&2; [ "$o" -le 260 ] && [ "$o" -ge 200 ]'
+
+stop_attacks
+
+# (a') The API listener (TLS) has the same deadline: connections that never
+# finish a TLS handshake are closed 3 s after they connected.
+attack api_idle --port "$aapi" --n 50 --duration 6 --head '\x16\x03\x01'
+await_open api_idle 6
+sleep 4
+expect test_api_listener_unfinished_handshakes_closed_by_head_deadline eval 'c=$(astate api_idle closed); a=$(astate api_idle max_age); echo "# api closed $c, oldest at close ${a}s" >&2; [ "$c" -ge 50 ] && lt "$a" 4.5'
+stop_attacks
+sleep 0.3
 
 # (c) Content-Length: 2147483648 is refused as soon as the head is in, with
 # a 413 problem (status listener, POST /ocsp; API listener over TLS).
@@ -111,8 +129,35 @@ expect test_slow_body_cut_logged eval 'sleep 1.1; grep -q "connections closed.*l
 call POST "$AST/ocsp" -H 'Content-Type: application/ocsp-request' --data-binary @"$ad/ocsp.req"
 expect test_normal_post_after_attacks_200 eval '[ "$STATUS" = 200 ] && [ "$CTYPE" = application/ocsp-response ]'
 
-for p in "${attack_pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
+stop_attacks
 kill -TERM "$apid"
 wait "$apid"
 rc_prev=$?
 expect test_attack_instance_clean_exit eval '[ $rc_prev = 0 ]'
+
+# The same paths under valgrind: evictions (per-address limit 20), the head
+# deadline, a slow body cut and an early 413, then a clean exit.
+if [ "${JPKI_ASAN:-0}" != 1 ] && command -v valgrind >/dev/null; then
+	vapi=$(jpki_free_port $((ast + 1)))
+	vst=$(jpki_free_port $((vapi + 1)))
+	jpki_write_config "$ad/vg.conf" "$ca" "$conninfo" "$vapi" "$vst"
+	printf '\n[api]\nhead_timeout = 2\nmin_body_rate = 100\nbody_rate_window = 1\n[status]\nper_ip_connection_limit = 20\n' >> "$ad/vg.conf"
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=99 \
+		--log-file="$ad/valgrind.log" "$jpkid" -c "$ad/vg.conf" >>"$ad/vg-jpkid.log" 2>&1 &
+	vpid=$!
+	pids+=("$vpid")
+	wait_ready "http://127.0.0.1:$vst" 60
+	attack vg --port "$vst" --n 60 --duration 6 --head 'GET / HTTP/1.1\r\n'
+	await_open vg 10
+	send_raw --port "$vst" --timeout 4 --body-bytes 100 --body-interval 0.5 \
+		--head 'POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n'
+	send_raw --port "$vst" --timeout 3 --head 'POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Length: 2147483648\r\n\r\n'
+	vg413=$STATUS
+	sleep 2
+	vclosed=$(astate vg closed)
+	stop_attacks
+	kill -TERM "$vpid"
+	wait "$vpid"
+	vrc=$?
+	expect test_attack_paths_valgrind_clean eval 'echo "# vg: closed $vclosed, 413: $vg413" >&2; [ "$vclosed" -ge 55 ] && [ "$vg413" = 413 ] && grep -q "evicted=[1-9]" "$ad/vg-jpkid.log" && grep -q "slow_body=1" "$ad/vg-jpkid.log" && { [ $vrc = 0 ] || { head -40 "$ad/valgrind.log" >&2; false; }; }'
+fi
