@@ -5,7 +5,9 @@
  * handler may block on a database connection borrowed from the pool for up
  * to [database] borrow_timeout_ms, so the pool is sized with the database
  * pool in mind. Limits (connections, per-IP, memory, timeout, body size) are
- * explicit, never the library defaults.
+ * explicit, never the library defaults. Connection limits, the head deadline
+ * and the minimum body rate are daemon/conns.c's (docs/network.md); a
+ * Content-Length above the route's limit is refused at the first callback.
  *
  * Request bodies are buffered whole (up to [api] max_body) and handed to
  * api_dispatch() at the end, except for streaming routes (api.h, struct
