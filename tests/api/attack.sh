@@ -1,7 +1,8 @@
 # Network attacks on the listeners (issue 13, docs/network.md): slowloris,
 # an idle flood from one address, a huge Content-Length, a slow body. Sourced
 # by tests/api/run.sh. Runs its own jpkid (same database and CA) with a short
-# head deadline, so the section stays quick: about 30 s, at most 600
+# head deadline, so the section stays quick: under a minute (plus a valgrind
+# pass of about 30 s where valgrind is installed), at most 600
 # connections at once, loopback only. The attack clients (attack.py) run in
 # the background, each bounded by its own --duration and killed at the end.
 
