@@ -51,6 +51,15 @@ static const struct kdef keys[] = {
 	{ "api", "connection_timeout", K_INT, O(connection_timeout_s), 1, 3600, 0 },
 	{ "api", "max_body", K_SIZE, O(max_body), 1024, 1073741824LL, 0 },
 	{ "api", "import_max_body", K_SIZE, O(import_max_body), 1024, 68719476736LL, 0 },
+	/* ---- network ---- */
+	{ "api", "head_timeout", K_INT, O(head_timeout_s), 0, 3600, 0 },
+	{ "api", "min_body_rate", K_INT, O(min_body_rate), 0, 1073741824LL, 0 },
+	{ "api", "body_rate_window", K_INT, O(body_rate_window_s), 1, 3600, 0 },
+	{ "status", "connection_limit", K_INT, O(status_connection_limit), 1, 100000, 0 },
+	{ "status", "per_ip_connection_limit", K_INT, O(status_per_ip_connection_limit), 0, 100000, 0 },
+	{ "console", "connection_limit", K_INT, O(console_connection_limit), 1, 100000, 0 },
+	{ "console", "per_ip_connection_limit", K_INT, O(console_per_ip_connection_limit), 0, 100000, 0 },
+	/* ---- end network ---- */
 	{ "status", "listen", K_STR, O(status_listen), 0, 0, 0 },
 	{ "status", "require_relying_party", K_BOOL, O(require_relying_party), 0, 1, 0 },
 	{ "crl", "publish_hours", K_INT, O(crl_publish_hours), 1, 168, 0 },
@@ -141,6 +150,15 @@ set_defaults(struct config *c)
 	c->connection_timeout_s = 30;
 	c->max_body = 1048576;
 	c->import_max_body = 536870912;
+	/* ---- network ---- */
+	c->head_timeout_s = 10;
+	c->min_body_rate = 1024;
+	c->body_rate_window_s = 10;
+	c->status_connection_limit = 4096;	/* every relying party in the country asks here */
+	c->status_per_ip_connection_limit = 256;	/* relying parties behind one NAT */
+	c->console_connection_limit = 128;
+	c->console_per_ip_connection_limit = 32;
+	/* ---- end network ---- */
 	c->pool_size = 8;
 	c->statement_timeout_ms = 10000;
 	c->borrow_timeout_ms = 2000;

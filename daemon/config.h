@@ -38,6 +38,15 @@ struct config {
 	int		 connection_timeout_s;
 	size_t		 max_body;	/* bytes; larger bodies get 413 */
 	size_t		 import_max_body;	/* bytes, streamed bodies (POST /v1/residents:import) */
+	/* ---- network (issue 13; docs/network.md) ---- */
+	int		 head_timeout_s;	/* every listener: whole request head (0 = none) */
+	int		 min_body_rate;		/* every listener: bytes/s (0 = none) */
+	int		 body_rate_window_s;	/* ... measured over each window this long */
+	int		 status_connection_limit;	/* [status] */
+	int		 status_per_ip_connection_limit;
+	int		 console_connection_limit;	/* [console] */
+	int		 console_per_ip_connection_limit;
+	/* ---- end network ---- */
 
 	/* [status]: plain HTTP (OCSP, CRLs, CA certificates, health) */
 	char		*status_listen;

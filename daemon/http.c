@@ -5,7 +5,9 @@
  * handler may block on a database connection borrowed from the pool for up
  * to [database] borrow_timeout_ms, so the pool is sized with the database
  * pool in mind. Limits (connections, per-IP, memory, timeout, body size) are
- * explicit, never the library defaults.
+ * explicit, never the library defaults. Connection limits, the head deadline
+ * and the minimum body rate are daemon/conns.c's (docs/network.md); a
+ * Content-Length above the route's limit is refused at the first callback.
  *
  * Request bodies are buffered whole (up to [api] max_body) and handed to
  * api_dispatch() at the end, except for streaming routes (api.h, struct
@@ -43,6 +45,7 @@
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "daemon/conns.h"
 #include "daemon/http.h"
 
 /* Default GnuTLS priorities: TLS 1.2 and 1.3 only, no legacy ciphers. */
@@ -55,6 +58,7 @@ struct listener_ctx {
 	struct http_server	*srv;
 	enum listener		 kind;
 	struct MHD_Daemon	*d;
+	struct conns		*conns;	/* head deadline, body rate, limits (conns.h) */
 };
 
 struct http_server {
@@ -406,8 +410,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (lc->kind == LISTENER_API && api_route_streams(&rq->req, &rq->resp))
 			return stream_start(lc, conn, rq, cl);
-		if (cl != NULL && strtoull(cl, NULL, 10) > lc->srv->max_body)
-			rq->too_big = 1;
+		if (cl != NULL && strtoull(cl, NULL, 10) > lc->srv->max_body) {
+			/* Refused at once (headers in, no body read, no 100 Continue). */
+			too_large(&rq->resp, lc->srv->max_body);
+			return answer(conn, rq);
+		}
 		return MHD_YES;
 	}
 	if (rq->answered) {		/* answered early: nothing more to do */
@@ -484,6 +491,47 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	*con_cls = NULL;
 }
 
+/*
+ * conns.c sees each request's head arrive, its body pieces and its end:
+ * the head deadline and the minimum body rate (docs/network.md).
+ */
+static enum MHD_Result
+on_access(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload, size_t *upload_size,
+    void **con_cls)
+{
+	conns_on_access(conn, *con_cls == NULL, *upload_size);
+	return on_request(cls, conn, url, method, version, upload, upload_size, con_cls);
+}
+
+static void
+on_done(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	conns_on_completed(conn);
+	on_completed(cls, conn, con_cls, toe);
+}
+
+/* The connection limits of a listener (per-listener config keys). */
+static void
+listener_limits(enum listener kind, const struct config *cfg, struct conns_limits *lim)
+{
+	memset(lim, 0, sizeof(*lim));
+	if (kind == LISTENER_STATUS) {
+		lim->connection_limit = (unsigned int)cfg->status_connection_limit;
+		lim->per_address_limit = (unsigned int)cfg->status_per_ip_connection_limit;
+	} else if (kind == LISTENER_CONSOLE) {
+		lim->connection_limit = (unsigned int)cfg->console_connection_limit;
+		lim->per_address_limit = (unsigned int)cfg->console_per_ip_connection_limit;
+	} else {
+		lim->connection_limit = (unsigned int)cfg->connection_limit;
+		lim->per_address_limit = (unsigned int)cfg->per_ip_connection_limit;
+	}
+	lim->head_timeout_ms = (unsigned int)cfg->head_timeout_s * 1000u;
+	lim->min_body_rate = (unsigned int)cfg->min_body_rate;
+	lim->body_rate_window_ms = (unsigned int)cfg->body_rate_window_s * 1000u;
+}
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -503,6 +551,7 @@ static struct MHD_Daemon *
 start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 {
 	struct http_server *srv = lc->srv;
+	struct conns_limits lim;
 	/* Single-pointer options take ptr_value (libmicrohttpd's MHD_OptionItem). */
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert },
@@ -513,17 +562,27 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 		{ MHD_OPTION_END, 0, NULL },
 	};
 
+	listener_limits(lc->kind, cfg, &lim);
+	if ((lc->conns = conns_new(listener_name(lc->kind), &lim)) == NULL)
+		return NULL;
+	/*
+	 * Epoll with a thread pool: each worker waits on its own epoll set, so a
+	 * connection waiting for bytes costs no thread. The limits are conns.c's
+	 * (accept policy: eviction of the oldest waiting connection); libmicrohttpd's
+	 * own limit only bounds the table, with room for connections being closed.
+	 */
 	return MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ITC | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0, NULL, NULL,
-	    on_request, lc,
+	    MHD_USE_ITC | MHD_USE_ERROR_LOG | (tls ? MHD_USE_TLS : 0), 0,
+	    conns_accept_policy, lc->conns,
+	    on_access, lc,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, lc,	/* first, or MHD warns */
 	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->connection_limit,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->per_ip_connection_limit,
+	    MHD_OPTION_CONNECTION_LIMIT, conns_capacity(lc->conns),
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cfg->connection_memory_limit,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, lc,
+	    MHD_OPTION_NOTIFY_CONNECTION, conns_notify, lc->conns,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_done, lc,
 	    MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 4,	/* tls_opts + 4: END only */
 	    MHD_OPTION_END);
 }
@@ -537,6 +596,26 @@ free_tls(struct http_server *srv)
 	}
 	free(srv->tls_cert);
 	free(srv->client_ca);
+}
+
+/* Enough descriptors for every listener's connections (a soft limit of 1024 is common). */
+static void
+raise_nofile(const struct config *cfg, int console)
+{
+	unsigned long want, got;
+	char w[24], g[24];
+
+	/* conns.c's capacity per listener (2 x limit + 64) and room for the rest. */
+	want = 2ul * (unsigned long)cfg->connection_limit + 2ul *
+	    (unsigned long)cfg->status_connection_limit + 256ul + 3ul * 64ul;
+	if (console)
+		want += 2ul * (unsigned long)cfg->console_connection_limit;
+	if ((got = conns_raise_nofile(want)) >= want)
+		return;
+	snprintf(w, sizeof(w), "%lu", want);
+	snprintf(g, sizeof(g), "%lu", got);
+	log_kv(LOG_LVL_WARN, "too few file descriptors for the connection limits "
+	    "(raise LimitNOFILE)", "want", w, "have", g, (char *)NULL);
 }
 
 struct http_server *
@@ -568,6 +647,7 @@ http_start(struct app *app, const struct config *cfg, int api_fd, int status_fd,
 	srv->api.kind = LISTENER_API;
 	srv->status.kind = LISTENER_STATUS;
 	srv->console.kind = LISTENER_CONSOLE;
+	raise_nofile(cfg, console_fd >= 0);
 	if ((srv->api.d = start_one(&srv->api, cfg, api_fd, 1)) == NULL) {
 		snprintf(err, errlen, "cannot start the HTTPS API listener "
 		    "(check [api] tls_cert, tls_key, client_ca, tls_priorities)");
@@ -634,12 +714,19 @@ http_stop(struct http_server *srv)
 {
 	if (srv == NULL)
 		return;
+	/* Sweepers first: then only libmicrohttpd touches the sockets. */
+	conns_stop(srv->api.conns);
+	conns_stop(srv->status.conns);
+	conns_stop(srv->console.conns);
 	if (srv->api.d != NULL)
 		MHD_stop_daemon(srv->api.d);
 	if (srv->status.d != NULL)
 		MHD_stop_daemon(srv->status.d);
 	if (srv->console.d != NULL)
 		MHD_stop_daemon(srv->console.d);
+	conns_free(srv->api.conns);
+	conns_free(srv->status.conns);
+	conns_free(srv->console.conns);
 	free_tls(srv);
 	free(srv);
 }

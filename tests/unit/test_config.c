@@ -316,6 +316,62 @@ START_TEST(test_pinreset_defaults_and_ranges)
 END_TEST
 /* ---- end pin resets ---- */
 
+/* ---- network (issue 13) ---- */
+/* Head deadline, body rate and per-listener limits: defaults sized for the status listener. */
+START_TEST(test_network_defaults)
+{
+	char err[512];
+	struct config *c = load_with("", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->head_timeout_s, 10);
+	ck_assert_int_eq(c->min_body_rate, 1024);
+	ck_assert_int_eq(c->body_rate_window_s, 10);
+	ck_assert_int_eq(c->connection_limit, 512);
+	ck_assert_int_eq(c->per_ip_connection_limit, 64);
+	ck_assert_int_eq(c->status_connection_limit, 4096);
+	ck_assert_int_eq(c->status_per_ip_connection_limit, 256);
+	ck_assert_int_eq(c->console_connection_limit, 128);
+	ck_assert_int_eq(c->console_per_ip_connection_limit, 32);
+	config_free(c);
+}
+END_TEST
+
+START_TEST(test_network_values_and_ranges)
+{
+	char err[512];
+	struct config *c = load_with("[api]\nhead_timeout = 3\nmin_body_rate = 0\n"
+	    "body_rate_window = 2\nconnection_limit = 100\nper_ip_connection_limit = 0\n"
+	    "[status]\nconnection_limit = 20000\nper_ip_connection_limit = 1000\n"
+	    "[console]\nconnection_limit = 16\nper_ip_connection_limit = 4\n", err, sizeof(err));
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->head_timeout_s, 3);
+	ck_assert_int_eq(c->min_body_rate, 0);
+	ck_assert_int_eq(c->body_rate_window_s, 2);
+	ck_assert_int_eq(c->connection_limit, 100);
+	ck_assert_int_eq(c->per_ip_connection_limit, 0);
+	ck_assert_int_eq(c->status_connection_limit, 20000);
+	ck_assert_int_eq(c->status_per_ip_connection_limit, 1000);
+	ck_assert_int_eq(c->console_connection_limit, 16);
+	ck_assert_int_eq(c->console_per_ip_connection_limit, 4);
+	config_free(c);
+	ck_assert_ptr_null(load_with("[api]\nhead_timeout = -1\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "jpkid.conf:2: [api] head_timeout must be an integer "
+	    "from 0 to 3600, not '-1'") != NULL, "%s", err);
+	ck_assert_ptr_null(load_with("[api]\nbody_rate_window = 0\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "[api] body_rate_window must be an integer from 1 to 3600")
+	    != NULL, "%s", err);
+	ck_assert_ptr_null(load_with("[status]\nconnection_limit = 0\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "[status] connection_limit must be an integer from 1 to 100000")
+	    != NULL, "%s", err);
+	ck_assert_ptr_null(load_with("[console]\nper_ip_connection_limit = x\n", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "[console] per_ip_connection_limit must be an integer")
+	    != NULL, "%s", err);
+}
+END_TEST
+/* ---- end network ---- */
+
 int
 main(void)
 {
@@ -339,6 +395,8 @@ main(void)
 	tcase_add_test(tc, test_split_listen);
 	tcase_add_test(tc, test_example_file_loads);
 	tcase_add_test(tc, test_pinreset_defaults_and_ranges);	/* pin resets */
+	tcase_add_test(tc, test_network_defaults);	/* network */
+	tcase_add_test(tc, test_network_values_and_ranges);
 	suite_add_tcase(s, tc);
 	rc = testlib_run(s);
 	{
