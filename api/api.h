@@ -181,6 +181,23 @@ struct api_resp {
 
 /* Route one request; always fills resp. */
 void	api_dispatch(struct api_req *, struct api_resp *);
+/*
+ * On the request head, before any of the body is read: resolve the route
+ * (route_principals, route_mutates, resp->route) and call req->authenticate.
+ * 0 (req->authenticate is then NULL: api_dispatch() does not call it
+ * again), or -1 with resp filled (401, 403, 503): answer without the body.
+ */
+int	api_authenticate_early(struct api_req *, struct api_resp *);
+/*
+ * The raw request-target (path and query, still percent-encoded): NULL
+ * when acceptable, else the part that is not ("path" or "query") with *why
+ * saying what is wrong: a control byte or NUL (raw or %00-%1F, %7F: they
+ * would truncate or change the decoded path), a space, a '%' without two
+ * hex digits, a decoded path that is not UTF-8. Pure.
+ */
+const char *api_target_check(const char *target, const char **why);
+/* 1 when a Content-Type value is type (case-insensitive), parameters allowed. Pure. */
+int	api_media_type_is(const char *value, const char *type);
 
 /*
  * Streaming request bodies (routes listed in streaming[] of api/router.c:
