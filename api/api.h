@@ -282,6 +282,14 @@ PGresult *api_read(struct api_req *, struct api_resp *, enum query_id q, int n,
 int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
 	    struct api_resp *resp);
 
+/*
+ * What a client certificate (DER) must say beyond its chain: an
+ * extendedKeyUsage naming clientAuth (GnuTLS's purpose check lets a
+ * certificate without the extension pass), a keyUsage, when present, with
+ * digitalSignature (the handshake does not check it: daemon/http.c,
+ * API_PRIORITIES), and no CA:TRUE. NULL when fine, else why not. Pure.
+ */
+const char *api_client_cert_problem(const unsigned char *der, size_t len);
 const char *api_principal_kind_name(enum principal_kind);
 /* ---- operators (issue 11) ---- */
 /* Rank of a role: viewer 1, officer 2, admin 3, anything else 0. */

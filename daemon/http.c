@@ -67,13 +67,13 @@
  * with a client certificate whose keyUsage lacks digitalSignature (the
  * client CA's own certificate, say) complete, so that authenticate()
  * refuses it with a 401 problem instead of GnuTLS dropping the connection
- * unanswered; authenticate() checks keyUsage, extendedKeyUsage and
- * basicConstraints itself. Its other effects do not apply here or cost
+ * unanswered; api_client_cert_problem() checks keyUsage, extendedKeyUsage
+ * and basicConstraints itself. Its other effects do not apply here or cost
  * nothing we use: no CBC (encrypt-then-MAC), no RSA key exchange (PMS
- * version), client-side padding; TLS 1.2 without the extended master
- * secret is exposed to the triple handshake only with resumption, which
- * libmicrohttpd never enables (no ticket keys, no session cache).
- * docs/http-errors.md.
+ * version), client-side padding, tolerance of over- and under-sized
+ * records; TLS 1.2 without the extended master secret is exposed to the
+ * triple handshake only with resumption, which libmicrohttpd never
+ * enables (no ticket keys, no session cache). docs/http-errors.md.
  */
 #define API_PRIORITIES DEFAULT_PRIORITIES ":%COMPAT"
 
@@ -203,49 +203,6 @@ peer_address(struct MHD_Connection *conn, char *buf, size_t len)
 }
 
 /*
- * What a client certificate must say beyond its chain: extendedKeyUsage
- * present and naming clientAuth (GnuTLS's purpose check lets a certificate
- * without the extension pass), keyUsage, when present, with
- * digitalSignature (the handshake no longer checks it:
- * DEFAULT_PRIORITIES), and not a CA. NULL when fine, else why not.
- */
-static const char *
-client_cert_problem(const gnutls_datum_t *der)
-{
-	gnutls_x509_crt_t crt;
-	char oid[128];
-	size_t len;
-	unsigned int ku = 0, critical = 0, ca = 0;
-	int i, rc, client = 0, pathlen;
-	const char *why = NULL;
-
-	if (gnutls_x509_crt_init(&crt) != 0)
-		return "out of memory";
-	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) != 0) {
-		gnutls_x509_crt_deinit(crt);
-		return "certificate not parsable";
-	}
-	for (i = 0;; i++) {
-		len = sizeof(oid);
-		rc = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &len, &critical);
-		if (rc < 0)
-			break;
-		if (strcmp(oid, GNUTLS_KP_TLS_WWW_CLIENT) == 0)
-			client = 1;
-	}
-	if (!client)
-		why = "certificate has no extendedKeyUsage clientAuth";
-	else if (gnutls_x509_crt_get_key_usage(crt, &ku, &critical) >= 0 &&
-	    (ku & GNUTLS_KEY_DIGITAL_SIGNATURE) == 0)
-		why = "certificate keyUsage lacks digitalSignature";
-	else if (gnutls_x509_crt_get_basic_constraints(crt, &critical, &ca, &pathlen) >= 0 &&
-	    ca)
-		why = "certificate is a CA certificate";
-	gnutls_x509_crt_deinit(crt);
-	return why;
-}
-
-/*
  * Verify the peer's certificate chain against the client-CA bundle (the
  * trust libmicrohttpd was given) for the TLS client purpose, and map it to
  * a principal. libmicrohttpd only *requests* a certificate, so a handshake
@@ -291,7 +248,7 @@ authenticate(struct api_req *req, struct api_resp *resp)
 			why = "certificate not trusted";
 		goto fail;
 	}
-	if ((why = client_cert_problem(&peers[0])) != NULL)
+	if ((why = api_client_cert_problem(peers[0].data, peers[0].size)) != NULL)
 		goto fail;
 	return api_authenticate(req, peers[0].data, peers[0].size, resp);
 fail:
