@@ -183,6 +183,23 @@ struct api_resp {
 
 /* Route one request; always fills resp. */
 void	api_dispatch(struct api_req *, struct api_resp *);
+/*
+ * On the request head, before any of the body is read: resolve the route
+ * (route_principals, route_mutates, resp->route) and call req->authenticate.
+ * 0 (req->authenticate is then NULL: api_dispatch() does not call it
+ * again), or -1 with resp filled (401, 403, 503): answer without the body.
+ */
+int	api_authenticate_early(struct api_req *, struct api_resp *);
+/*
+ * The raw request-target (path and query, still percent-encoded): NULL
+ * when acceptable, else the part that is not ("path" or "query") with *why
+ * saying what is wrong: a control byte or NUL (raw or %00-%1F, %7F: they
+ * would truncate or change the decoded path), a space, a '%' without two
+ * hex digits, a decoded path that is not UTF-8. Pure.
+ */
+const char *api_target_check(const char *target, const char **why);
+/* 1 when a Content-Type value is type (case-insensitive), parameters allowed. Pure. */
+int	api_media_type_is(const char *value, const char *type);
 
 /*
  * Streaming request bodies (routes listed in streaming[] of api/router.c:
@@ -267,6 +284,14 @@ PGresult *api_read(struct api_req *, struct api_resp *, enum query_id q, int n,
 int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
 	    struct api_resp *resp);
 
+/*
+ * What a client certificate (DER) must say beyond its chain: an
+ * extendedKeyUsage naming clientAuth (GnuTLS's purpose check lets a
+ * certificate without the extension pass), a keyUsage, when present, with
+ * digitalSignature (the handshake does not check it: daemon/http.c,
+ * API_PRIORITIES), and no CA:TRUE. NULL when fine, else why not. Pure.
+ */
+const char *api_client_cert_problem(const unsigned char *der, size_t len);
 const char *api_principal_kind_name(enum principal_kind);
 /* ---- operators (issue 11) ---- */
 /* Rank of a role: viewer 1, officer 2, admin 3, anything else 0. */

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "api/api.h"
 #include "common/clock.h"
@@ -96,6 +98,31 @@ api_principal_touch(struct store_conn *c, const struct api_req *req)
 		log_kv(LOG_LVL_WARN, "last_seen_at not updated", "request_id", req->request_id,
 		    "status", store_status_name(err.status), (char *)NULL);
 	PQclear(res);
+}
+
+const char *
+api_client_cert_problem(const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = d2i_X509(NULL, &p, (long)len);
+	uint32_t flags;
+	const char *why = NULL;
+
+	if (x == NULL || p != der + len) {
+		X509_free(x);
+		return "certificate not parsable";
+	}
+	flags = X509_get_extension_flags(x);
+	if (flags & EXFLAG_INVALID)
+		why = "certificate has invalid extensions";
+	else if (!(flags & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(x) & XKU_SSL_CLIENT))
+		why = "certificate has no extendedKeyUsage clientAuth";
+	else if ((flags & EXFLAG_KUSAGE) && !(X509_get_key_usage(x) & KU_DIGITAL_SIGNATURE))
+		why = "certificate keyUsage lacks digitalSignature";
+	else if (flags & EXFLAG_CA)
+		why = "certificate is a CA certificate";
+	X509_free(x);
+	return why;
 }
 
 int

@@ -6,15 +6,20 @@
  * principal kind (403 otherwise), answers 405 with Allow for a known path
  * with another method, and 404 otherwise. A streaming route (streaming[])
  * is resolved, authenticated and opened by the HTTP layer before its body
- * is read (api_route_streams, api_stream_open).
+ * is read (api_route_streams, api_stream_open). A JSON route's non-empty
+ * body must be declared application/json (415). The request-target itself
+ * is checked before any of this (api_target_check: control bytes, bad
+ * escapes, a path that is not UTF-8 are a 400; docs/http-errors.md).
  */
 #include <config.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
+#include "ca/charset.h"
 
 /* The API and the console listener: every operator route is on both. */
 #define LISTENER_OPS (LISTENER_API | LISTENER_CONSOLE)
@@ -284,10 +289,14 @@ role_allows(const struct route *r, struct api_req *req, struct api_resp *resp)
 	return 0;
 }
 
-void
-api_dispatch(struct api_req *req, struct api_resp *resp)
+/*
+ * The route of req (listener, method, path), or NULL; allow (may be NULL)
+ * collects the methods of the routes matching the path with another method.
+ * Sets resp->route, req->route_principals and req->route_mutates.
+ */
+static const struct route *
+resolve(struct api_req *req, struct api_resp *resp, char *allow, size_t allowlen)
 {
-	char allow[64] = "";
 	const struct route *r, *found = NULL;
 	size_t i;
 
@@ -301,13 +310,133 @@ api_dispatch(struct api_req *req, struct api_resp *resp)
 			resp->route = r->name;
 			break;
 		}
-		if (strstr(allow, r->method) == NULL)
-			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow),
+		if (allow != NULL && strstr(allow, r->method) == NULL)
+			snprintf(allow + strlen(allow), allowlen - strlen(allow),
 			    "%s%s", allow[0] ? ", " : "", r->method);
 	}
-	/* Every API request is authenticated, even one for a missing route. */
 	req->route_principals = found != NULL ? found->principals : -1;
 	req->route_mutates = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
+	return found;
+}
+
+int
+api_authenticate_early(struct api_req *req, struct api_resp *resp)
+{
+	if (req->authenticate == NULL)
+		return 0;
+	(void)resolve(req, resp, NULL, 0);
+	if (req->authenticate(req, resp) != 0)
+		return -1;
+	req->authenticate = NULL;	/* done: api_dispatch() does not ask again */
+	return 0;
+}
+
+/*
+ * Routes whose request body is not JSON: they check their own media type
+ * (application/ocsp-request, application/x-ndjson).
+ */
+static int
+body_is_json(const struct route *r)
+{
+	if (strcmp(r->method, "POST") != 0 && strcmp(r->method, "PUT") != 0 &&
+	    strcmp(r->method, "PATCH") != 0)
+		return 0;
+	return r->handler != api_ocsp_post && r->handler != api_import;
+}
+
+int
+api_media_type_is(const char *value, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (value == NULL)
+		return 0;
+	value += strspn(value, " \t");
+	if (strncasecmp(value, type, n) != 0)
+		return 0;
+	value += n;
+	value += strspn(value, " \t");
+	return *value == '\0' || *value == ';';
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+const char *
+api_target_check(const char *target, const char **why)
+{
+	const unsigned char *s = (const unsigned char *)target;
+	char *path;
+	size_t n = 0;
+	int query = 0, bad = 0;
+
+	*why = NULL;
+	if ((path = malloc(strlen(target) + 1)) == NULL) {
+		*why = "out of memory";
+		return "path";
+	}
+	for (; *s != '\0' && !bad; s++) {
+		int c = *s;
+
+		if (c == '?' && !query) {
+			query = 1;
+			continue;
+		}
+		if (c == '%') {
+			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+
+			if (hi < 0 || lo < 0) {
+				*why = "a % must be followed by two hexadecimal digits";
+				bad = 1;
+				break;
+			}
+			c = hi * 16 + lo;
+			s += 2;
+		} else if (c == ' ') {
+			*why = "must not contain spaces";
+			bad = 1;
+			break;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			*why = "must not contain control characters (%00-%1F, %7F), "
+			    "encoded or not";
+			bad = 1;
+			break;
+		}
+		if (!query)
+			path[n++] = (char)c;
+	}
+	path[n] = '\0';
+	if (!bad && charset_utf8_len(path) < 0) {
+		*why = "must be UTF-8 once percent-decoded";
+		bad = 1;
+	}
+	free(path);
+	return !bad ? NULL : query ? "query" : "path";
+}
+
+void
+api_dispatch(struct api_req *req, struct api_resp *resp)
+{
+	char allow[64] = "";
+	const struct route *found;
+	const char *ct;
+
+	found = resolve(req, resp, allow, sizeof(allow));
+	/*
+	 * Every API request is authenticated, even one for a missing route
+	 * (the HTTP layer usually did it already, on the request head:
+	 * api_authenticate_early() leaves req->authenticate NULL).
+	 */
 	if (req->authenticate != NULL && req->authenticate(req, resp) != 0)
 		return;
 	if (found == NULL && allow[0] != '\0') {
@@ -328,6 +457,16 @@ api_dispatch(struct api_req *req, struct api_resp *resp)
 	}
 	if (!role_allows(found, req, resp))
 		return;
+	/* A JSON body must say so; an empty one is the handler's to judge. */
+	ct = req->header != NULL ? req->header(req->hctx, "Content-Type") : NULL;
+	if (body_is_json(found) && req->body_len > 0 &&
+	    !api_media_type_is(ct, "application/json")) {
+		api_problem(resp, 415, "unsupported-media-type", "Unsupported Media Type", NULL,
+		    json_pack("{s:s}", "Content-Type", "must be application/json"),
+		    "the body of %s %s must be application/json, not %s", found->method,
+		    found->pattern, ct != NULL ? ct : "undeclared");
+		return;
+	}
 	found->handler(req, resp);
 }
 

@@ -22,6 +22,14 @@
  * completion callback frees the stream whatever happened (a client that
  * goes away mid-upload rolls the import back). The stream's work runs on
  * the connection's worker thread, between reads.
+ *
+ * Every request is judged on its head first (on_request's first call,
+ * before any of the body is read or "100 Continue" sent): the raw
+ * request-target (on_uri, api_target_check), head limits below
+ * libmicrohttpd's own, Host, and then the caller (client certificate or
+ * console session: api_authenticate_early); a refusal there is answered at
+ * once and the body is never read. What libmicrohttpd refuses before
+ * calling us is listed in docs/http-errors.md.
  */
 #include <config.h>
 
@@ -48,11 +56,33 @@
 #include "daemon/conns.h"
 #include "daemon/http.h"
 
-/* Default GnuTLS priorities: TLS 1.2 and 1.3 only, no legacy ciphers. */
+/*
+ * Default GnuTLS priorities: TLS 1.2 and 1.3 only, no legacy ciphers, no
+ * SHA-1 signatures (neither in our handshake nor offered for the client's
+ * CertificateVerify).
+ */
 #define DEFAULT_PRIORITIES \
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:" \
 	"+AES-128-GCM:+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:" \
-	"+ECDHE-ECDSA:%SERVER_PRECEDENCE"
+	"+ECDHE-ECDSA:-SIGN-RSA-SHA1:-SIGN-ECDSA-SHA1:%SERVER_PRECEDENCE"
+/*
+ * No %COMPAT on any listener, although it would let a handshake with a
+ * client certificate whose keyUsage lacks digitalSignature (the client CA's
+ * own certificate, say) complete so that it could be answered with a 401:
+ * it also drops TLS 1.2's extended master secret and tolerates malformed
+ * records. GnuTLS ends such a handshake itself; api_client_cert_problem()
+ * still checks keyUsage, extendedKeyUsage and basicConstraints for the
+ * certificates GnuTLS lets through. docs/http-errors.md.
+ */
+
+/*
+ * Our own limits on the request head, below what libmicrohttpd's buffer
+ * ([api] connection_memory_limit) holds, so that a long URL or large
+ * headers get our problem+json 414/431 (docs/http-errors.md); past the
+ * buffer, libmicrohttpd answers with its own HTML.
+ */
+#define HEAD_MAX_TARGET		8192	/* request-target bytes, as sent */
+#define HEAD_MAX_HEADERS	16384	/* sum of name + value + 4 per header */
 
 struct listener_ctx {
 	struct http_server	*srv;
@@ -69,9 +99,16 @@ struct http_server {
 	char			*tls_cert, *tls_key, *client_ca;	/* PEM text, kept for MHD */
 };
 
-/* Per-request state, from the first callback to the completion callback. */
+/*
+ * Per-request state, from the URI callback (on_uri) or the first callback
+ * to the completion callback.
+ */
 struct request {
 	uint64_t	 start_us;
+	int		 started;	/* on_request has seen the head */
+	size_t		 target_len;	/* raw request-target, as sent */
+	const char	*target_bad;	/* api_target_check(): "path", "query" or NULL */
+	const char	*target_why;
 	char		*body;
 	size_t		 len, cap;
 	int		 too_big;
@@ -168,8 +205,8 @@ peer_address(struct MHD_Connection *conn, char *buf, size_t len)
  * Verify the peer's certificate chain against the client-CA bundle (the
  * trust libmicrohttpd was given) for the TLS client purpose, and map it to
  * a principal. libmicrohttpd only *requests* a certificate, so a handshake
- * without one succeeds: this check is what enforces it, on every request.
- * Returns 0, or -1 with resp set to 401/503.
+ * without one succeeds: this check is what enforces it, on every request
+ * (on its head: on_request). Returns 0, or -1 with resp set to 401/503.
  */
 static int
 authenticate(struct api_req *req, struct api_resp *resp)
@@ -210,6 +247,8 @@ authenticate(struct api_req *req, struct api_resp *resp)
 			why = "certificate not trusted";
 		goto fail;
 	}
+	if ((why = api_client_cert_problem(peers[0].data, peers[0].size)) != NULL)
+		goto fail;
 	return api_authenticate(req, peers[0].data, peers[0].size, resp);
 fail:
 	log_kv(LOG_LVL_WARN, "client certificate rejected", "request_id", req->request_id,
@@ -389,6 +428,82 @@ stream_data(struct listener_ctx *lc, struct request *rq, const char *buf, size_t
 		rq->stopped = 1;
 }
 
+/*
+ * libmicrohttpd's URI callback: the request line is in, the target still
+ * as sent (before percent-decoding truncates it at a %00). Its return
+ * value is the request's *con_cls.
+ */
+static void *
+on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct request *rq;
+
+	(void)cls;
+	(void)conn;
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return NULL;
+	rq->start_us = clock_mono_us();
+	if (uri != NULL) {
+		rq->target_len = strlen(uri);
+		rq->target_bad = api_target_check(uri, &rq->target_why);
+	}
+	return rq;
+}
+
+struct head_count {
+	size_t		 bytes;
+	int		 hosts;
+	const char	*host;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct head_count *hc = cls;
+
+	(void)kind;
+	hc->bytes += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0) {
+		hc->hosts++;
+		hc->host = value;
+	}
+	return MHD_YES;
+}
+
+/*
+ * The head's own refusals, before authentication (docs/http-errors.md):
+ * 414 target over HEAD_MAX_TARGET, 431 headers over HEAD_MAX_HEADERS, 400
+ * for a bad request-target (api_target_check) and for a missing, empty or
+ * repeated Host (RFC 9112 3.2; HTTP/1.0 may omit it). 1 with rq->resp set.
+ */
+static int
+head_refused(struct MHD_Connection *conn, const char *version, struct request *rq)
+{
+	struct head_count hc = { 0, 0, NULL };
+	struct api_resp *resp = &rq->resp;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &hc);
+	if (rq->target_len > HEAD_MAX_TARGET)
+		api_problem(resp, 414, "uri-too-long", "URI Too Long", NULL, NULL,
+		    "the request-target exceeds %d bytes", HEAD_MAX_TARGET);
+	else if (hc.bytes > HEAD_MAX_HEADERS)
+		api_problem(resp, 431, "headers-too-large", "Request Header Fields Too Large",
+		    NULL, NULL, "the request headers exceed %d bytes", HEAD_MAX_HEADERS);
+	else if (rq->target_bad != NULL)
+		api_problem(resp, 400, strcmp(rq->target_bad, "query") == 0 ?
+		    "invalid-query" : "invalid-path", "Bad Request", NULL,
+		    json_pack("{s:s}", rq->target_bad, rq->target_why),
+		    "the request %s %s", rq->target_bad, rq->target_why);
+	else if (hc.hosts > 1 || (hc.hosts == 1 && hc.host[0] == '\0') ||
+	    (hc.hosts == 0 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0))
+		api_problem(resp, 400, "invalid-host", "Bad Request", NULL,
+		    json_pack("{s:s}", "Host", "exactly one, not empty"),
+		    "an HTTP/1.1 request needs exactly one Host header");
+	else
+		return 0;
+	return 1;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload, size_t *upload_size,
@@ -397,19 +512,26 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct listener_ctx *lc = cls;
 	struct request *rq = *con_cls;
 
-	(void)version;
-	if (rq == NULL) {
-		const char *cl;
-
+	if (rq == NULL) {	/* no URI callback (out of memory there) */
 		if ((rq = calloc(1, sizeof(*rq))) == NULL)
 			return MHD_NO;
 		rq->start_us = clock_mono_us();
 		*con_cls = rq;
+	}
+	if (!rq->started) {	/* the head is in, none of the body */
+		const char *cl;
+
+		rq->started = 1;
 		req_init(lc, conn, url, method, rq);
+		if (head_refused(conn, version, rq))
+			return answer(conn, rq);
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (lc->kind == LISTENER_API && api_route_streams(&rq->req, &rq->resp))
 			return stream_start(lc, conn, rq, cl);
+		/* Who is calling, before a byte of the body is read (or "100 Continue"). */
+		if (api_authenticate_early(&rq->req, &rq->resp) != 0)
+			return answer(conn, rq);
 		if (cl != NULL && strtoull(cl, NULL, 10) > lc->srv->max_body) {
 			/* Refused at once (headers in, no body read, no 100 Continue). */
 			too_large(&rq->resp, lc->srv->max_body);
@@ -556,8 +678,8 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	struct MHD_OptionItem tls_opts[] = {
 		{ MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls_cert },
 		{ MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls_key },
-		{ MHD_OPTION_HTTPS_PRIORITIES, 0,
-		  cfg->tls_priorities ? cfg->tls_priorities : DEFAULT_PRIORITIES },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, cfg->tls_priorities ? cfg->tls_priorities :
+		  DEFAULT_PRIORITIES },
 		{ tls == 1 ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0, srv->client_ca },
 		{ MHD_OPTION_END, 0, NULL },
 	};
@@ -583,6 +705,7 @@ start_one(struct listener_ctx *lc, const struct config *cfg, int fd, int tls)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
 	    MHD_OPTION_NOTIFY_CONNECTION, conns_notify, lc->conns,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, lc,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, lc,	/* the raw target: on_uri */
 	    MHD_OPTION_ARRAY, tls ? tls_opts : tls_opts + 4,	/* tls_opts + 4: END only */
 	    MHD_OPTION_END);
 }
