@@ -7,7 +7,9 @@
  * alias and the R20 substitute forms; birth date; sex; address; and the
  * municipality, named in the SIGN subject, R23), changed alone, revokes the
  * valid SIGN (affiliationChanged) and keeps the AUTH; a column SIGN does not
- * carry revokes nothing.
+ * carry revokes nothing. Also what the sweep must not touch: a SIGN past
+ * notAfter, one issued after the change, a resident another transaction
+ * holds; and R12 (removal, death: both types, cessationOfOperation).
  *
  * Needs PostgreSQL: JPKID_TEST_DB is the conninfo of a database where the
  * user may CREATE DATABASE; without it the suite skips (exit 77). The suite
@@ -79,10 +81,11 @@ teardown_db(void)
 /*
  * Resident 131016810NN with every name form set (so each can change
  * alone), a card, and a valid SIGN (serial 1NN0) and AUTH (serial 2NN0),
- * issued now and valid until 2030 (the sweep runs on the real clock).
+ * issued now and valid until 2030 (the sweep runs on the real clock; the
+ * SIGN until sign_not_after, SQL, with fixture_at).
  */
 static void
-fixture(PGconn *conn, int nn)
+fixture_at(PGconn *conn, int nn, const char *sign_not_after)
 {
 	char sql[4096];
 
@@ -105,11 +108,17 @@ fixture(PGconn *conn, int nn)
 	    "INSERT INTO certificates (issuer, serial, type, resident_code, card_number,"
 	    "  subject, not_before, not_after, crl_shard, der) VALUES"
 	    "  ('sign', '\\x1%02d0', 'sign', '131016810%02d', '1310168100%02d', 'CN=s',"
-	    "  now() - interval '1 day', '2030-03-31T14:59:59Z', '131016', '\\x3000'),"
+	    "  now() - interval '1 day', %s, '131016', '\\x3000'),"
 	    "  ('auth', '\\x2%02d0', 'auth', '131016810%02d', '1310168100%02d', 'CN=a',"
 	    "  now() - interval '1 day', '2030-03-31T14:59:59Z', '131016', '\\x3000')",
-	    nn, nn, nn, nn, nn, nn, nn, nn, nn, nn, nn);
+	    nn, nn, nn, nn, nn, nn, nn, nn, sign_not_after, nn, nn, nn);
 	must(conn, sql);
+}
+
+static void
+fixture(PGconn *conn, int nn)
+{
+	fixture_at(conn, nn, "'2030-03-31T14:59:59Z'");
 }
 
 /* The register-change sweep as the daemon runs it; returns the count revoked. */
@@ -241,6 +250,136 @@ START_TEST(test_r10_one_column_changed_alone)
 }
 END_TEST
 
+/* "status reason" of the SIGN and the AUTH of fixture nn. */
+static void
+states(PGconn *conn, int nn, char *sign, char *auth, size_t len)
+{
+	char hex[8];
+
+	snprintf(hex, sizeof(hex), "1%02d0", nn);
+	cert_state(conn, hex, sign, len);
+	snprintf(hex, sizeof(hex), "2%02d0", nn);
+	cert_state(conn, hex, auth, len);
+}
+
+/*
+ * R10 with R6/R7: a SIGN already past notAfter (not yet marked expired)
+ * ended by itself: a later change leaves it alone.
+ */
+START_TEST(test_r10_sign_past_not_after_left_alone)
+{
+	PGconn *conn = connect_or_fail(db_ci);
+	char s[64], a[64];
+
+	fixture_at(conn, 40, "now() - interval '1 hour'");
+	must(conn, "UPDATE residents SET address = '東京都千代田区永田町一丁目7番'"
+	    " WHERE resident_code = '13101681040'");
+	ck_assert_int_eq(sweep(), 0);
+	states(conn, 40, s, a, sizeof(s));
+	ck_assert_str_eq(s, "valid -");
+	ck_assert_str_eq(a, "valid -");
+	ck_assert_int_eq(scalar(conn, "SELECT count(*) FROM register_changes"
+	    " WHERE resident_code = '13101681040' AND processed_at IS NULL"), 0);
+	PQfinish(conn);
+}
+END_TEST
+
+/*
+ * R10: a change only revokes what was issued before it. A SIGN issued
+ * (from the changed data) after the change was queued, but before the
+ * sweep applied it, stays valid.
+ */
+START_TEST(test_r10_sign_issued_after_the_change_kept)
+{
+	PGconn *conn = connect_or_fail(db_ci);
+	char s[64];
+
+	fixture(conn, 41);
+	must(conn, "UPDATE residents SET family_name = '鈴木' WHERE resident_code = '13101681041'");
+	/* R9: the new SIGN supersedes the old one, in a later transaction. */
+	must(conn, "BEGIN;"
+	    "UPDATE certificates SET status = 'revoked', revoked_at = now(), reason = 'superseded'"
+	    "  WHERE serial = '\\x1410';"
+	    "INSERT INTO serials (serial, issuer) VALUES ('\\x3410', 'sign');"
+	    "INSERT INTO certificates (issuer, serial, type, resident_code, card_number,"
+	    "  subject, not_before, not_after, crl_shard, der) VALUES ('sign', '\\x3410', 'sign',"
+	    "  '13101681041', '131016810041', 'CN=s2', now(), '2030-03-31T14:59:59Z', '131016',"
+	    "  '\\x3000');"
+	    "COMMIT");
+	ck_assert_int_eq(sweep(), 0);
+	cert_state(conn, "3410", s, sizeof(s));
+	ck_assert_str_eq(s, "valid -");
+	cert_state(conn, "2410", s, sizeof(s));
+	ck_assert_str_eq(s, "valid -");
+	ck_assert_int_eq(scalar(conn, "SELECT count(*) FROM register_changes"
+	    " WHERE resident_code = '13101681041' AND processed_at IS NULL"), 0);
+	PQfinish(conn);
+}
+END_TEST
+
+/*
+ * R12: death revokes both types (cessationOfOperation, audited under R12);
+ * a basic-four change pending beside a removal: cessationOfOperation wins.
+ */
+START_TEST(test_r12_death_or_removal_revokes_both_cessation)
+{
+	PGconn *conn = connect_or_fail(db_ci);
+	char s[64], a[64];
+
+	fixture(conn, 42);
+	fixture(conn, 43);
+	must(conn, "UPDATE residents SET status = 'deceased' WHERE resident_code = '13101681042'");
+	must(conn, "UPDATE residents SET address = '東京都千代田区永田町一丁目7番'"
+	    " WHERE resident_code = '13101681043'");
+	must(conn, "UPDATE residents SET status = 'removed' WHERE resident_code = '13101681043'");
+	ck_assert_int_eq(sweep(), 4);
+	states(conn, 42, s, a, sizeof(s));
+	ck_assert_str_eq(s, "revoked cessationOfOperation");
+	ck_assert_str_eq(a, "revoked cessationOfOperation");
+	states(conn, 43, s, a, sizeof(s));
+	ck_assert_str_eq(s, "revoked cessationOfOperation");
+	ck_assert_str_eq(a, "revoked cessationOfOperation");
+	ck_assert_int_eq(scalar(conn, "SELECT count(*) FROM audit_log"
+	    " WHERE action = 'certificate.revoke' AND detail->>'rule' = 'R12'"
+	    " AND object IN ('certificate:1420', 'certificate:2420', 'certificate:1430',"
+	    " 'certificate:2430')"), 4);
+	PQfinish(conn);
+}
+END_TEST
+
+/*
+ * The sweep skips a resident another transaction holds (the feed, a plain
+ * UPDATE, another jpkid: FOR NO KEY UPDATE SKIP LOCKED), neither waiting
+ * nor applying the change under the writer; it applies it once the writer
+ * commits.
+ */
+START_TEST(test_r10_sweep_skips_a_locked_resident)
+{
+	PGconn *conn = connect_or_fail(db_ci), *writer = connect_or_fail(db_ci);
+	struct timespec t0, t1;
+	char s[64], a[64];
+
+	fixture(conn, 44);
+	must(conn, "UPDATE residents SET sex = '2' WHERE resident_code = '13101681044'");
+	must(writer, "BEGIN; SELECT 1 FROM residents WHERE resident_code = '13101681044' FOR UPDATE");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(sweep(), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ck_assert_msg(t1.tv_sec - t0.tv_sec < 3, "the sweep waited for the lock");
+	states(conn, 44, s, a, sizeof(s));
+	ck_assert_str_eq(s, "valid -");
+	ck_assert_int_eq(scalar(conn, "SELECT count(*) FROM register_changes"
+	    " WHERE resident_code = '13101681044' AND processed_at IS NULL"), 1);
+	must(writer, "COMMIT");
+	ck_assert_int_eq(sweep(), 1);
+	states(conn, 44, s, a, sizeof(s));
+	ck_assert_str_eq(s, "revoked affiliationChanged");
+	ck_assert_str_eq(a, "valid -");
+	PQfinish(writer);
+	PQfinish(conn);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -258,6 +397,10 @@ main(void)
 	tcase_add_unchecked_fixture(tc, setup_db, teardown_db);
 	tcase_add_loop_test(tc, test_r10_one_column_changed_alone, 0,
 	    (int)(sizeof(changes) / sizeof(changes[0])));
+	tcase_add_test(tc, test_r10_sign_past_not_after_left_alone);
+	tcase_add_test(tc, test_r10_sign_issued_after_the_change_kept);
+	tcase_add_test(tc, test_r12_death_or_removal_revokes_both_cessation);
+	tcase_add_test(tc, test_r10_sweep_skips_a_locked_resident);
 	suite_add_tcase(s, tc);
 	return testlib_run(s);
 }
