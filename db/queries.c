@@ -702,12 +702,20 @@ const struct query queries[Q__COUNT] = {
 	    " (SELECT count(*) FROM notices n WHERE n.batch_id = b.id)::text"
 	    " FROM notice_batches b WHERE b.municipality_code = $1::char(6)"
 	    " AND ($2::bigint IS NULL OR b.id = $2::bigint) ORDER BY b.id", 2 },
-	/* The register's current name (R25 .1 order) and address of each holder. */
+	/*
+	 * The register's current name (R25 .1 order) and address of each
+	 * holder, while the holder is still in the batch's municipality's
+	 * register. R1: a holder who has moved to another municipality is that
+	 * municipality's resident now; the notice stays listed, but name and
+	 * address are NULL (never the other register's current data).
+	 */
 	[Q_NOTICE_LIST] = { Q_NOTICE_LIST, "notice_list",
 	    "SELECT n.batch_id::text, c.type, encode(c.serial, 'hex'),"
 	    " extract(epoch FROM c.not_after)::bigint::text, r.resident_code,"
-	    " r.family_name || CASE WHEN r.given_name <> '' THEN"
-	    "  U&'\\3000' || r.given_name ELSE '' END, r.address"
+	    " CASE WHEN r.municipality_code = b.municipality_code THEN"
+	    "  r.family_name || CASE WHEN r.given_name <> '' THEN"
+	    "  U&'\\3000' || r.given_name ELSE '' END END,"
+	    " CASE WHEN r.municipality_code = b.municipality_code THEN r.address END"
 	    " FROM notices n JOIN notice_batches b ON b.id = n.batch_id"
 	    " JOIN certificates c ON c.issuer = n.issuer AND c.serial = n.serial"
 	    " JOIN residents r ON r.resident_code = c.resident_code"

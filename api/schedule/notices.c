@@ -302,6 +302,7 @@ answer_csv(struct listing *l, const PGresult *res)
 		csv_field(f, PQgetvalue(res, i, 2), 0);
 		csv_field(f, counter_rfc3339(epoch(res, i, 3), ts, sizeof(ts)), 0);
 		csv_field(f, PQgetvalue(res, i, 4), 0);
+		/* Empty name and address (NULL): the holder moved away (R1). */
 		csv_field(f, PQgetvalue(res, i, 5), 0);
 		csv_field(f, PQgetvalue(res, i, 6), 1);
 	}
@@ -326,13 +327,15 @@ answer_json(struct listing *l, const PGresult *batches, const PGresult *res)
 		json_object_del(o, "municipality_code");
 		json_array_append_new(b, o);
 	}
+	/* name and address NULL: the holder moved away (R1, Q_NOTICE_LIST). */
 	for (i = 0; i < PQntuples(res); i++)
-		json_array_append_new(n, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+		json_array_append_new(n, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s?, s:s?}",
 		    "batch_id", (json_int_t)strtoll(PQgetvalue(res, i, 0), NULL, 10),
 		    "type", PQgetvalue(res, i, 1), "serial", PQgetvalue(res, i, 2),
 		    "not_after", counter_rfc3339(epoch(res, i, 3), ts, sizeof(ts)),
-		    "resident_code", PQgetvalue(res, i, 4), "name", PQgetvalue(res, i, 5),
-		    "address", PQgetvalue(res, i, 6)));
+		    "resident_code", PQgetvalue(res, i, 4),
+		    "name", PQgetisnull(res, i, 5) ? NULL : PQgetvalue(res, i, 5),
+		    "address", PQgetisnull(res, i, 6) ? NULL : PQgetvalue(res, i, 6)));
 	api_json(l->resp, 200, json_pack("{s:s, s:o, s:o}", "municipality_code", l->muni,
 	    "batches", b, "notices", n));
 }

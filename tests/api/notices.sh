@@ -132,6 +132,33 @@ expect test_r21_unknown_municipality_404 eval 'is_problem 404 && conforms GET /v
 call GET "$NAPI/v1/notices?municipality=131016" $(tls feed)
 expect test_r21_register_feed_cannot_list_403 eval 'is_problem 403 && conforms GET /v1/notices'
 
+# R1: 13101682001 moves to 141003 (new name and address there). Its notices stay
+# 131016's, listed without name and address: never 141003's current register data.
+nt_db "UPDATE residents SET municipality_code = '141003', family_name = '転出', given_name = '花子',
+	address = '神奈川県横浜市中区港町九丁目9番' WHERE resident_code = '13101682001'" >/dev/null
+nt_moved_ok() {	# nt_moved_ok FILE json|csv: the moved holder's rows carry no name/address
+	! grep -q -e '転出' -e '花子' -e '港町九丁目' "$1" && $PY -c "
+import csv, io, json, sys
+raw = open(sys.argv[1], encoding=\"utf-8\", newline=\"\").read()
+rows = json.loads(raw)[\"notices\"] if sys.argv[2] == \"json\" else list(csv.DictReader(io.StringIO(raw)))
+gone = None if sys.argv[2] == \"json\" else \"\"
+moved = [x for x in rows if x[\"resident_code\"] == \"13101682001\"]
+here = [x for x in rows if x[\"resident_code\"] == \"13101682002\"]
+ok = sorted(x[\"serial\"] for x in moved) == sorted([sys.argv[3], sys.argv[4]]) and \
+	all(x[\"name\"] == gone and x[\"address\"] == gone for x in moved) and \
+	len(here) > 0 and all(x[\"name\"] == \"試験\u3000太郎\" and x[\"address\"] for x in here)
+sys.exit(0 if ok else 1)" "$1" "$2" "$N1_SIGN" "$N1_AUTH"
+}
+nt_get operator '?municipality=131016'
+expect test_r1_notices_json_moved_holder_no_register_data eval '[ "$STATUS" = 200 ] && conforms GET /v1/notices &&
+	nt_moved_ok "$work/body" json'
+nt_get "$term_a" '?format=csv'
+expect test_r1_notices_csv_moved_holder_no_register_data eval '[ "$STATUS" = 200 ] && conforms GET /v1/notices &&
+	[ "${CTYPE%%;*}" = text/csv ] && nt_moved_ok "$work/body" csv'
+nt_get "$term_b" ''
+expect test_r1_notices_new_municipality_not_given_old_notices eval '[ "$STATUS" = 200 ] &&
+	! grep -q -e "$N1_SIGN" -e "$N1_AUTH" "$work/body"'
+
 # ---------------------------------------------------------------- two jpkid at once
 nt_set_clock "2031-04-01 10:00"		# cutoff 2031-07-01: 13101682003's certificates
 before=$(nt_batches)

@@ -679,6 +679,43 @@ START_TEST(test_release_rolls_back)
 }
 END_TEST
 
+/* First call: the session dies before COMMIT; then as tx_fn. */
+static int
+tx_fn_lose_session(struct store_conn *c, void *arg, struct store_err *err)
+{
+	struct txarg *a = arg;
+
+	if (a->calls == 0) {
+		a->calls++;
+		kill_backend(c);
+		return store_command(c, "SELECT 1", err);
+	}
+	return tx_fn(c, arg, err);
+}
+
+/*
+ * A connection lost before COMMIT was sent: nothing was committed, so
+ * store_tx reruns the whole transaction on a new session, and the second
+ * attempt commits (issue 13 mutation pass: no test noticed this retry gone).
+ */
+START_TEST(test_tx_retry_after_lost_connection)
+{
+	struct store *st = store_open(store_ci, 1, 0);
+	struct txarg a = { .id = 4100 };
+	struct store_err err;
+	struct store_stats ss;
+
+	ck_assert_int_eq(store_tx(st, 1000, 0, tx_fn_lose_session, &a, &err), 0);
+	ck_assert_int_eq(err.status, STORE_OK);
+	ck_assert_int_eq(a.calls, 2);
+	ck_assert_int_eq(probe_attempt(4100), 2);
+	store_get_stats(st, &ss);
+	ck_assert_uint_eq(ss.reconnects, 1);
+	ck_assert_int_eq(ss.in_use, 0);
+	store_close(st);
+}
+END_TEST
+
 /* COMMIT of a failed transaction reports the failure (the server says ROLLBACK). */
 START_TEST(test_commit_of_failed_tx)
 {
@@ -763,6 +800,7 @@ store_suite(void)
 	tcase_add_loop_test(tc, test_tx_retry, 0, (int)(sizeof(tx_rows) / sizeof(tx_rows[0])));
 	tcase_add_test(tc, test_tx_fn_rollback);
 	tcase_add_test(tc, test_release_rolls_back);
+	tcase_add_test(tc, test_tx_retry_after_lost_connection);
 	tcase_add_test(tc, test_commit_of_failed_tx);
 	tcase_add_test(tc, test_prepare_after_migration);
 	suite_add_tcase(s, tc);
