@@ -622,7 +622,10 @@ on_access(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload, size_t *upload_size,
     void **con_cls)
 {
-	conns_on_access(conn, *con_cls == NULL, *upload_size);
+	const struct request *rq = *con_cls;
+
+	/* on_uri made *con_cls already: the first call is the one not started. */
+	conns_on_access(conn, rq == NULL || !rq->started, *upload_size);
 	return on_request(cls, conn, url, method, version, upload, upload_size, con_cls);
 }
 
