@@ -20,6 +20,7 @@
 
 #include "api/api.h"
 #include "ca/charset.h"
+#include "common/util.h"
 
 /* The API and the console listener: every operator route is on both. */
 #define LISTENER_OPS (LISTENER_API | LISTENER_CONSOLE)
@@ -359,18 +360,6 @@ api_media_type_is(const char *value, const char *type)
 	return *value == '\0' || *value == ';';
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 const char *
 api_target_check(const char *target, const char **why)
 {
@@ -392,7 +381,7 @@ api_target_check(const char *target, const char **why)
 			continue;
 		}
 		if (c == '%') {
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
+			int hi = util_hexval(s[1]), lo = hi < 0 ? -1 : util_hexval(s[2]);
 
 			if (hi < 0 || lo < 0) {
 				*why = "a % must be followed by two hexadecimal digits";

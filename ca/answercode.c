@@ -19,6 +19,7 @@
 #include <openssl/sha.h>
 
 #include "ca/answercode.h"
+#include "common/util.h"
 
 /* Crockford's base32: no I, L, O, U. */
 #define CODE_ALPHABET	"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -37,17 +38,6 @@ answer_key_set(struct answer_key *out, const unsigned char *key)
 	memcpy(out->id, d, sizeof(out->id));
 	out->set = 1;
 	OPENSSL_cleanse(buf, sizeof(buf));
-}
-
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower(ch);
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
 }
 
 int
@@ -85,7 +75,7 @@ answer_key_load(const char *path, struct answer_key *out, char *err, size_t errl
 		goto out;
 	}
 	for (i = 0; i < ANSWER_KEY_LEN; i++) {
-		int hi = hexval((unsigned char)buf[2 * i]), lo = hexval((unsigned char)buf[2 * i + 1]);
+		int hi = util_hexval((unsigned char)buf[2 * i]), lo = util_hexval((unsigned char)buf[2 * i + 1]);
 
 		if (hi < 0 || lo < 0) {
 			snprintf(err, errlen, "%s: the answer key must be %d hex digits", path,

@@ -27,6 +27,7 @@
 
 #include "ca/crl.h"
 #include "ca/policy.h"
+#include "common/util.h"
 
 /* AlgorithmIdentifier sha256WithRSAEncryption, NULL parameters (R22). */
 static const unsigned char alg_sha256_rsa[] = {
@@ -84,18 +85,6 @@ crl_next_times(time_t now, time_t last_this, int next_hours, time_t *this_update
 	*next_update = now + (time_t)next_hours * 3600;
 	*step_back = last_this > now ? last_this - now : 0;
 	return 0;
-}
-
-static void
-crl_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 /* --- DER by hand ---------------------------------------------------------- */
@@ -267,7 +256,7 @@ build_exts(struct crl_builder *b, const struct crl_params *p, char *err, size_t 
 		goto ossl;
 	if ((gns = profile_crldp_names(p->type, p->prefecture, p->municipality,
 	    p->crl_url)) == NULL) {
-		crl_err(err, errlen, "R24: the shard needs prefecture, municipality and CRL URL");
+		util_errf(err, errlen, "R24: the shard needs prefecture, municipality and CRL URL");
 		goto out;
 	}
 	if ((idp = ISSUING_DIST_POINT_new()) == NULL ||
@@ -293,7 +282,7 @@ build_exts(struct crl_builder *b, const struct crl_params *p, char *err, size_t 
 	rc = 0;
 	goto out;
 ossl:
-	crl_err(err, errlen, "crlExtensions: OpenSSL failure");
+	util_errf(err, errlen, "crlExtensions: OpenSSL failure");
 out:
 	OPENSSL_free(der);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
@@ -313,12 +302,12 @@ build_prefix(struct crl_builder *b, const struct crl_params *p, char *err, size_
 	size_t t1, t2;
 
 	if ((n = i2d_X509_NAME(X509_get_subject_name(p->issuer), &name)) <= 0) {
-		crl_err(err, errlen, "issuer name: OpenSSL failure");
+		util_errf(err, errlen, "issuer name: OpenSSL failure");
 		return -1;
 	}
 	if ((b->prefix = malloc(3 + sizeof(alg_sha256_rsa) + (size_t)n + 2 * 17)) == NULL) {
 		OPENSSL_free(name);
-		crl_err(err, errlen, "out of memory");
+		util_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	q = b->prefix;
@@ -332,7 +321,7 @@ build_prefix(struct crl_builder *b, const struct crl_params *p, char *err, size_
 	OPENSSL_free(name);
 	if ((t1 = put_time(q, p->this_update, 0)) == 0 ||
 	    (t2 = put_time(q + t1, p->next_update, 0)) == 0) {
-		crl_err(err, errlen, "thisUpdate/nextUpdate out of range");
+		util_errf(err, errlen, "thisUpdate/nextUpdate out of range");
 		return -1;
 	}
 	b->prefix_len = (size_t)(q - b->prefix) + t1 + t2;
@@ -345,11 +334,11 @@ crl_builder_new(const struct crl_params *p, char *err, size_t errlen)
 	struct crl_builder *b;
 
 	if (p->issuer == NULL || p->number <= 0 || p->next_update <= p->this_update) {
-		crl_err(err, errlen, "CRL needs an issuer, a number > 0 and nextUpdate > thisUpdate");
+		util_errf(err, errlen, "CRL needs an issuer, a number > 0 and nextUpdate > thisUpdate");
 		return NULL;
 	}
 	if ((b = calloc(1, sizeof(*b))) == NULL) {
-		crl_err(err, errlen, "out of memory");
+		util_errf(err, errlen, "out of memory");
 		return NULL;
 	}
 	if (build_prefix(b, p, err, errlen) != 0 || build_exts(b, p, err, errlen) != 0)
@@ -357,7 +346,7 @@ crl_builder_new(const struct crl_params *p, char *err, size_t errlen)
 	b->reserve = 3 * HDR_MAX + b->prefix_len;
 	b->cap = 4096;
 	if ((b->buf = malloc(b->cap)) == NULL) {
-		crl_err(err, errlen, "out of memory");
+		util_errf(err, errlen, "out of memory");
 		goto fail;
 	}
 	b->len = b->reserve;
@@ -452,12 +441,12 @@ crl_builder_finish(struct crl_builder *b, struct signer *ca, const unsigned char
 	size_t siglen = 0;
 
 	if (b->finished) {
-		crl_err(err, errlen, "CRL already finished");
+		util_errf(err, errlen, "CRL already finished");
 		return -1;
 	}
 	b->finished = 1;
 	if (append(b, b->exts, b->exts_len) != 0) {
-		crl_err(err, errlen, "out of memory");
+		util_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	/* RFC 5280 5.1.2.6: no revoked certificates -> the list is absent. */
@@ -473,12 +462,12 @@ crl_builder_finish(struct crl_builder *b, struct signer *ca, const unsigned char
 	put_hdr(b->buf + tbs_start, 0x30, b->len - start);
 	tbs_len = b->len - tbs_start;
 	if (signer_sign(ca, EVP_sha256(), b->buf + tbs_start, tbs_len, &sig, &siglen) != 0) {
-		crl_err(err, errlen, "the CA could not sign the CRL");
+		util_errf(err, errlen, "the CA could not sign the CRL");
 		return -1;
 	}
 	if (grow(b, sizeof(alg_sha256_rsa) + HDR_MAX + 1 + siglen) != 0) {
 		OPENSSL_free(sig);
-		crl_err(err, errlen, "out of memory");
+		util_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	memcpy(b->buf + b->len, alg_sha256_rsa, sizeof(alg_sha256_rsa));

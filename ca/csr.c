@@ -17,25 +17,10 @@
 
 #include "ca/csr.h"
 #include "ca/policy_key.h"
+#include "common/util.h"
 
 #define CSR_RSA_BITS	2048	/* R22 */
 #define CSR_RSA_E	65537	/* R22 */
-
-static void
-csr_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-csr_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * R22: RSA (rsaEncryption, not RSA-PSS), exactly 2048 bits, e = 65537,
@@ -48,18 +33,18 @@ csr_key_ok(EVP_PKEY *pk, char *err, size_t errlen)
 	int	 rc = -1;
 
 	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-		csr_err(err, errlen, "the key must be RSA (rsaEncryption), "
+		util_errf(err, errlen, "the key must be RSA (rsaEncryption), "
 		    "not %s", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
 		goto out;
 	}
 	if (EVP_PKEY_get_bits(pk) != CSR_RSA_BITS) {
-		csr_err(err, errlen, "the RSA key must have %d bits, not %d",
+		util_errf(err, errlen, "the RSA key must have %d bits, not %d",
 		    CSR_RSA_BITS, EVP_PKEY_get_bits(pk));
 		goto out;
 	}
 	if (EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
 	    !BN_is_word(e, CSR_RSA_E)) {
-		csr_err(err, errlen, "the RSA public exponent must be %d",
+		util_errf(err, errlen, "the RSA public exponent must be %d",
 		    CSR_RSA_E);
 		goto out;
 	}
@@ -84,20 +69,20 @@ csr_parse(const unsigned char *der, size_t len, EVP_PKEY **key, const char **rul
 	*key = NULL;
 	*rule = NULL;
 	if (der == NULL || len == 0 || len > LONG_MAX) {
-		csr_err(err, errlen, "CSR: empty");
+		util_errf(err, errlen, "CSR: empty");
 		goto out;
 	}
 	if ((req = d2i_X509_REQ(NULL, &p, (long)len)) == NULL) {
-		csr_err(err, errlen, "CSR: not a DER PKCS#10 request");
+		util_errf(err, errlen, "CSR: not a DER PKCS#10 request");
 		goto out;
 	}
 	if (p != der + len) {
-		csr_err(err, errlen, "CSR: %zu trailing bytes after the request",
+		util_errf(err, errlen, "CSR: %zu trailing bytes after the request",
 		    len - (size_t)(p - der));
 		goto out;
 	}
 	if ((pk = X509_REQ_get0_pubkey(req)) == NULL) {
-		csr_err(err, errlen, "CSR: unreadable public key");
+		util_errf(err, errlen, "CSR: unreadable public key");
 		goto out;
 	}
 	/* err without the rule id: callers print "<rule>: <err>". */
@@ -106,12 +91,12 @@ csr_parse(const unsigned char *der, size_t len, EVP_PKEY **key, const char **rul
 		goto out;
 	}
 	if (X509_REQ_verify(req, pk) != 1) {
-		csr_err(err, errlen, "CSR signature does not verify (proof of "
+		util_errf(err, errlen, "CSR signature does not verify (proof of "
 		    "possession)");
 		goto out;
 	}
 	if (EVP_PKEY_up_ref(pk) != 1) {
-		csr_err(err, errlen, "CSR: out of memory");
+		util_errf(err, errlen, "CSR: out of memory");
 		goto out;
 	}
 	*key = pk;

@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/pinreset.h"
+#include "common/util.h"
 
 #define TOKEN_MAX	16384	/* a token is ~2 KiB; anything far larger is refused unread */
 
@@ -25,18 +26,6 @@ static const char b64url_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 static const char b64_alpha[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* --- base64 ---------------------------------------------------------------- */
 
@@ -358,26 +347,26 @@ header_cert(json_t *hdr, char *err, size_t errlen)
 	typ = json_object_get(hdr, "typ");
 	x5c = json_object_get(hdr, "x5c");
 	if (json_object_size(hdr) != 3 || alg == NULL || typ == NULL || x5c == NULL) {
-		seterr(err, errlen, "header must have exactly alg, typ and x5c");
+		util_errf(err, errlen, "header must have exactly alg, typ and x5c");
 		return NULL;
 	}
 	if (!json_is_string(alg) || strcmp(json_string_value(alg), "RS256") != 0) {
-		seterr(err, errlen, "header alg is not RS256");
+		util_errf(err, errlen, "header alg is not RS256");
 		return NULL;
 	}
 	if (!json_is_string(typ) || strcmp(json_string_value(typ), "jpki-pin-reset") != 0) {
-		seterr(err, errlen, "header typ is not jpki-pin-reset");
+		util_errf(err, errlen, "header typ is not jpki-pin-reset");
 		return NULL;
 	}
 	if (!json_is_array(x5c) || json_array_size(x5c) != 1 ||
 	    !json_is_string(c0 = json_array_get(x5c, 0))) {
-		seterr(err, errlen, "header x5c must hold exactly one certificate");
+		util_errf(err, errlen, "header x5c must hold exactly one certificate");
 		return NULL;
 	}
 	s = json_string_value(c0);
 	if ((der = b64_decode(s, strlen(s), 0, &derlen)) == NULL || derlen == 0 ||
 	    derlen > TOKEN_MAX) {
-		seterr(err, errlen, "header x5c is not base64");
+		util_errf(err, errlen, "header x5c is not base64");
 		goto out;
 	}
 	p = der;
@@ -385,7 +374,7 @@ header_cert(json_t *hdr, char *err, size_t errlen)
 	    (size_t)(p - der) != derlen) {
 		X509_free(x);
 		x = NULL;
-		seterr(err, errlen, "header x5c is not one DER certificate");
+		util_errf(err, errlen, "header x5c is not one DER certificate");
 	}
 out:
 	free(der);
@@ -417,30 +406,30 @@ payload_claims(json_t *pl, struct pinreset_claims *c, char *err, size_t errlen)
 	    copy_str(pl, "key_type", c->key_type, sizeof(c->key_type)) != 0 ||
 	    copy_str(pl, "channel", c->channel, sizeof(c->channel)) != 0 ||
 	    !json_is_integer(iat) || !json_is_integer(exp)) {
-		seterr(err, errlen, "payload must have exactly id, card_number, key_type, "
+		util_errf(err, errlen, "payload must have exactly id, card_number, key_type, "
 		    "channel (strings), iat and exp (integers)");
 		return -1;
 	}
 	c->iat = (time_t)json_integer_value(iat);
 	c->exp = (time_t)json_integer_value(exp);
 	if (!valid_uuid(c->id)) {
-		seterr(err, errlen, "payload id is not a uuid");
+		util_errf(err, errlen, "payload id is not a uuid");
 		return -1;
 	}
 	if (!valid_card_number(c->card_number)) {
-		seterr(err, errlen, "payload card_number is malformed");
+		util_errf(err, errlen, "payload card_number is malformed");
 		return -1;
 	}
 	if (!valid_key_type(c->key_type)) {
-		seterr(err, errlen, "payload key_type is not sign or auth");
+		util_errf(err, errlen, "payload key_type is not sign or auth");
 		return -1;
 	}
 	if (!valid_channel(c->channel)) {
-		seterr(err, errlen, "payload channel is not counter or kiosk");
+		util_errf(err, errlen, "payload channel is not counter or kiosk");
 		return -1;
 	}
 	if (c->iat <= 0 || c->exp <= c->iat) {
-		seterr(err, errlen, "payload iat/exp are not a time span");
+		util_errf(err, errlen, "payload iat/exp are not a time span");
 		return -1;
 	}
 	return 0;
@@ -499,29 +488,29 @@ pinreset_authz_verify(const char *token, X509 *const *anchors, size_t nanchors, 
 	time_t			 t = now;
 	enum pinreset_result	 rc = PINRESET_INVALID;
 
-	seterr(err, errlen, "invalid authorization");
+	util_errf(err, errlen, "invalid authorization");
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
 	if (token == NULL || (len = strnlen(token, TOKEN_MAX + 1)) > TOKEN_MAX) {
-		seterr(err, errlen, "authorization missing or too long");
+		util_errf(err, errlen, "authorization missing or too long");
 		return PINRESET_INVALID;
 	}
 	if ((d1 = strchr(token, '.')) == NULL || (d2 = strchr(d1 + 1, '.')) == NULL ||
 	    strchr(d2 + 1, '.') != NULL) {
-		seterr(err, errlen, "authorization is not three dot-separated segments");
+		util_errf(err, errlen, "authorization is not three dot-separated segments");
 		return PINRESET_INVALID;
 	}
 	if ((hdr = segment_json(token, (size_t)(d1 - token))) == NULL) {
-		seterr(err, errlen, "header is not base64url JSON object");
+		util_errf(err, errlen, "header is not base64url JSON object");
 		goto out;
 	}
 	if ((pl = segment_json(d1 + 1, (size_t)(d2 - d1 - 1))) == NULL) {
-		seterr(err, errlen, "payload is not base64url JSON object");
+		util_errf(err, errlen, "payload is not base64url JSON object");
 		goto out;
 	}
 	if (token + len == d2 + 1 ||
 	    (sig = b64_decode(d2 + 1, (size_t)(token + len - d2 - 1), 1, &siglen)) == NULL) {
-		seterr(err, errlen, "signature is not base64url");
+		util_errf(err, errlen, "signature is not base64url");
 		goto out;
 	}
 	if ((cert = header_cert(hdr, err, errlen)) == NULL)
@@ -529,27 +518,27 @@ pinreset_authz_verify(const char *token, X509 *const *anchors, size_t nanchors, 
 	if (payload_claims(pl, &c, err, errlen) != 0)
 		goto out;
 	if (!anchored(cert, anchors, nanchors)) {
-		seterr(err, errlen, "authority certificate is not issued by a trusted CA");
+		util_errf(err, errlen, "authority certificate is not issued by a trusted CA");
 		goto out;
 	}
 	if (!has_eku(cert)) {
-		seterr(err, errlen, "authority certificate lacks the PIN reset EKU");
+		util_errf(err, errlen, "authority certificate lacks the PIN reset EKU");
 		goto out;
 	}
 	if (X509_cmp_time(X509_get0_notBefore(cert), &t) != -1 ||
 	    X509_cmp_time(X509_get0_notAfter(cert), &t) != 1) {
-		seterr(err, errlen, "authority certificate is not valid now");
+		util_errf(err, errlen, "authority certificate is not valid now");
 		goto out;
 	}
 	if (!verify_rs256(X509_get0_pubkey(cert), (const unsigned char *)token,
 	    (size_t)(d2 - token), sig, siglen)) {
-		seterr(err, errlen, "signature does not verify");
+		util_errf(err, errlen, "signature does not verify");
 		goto out;
 	}
 	if (out != NULL)
 		*out = c;
 	if (c.exp <= now) {
-		seterr(err, errlen, "authorization expired");
+		util_errf(err, errlen, "authorization expired");
 		rc = PINRESET_EXPIRED;
 		goto out;
 	}

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "ca/signer_int.h"
+#include "common/util.h"
 
 enum uri_part { PART_PATH, PART_QUERY };
 
@@ -45,18 +46,6 @@ static const char *const uri_types[] = {
 	"private", "public", "cert", "secret-key", "data", NULL
 };
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * Percent-decode [s, s + n) into a new NUL-terminated buffer; *outlen is
  * the decoded length. Returns NULL on a bad escape, a raw control or space
@@ -78,8 +67,8 @@ pct_decode(const char *s, size_t n, size_t *outlen, int *bad)
 		if (c == '%') {
 			if (i + 2 >= n)
 				goto bad;
-			if ((hi = hexval((unsigned char)s[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)s[i + 2])) < 0)
+			if ((hi = util_hexval((unsigned char)s[i + 1])) < 0 ||
+			    (lo = util_hexval((unsigned char)s[i + 2])) < 0)
 				goto bad;
 			out[o++] = (unsigned char)(hi << 4 | lo);
 			i += 2;

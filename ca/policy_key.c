@@ -13,6 +13,7 @@
 #include <openssl/x509.h>
 
 #include "ca/policy_key.h"
+#include "common/util.h"
 
 /*
  * R22, ROCA: the primes of the published detector (crocs-muni/roca,
@@ -28,22 +29,6 @@ const unsigned policy_key_roca_primes[POLICY_KEY_ROCA_PRIMES] = {
 };
 
 #define ROCA_GENERATOR	65537u
-
-static void
-key_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-key_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* R22: one key, one fingerprint: SHA-256 of the SPKI DER OpenSSL encodes. */
 int
@@ -271,25 +256,25 @@ policy_key_weak(EVP_PKEY *pk, char *err, size_t errlen)
 	int rc = -1, t;
 
 	if (pk == NULL || EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1) {
-		key_err(err, errlen, "the RSA modulus cannot be read");
+		util_errf(err, errlen, "the RSA modulus cannot be read");
 		goto out;
 	}
 	if ((t = policy_key_small_factor(n, POLICY_KEY_TRIAL_LIMIT, &f)) != 0) {
 		if (t == 1)
-			key_err(err, errlen, "the RSA modulus has a small prime factor (%lu): "
+			util_errf(err, errlen, "the RSA modulus has a small prime factor (%lu): "
 			    "the key is not a product of two large primes", f);
 		else
-			key_err(err, errlen, "the RSA modulus cannot be checked");
+			util_errf(err, errlen, "the RSA modulus cannot be checked");
 		goto out;
 	}
 	if ((t = policy_key_roca(n)) != 0) {
-		key_err(err, errlen, t == 1 ? "the key has the ROCA fingerprint "
+		util_errf(err, errlen, t == 1 ? "the key has the ROCA fingerprint "
 		    "(CVE-2017-15361, Infineon RSALib): it can be factored, so the card "
 		    "chip must be replaced" : "the RSA modulus cannot be checked");
 		goto out;
 	}
 	if ((t = policy_key_fermat(n, POLICY_KEY_FERMAT_STEPS)) != 0) {
-		key_err(err, errlen, t == 1 ? "the RSA modulus's two primes are so close "
+		util_errf(err, errlen, t == 1 ? "the RSA modulus's two primes are so close "
 		    "that Fermat's method factors it" : "the RSA modulus cannot be checked");
 		goto out;
 	}

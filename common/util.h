@@ -21,5 +21,10 @@ char	*util_rstrip(char *s);
  * bytes, e.g. a JSON parser's error message or a truncated detail. Returns s.
  */
 char	*util_utf8_scrub(char *s);
+/* printf into err (errlen bytes); nothing when err is NULL or errlen 0. */
+void	util_errf(char *err, size_t errlen, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+/* The value of one hex digit (either case), or -1. */
+int	util_hexval(int c);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -34,6 +35,13 @@ teardown(void)
 	pthread_rwlock_destroy(&app.keys_lock);
 }
 
+static const char *
+hdr_json(void *hctx, const char *name)
+{
+	(void)hctx;
+	return strcasecmp(name, "Content-Type") == 0 ? "application/json" : NULL;
+}
+
 /* A terminal's POST with body (len bytes, NUL-terminated as daemon/http.c buffers it). */
 static json_t *
 post(const char *path, const unsigned char *body, size_t len, struct api_resp *resp)
@@ -52,6 +60,7 @@ post(const char *path, const unsigned char *body, size_t len, struct api_resp *r
 	req.path = path;
 	req.body = b;
 	req.body_len = len;
+	req.header = hdr_json;	/* JSON routes need application/json */
 	req.principal.kind = PRINCIPAL_TERMINAL;
 	req.principal.id = 7;
 	strcpy(req.principal.municipality_code, "131016");
