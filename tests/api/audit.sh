@@ -22,6 +22,10 @@ au_wait() {	# au_wait SECONDS SQL [DB]: until SQL answers t
 au_get() { call GET "$API$1" $(tls operator); }
 au_n() { $PY -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["items"]))' "$work/body"; }
 
+# Earlier sections refuse issuances too (scope, keys): count this section's
+# rows only, from a whole second after the last of theirs.
+sleep 1
+au_t0=$(au_db "SELECT to_char(date_trunc('second', now()) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")
 # Some activity: an issuance (application + certificates) at 131016.
 st_resident 13101688801 131016
 st_issue 13101688801 '["auth"]'
@@ -36,17 +40,17 @@ call POST "$API/v1/applications/$au_app/certificates" $(tls "$term_a") -H 'Conte
 	--data-binary "{\"type\":\"auth\",\"csr\":\"$ST_CSR\"}"
 au_r1_rid=$(header X-Request-Id)
 expect test_r1_issue_on_other_municipality_application_404 eval 'is_problem 404 && conforms POST /v1/applications/$au_app/certificates'
-expect test_r1_issue_refusal_audited eval '[ "$(au_db "SELECT count(*) FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"'
+expect test_r1_issue_refusal_audited eval '[ "$(au_db "SELECT count(*) FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"' AND at >= '"'"'$au_t0'"'"'
 	AND object = '"'"'application:$au_app'"'"' AND detail->>'"'"'rule'"'"' = '"'"'R1'"'"'
 	AND detail->>'"'"'terminal_municipality'"'"' = '"'"'131016'"'"' AND detail->>'"'"'application_municipality'"'"' = '"'"'141003'"'"'
 	AND detail->>'"'"'request_id'"'"' = '"'"'$au_r1_rid'"'"'")" = 1 ]'
 new_csr au_csr
 call POST "$API/v1/applications/$au_app/certificates" $(tls "$term_b") -H 'Content-Type: application/json' \
 	--data-binary "{\"type\":\"auth\",\"csr\":\"$au_csr\"}"
-expect test_r1_own_municipality_still_issues eval '[ "$STATUS" = 201 ] && [ "$(au_db "SELECT count(*) FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"'")" = 1 ]'
+expect test_r1_own_municipality_still_issues eval '[ "$STATUS" = 201 ] && [ "$(au_db "SELECT count(*) FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"' AND at >= '"'"'$au_t0'"'"'")" = 1 ]'
 call POST "$API/v1/applications/00000000-0000-4000-8000-000000000000/certificates" $(tls "$term_a") \
 	-H 'Content-Type: application/json' --data-binary "{\"type\":\"auth\",\"csr\":\"$ST_CSR\"}"
-expect test_r1_unknown_application_404_not_audited_as_r1 eval 'is_problem 404 && [ "$(au_db "SELECT count(*) FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"'")" = 1 ]'
+expect test_r1_unknown_application_404_not_audited_as_r1 eval 'is_problem 404 && [ "$(au_db "SELECT count(*) FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"' AND at >= '"'"'$au_t0'"'"'")" = 1 ]'
 
 # Sealing and the first checkpoint.
 expect test_audit_rows_sealed_within_seconds au_wait 10 "SELECT count(*) = 0 FROM audit_log WHERE sealed_hash IS NULL"
@@ -62,15 +66,15 @@ expect test_audit_checkpoint_signer_is_audit_cert eval '[ "$(au_db "SELECT encod
 expect test_audit_checkpoint_cannot_be_changed eval '! au_db "DELETE FROM audit_checkpoints" 2>/dev/null'
 
 # GET /v1/audit
-au_get "/v1/audit?action=certificate.issue_refused"
+au_get "/v1/audit?action=certificate.issue_refused&from=$au_t0"
 expect test_audit_list_filter_action eval '[ "$STATUS" = 200 ] && conforms GET /v1/audit && jq_eq .items.0.object "application:$au_app" &&
-	jq_eq .items.0.request_id "$au_r1_rid" && jq_eq .items.0.detail.rule R1 && jq_eq .items.0.actor "$(au_db "SELECT actor FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"'")" && jq_eq .next_cursor null && [ "$(au_n)" = 1 ]'
+	jq_eq .items.0.request_id "$au_r1_rid" && jq_eq .items.0.detail.rule R1 && jq_eq .items.0.actor "$(au_db "SELECT actor FROM audit_log WHERE action = '"'"'certificate.issue_refused'"'"' AND at >= '"'"'$au_t0'"'"'")" && jq_eq .next_cursor null && [ "$(au_n)" = 1 ]'
 au_get "/v1/audit?request_id=$au_r1_rid"
 expect test_audit_list_filter_request_id eval '[ "$STATUS" = 200 ] && conforms GET /v1/audit && jq_eq .items.0.action certificate.issue_refused && [ "$(au_n)" = 1 ]'
 au_get "/v1/audit?object=application:$au_app"
 expect test_audit_list_filter_object eval '[ "$STATUS" = 200 ] && [ "$($PY -c "import json;d=json.load(open(\"$work/body\"));print(all(i[\"object\"]==\"application:$au_app\" for i in d[\"items\"]) and len(d[\"items\"])>=1)")" = True ]'
-au_actor=$(au_db "SELECT actor FROM audit_log WHERE action = 'certificate.issue_refused'")
-au_get "/v1/audit?actor=$au_actor&action=certificate.issue_refused"
+au_actor=$(au_db "SELECT actor FROM audit_log WHERE action = 'certificate.issue_refused' AND at >= '$au_t0'")
+au_get "/v1/audit?actor=$au_actor&action=certificate.issue_refused&from=$au_t0"
 expect test_audit_list_filter_actor_and_action eval '[ "$STATUS" = 200 ] && jq_eq .items.0.actor "$au_actor" && [ "$(au_n)" = 1 ]'
 au_get "/v1/audit?from=2099-01-01T00:00:00Z"
 expect test_audit_list_from_future_empty eval '[ "$STATUS" = 200 ] && conforms GET /v1/audit && jq_eq .items "[]" && jq_eq .next_cursor null'
