@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/asn1.h>
 #include <openssl/rand.h>
 
 #include "ca/serial.h"
@@ -116,5 +117,28 @@ serial_parse_hex(const char *hex, unsigned char *out, size_t *len)
 		return -1;
 	memcpy(out, buf, n / 2);
 	*len = n / 2;
+	return 0;
+}
+
+int
+serial_of_integer(const void *v, unsigned char *out, size_t *len)
+{
+	const ASN1_INTEGER	*sn = v;
+	const unsigned char	*m;
+	size_t			 n, off;
+
+	if (sn == NULL || ASN1_STRING_type(sn) != V_ASN1_INTEGER ||
+	    ASN1_STRING_length(sn) < 1)
+		return -1;
+	m = ASN1_STRING_get0_data(sn);
+	n = (size_t)ASN1_STRING_length(sn);
+	off = (m[0] & 0x80) ? 1 : 0;
+	if (n + off > SERIAL_MAX)
+		return -1;
+	out[0] = 0x00;
+	memcpy(out + off, m, n);
+	if (!serial_valid(out, n + off))
+		return -1;
+	*len = n + off;
 	return 0;
 }

@@ -22,4 +22,13 @@ int	serial_valid(const unsigned char *s, size_t len);
 /* Parse hex (even length, 2..40 digits, minimal positive encoding): 0 and out/len, or -1. */
 int	serial_parse_hex(const char *hex, unsigned char *out, size_t *len);
 
+/*
+ * The serial of an X.509 certificate or CertID as stored: OpenSSL keeps an
+ * INTEGER's magnitude, the stored form is its DER content octets (a 0x00 sign
+ * octet before a magnitude whose top bit is set). 0 and out/len (SERIAL_MAX
+ * bytes), or -1 when it is no valid serial (negative, zero, too long).
+ * sn is an ASN1_INTEGER (void here: no OpenSSL in this header).
+ */
+int	serial_of_integer(const void *sn, unsigned char *out, size_t *len);
+
 #endif

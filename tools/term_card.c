@@ -67,8 +67,15 @@ term_cert_serial(const unsigned char *der, size_t len, char *buf, size_t buflen)
 	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
 		return -1;
 	sn = X509_get0_serialNumber(x);
-	if (serial_hex(ASN1_STRING_get0_data(sn), (size_t)ASN1_STRING_length(sn), buf, buflen) != NULL)
-		ok = 0;
+	/* The stored form (ca/serial.c): 00f1... for a magnitude f1..., not f1... */
+	{
+		unsigned char octets[SERIAL_MAX];
+		size_t n;
+
+		if (serial_of_integer(sn, octets, &n) == 0 &&
+		    serial_hex(octets, n, buf, buflen) != NULL)
+			ok = 0;
+	}
 	X509_free(x);
 	return ok;
 }

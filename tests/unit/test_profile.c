@@ -1380,6 +1380,38 @@ START_TEST(test_serial_new_positive_minimal)
 }
 END_TEST
 
+/*
+ * jpki-terminal named a certificate 0x00f1... by OpenSSL's magnitude, f1...,
+ * while jpkid names it 00f1...: the card showed another serial than the API.
+ */
+START_TEST(test_serial_of_integer_keeps_the_sign_octet)
+{
+	static const unsigned char	 der_hi[] = { 0x02, 0x03, 0x00, 0xf1, 0x1e };
+	static const unsigned char	 der_lo[] = { 0x02, 0x02, 0x7f, 0x01 };
+	static const unsigned char	 der_neg[] = { 0x02, 0x01, 0xf1 };
+	const unsigned char		*p;
+	ASN1_INTEGER			*sn;
+	unsigned char			 out[SERIAL_MAX];
+	char				 hex[2 * SERIAL_MAX + 1];
+	size_t				 len;
+
+	p = der_hi;
+	ck_assert_ptr_nonnull(sn = d2i_ASN1_INTEGER(NULL, &p, sizeof(der_hi)));
+	ck_assert_int_eq(serial_of_integer(sn, out, &len), 0);
+	ck_assert_str_eq(serial_hex(out, len, hex, sizeof(hex)), "00f11e");
+	ASN1_INTEGER_free(sn);
+	p = der_lo;
+	ck_assert_ptr_nonnull(sn = d2i_ASN1_INTEGER(NULL, &p, sizeof(der_lo)));
+	ck_assert_int_eq(serial_of_integer(sn, out, &len), 0);
+	ck_assert_str_eq(serial_hex(out, len, hex, sizeof(hex)), "7f01");
+	ASN1_INTEGER_free(sn);
+	p = der_neg;	/* negative: no serial */
+	ck_assert_ptr_nonnull(sn = d2i_ASN1_INTEGER(NULL, &p, sizeof(der_neg)));
+	ck_assert_int_eq(serial_of_integer(sn, out, &len), -1);
+	ASN1_INTEGER_free(sn);
+}
+END_TEST
+
 START_TEST(test_serial_hex_roundtrip)
 {
 	static const unsigned char	ab[] = { 0x7f, 0xab, 0x00, 0xcd };
@@ -1577,6 +1609,7 @@ profile_suite(void)
 	tc = tcase_create("serial");
 	tcase_add_test(tc, test_serial_new_positive_minimal);
 	tcase_add_test(tc, test_serial_hex_roundtrip);
+	tcase_add_test(tc, test_serial_of_integer_keeps_the_sign_octet);
 	tcase_add_test(tc, test_serial_parse_rejects);
 	suite_add_tcase(s, tc);
 	return s;
