@@ -20,18 +20,6 @@ static const struct signer_ops *const signer_backends[] = {
 	NULL
 };
 
-void
-signer_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 int
 signer_open(const char *spec, const char *pin, struct signer **out,
     char *err, size_t errlen)

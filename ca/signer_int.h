@@ -54,9 +54,9 @@ int	signer_evp_sign(struct signer *, const EVP_MD *, const unsigned char *,
 	    size_t, unsigned char **, size_t *);
 /* Sets s->pub to a provider-native public-only copy of from. 0 or -1. */
 int	signer_set_public(struct signer *, EVP_PKEY *from);
-/* snprintf into err, tolerating err == NULL / errlen == 0. */
-void	signer_err(char *err, size_t errlen, const char *fmt, ...)
-	    __attribute__((format(printf, 3, 4)));
+/* printf into err: util_errf (common/util.h). */
+#include "common/util.h"
+#define signer_err util_errf
 
 /*
  * RFC 7512 PKCS#11 URI, restricted to what the signer uses:
