@@ -12,15 +12,18 @@ cd "$top"
 passed=0
 failed=0
 failures=""
-count() {	# count NAME PASSED FAILED
+last_count=$SECONDS
+count() {	# count NAME PASSED FAILED (and the seconds since the previous count)
 	passed=$((passed + $2))
 	failed=$((failed + $3))
 	[ "$3" -gt 0 ] && failures="$failures $1"
-	printf '%-28s %4d passed, %d failed\n' "$1:" "$2" "$3"
+	printf '%-28s %4d passed, %d failed  (%ds)\n' "$1:" "$2" "$3" $((SECONDS - last_count))
+	last_count=$SECONDS
 }
 finish() {
 	echo
 	[ -n "$failures" ] && echo "failed suites:$failures"
+	echo "check.sh took $((SECONDS / 60)) min $((SECONDS % 60)) s"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 	exit $?
