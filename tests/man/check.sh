@@ -47,7 +47,7 @@ done
 config_keys() {	# SECTION.NAME per line
 	awk '
 	/^#define KEYPAIR/ { inmacro = 1 }
-	inmacro && match($0, /\{ sec, "[a-z_]+", K_/) {
+	inmacro && match($0, /\{ sec, "[a-z0-9_]+", K_/) {
 		s = substr($0, RSTART, RLENGTH); sub(/^\{ sec, "/, "", s); sub(/", K_$/, "", s)
 		pair[++np] = s
 	}
@@ -56,7 +56,7 @@ config_keys() {	# SECTION.NAME per line
 		s = substr($0, RSTART, RLENGTH); sub(/^[ \t]*KEYPAIR\("/, "", s); sub(/"$/, "", s)
 		for (i = 1; i <= np; i++) print s "." pair[i]
 	}
-	match($0, /\{ "[a-z.]+", "[a-z_]+", K_/) {
+	match($0, /\{ "[a-z.]+", "[a-z0-9_]+", K_/) {
 		s = substr($0, RSTART, RLENGTH); sub(/^\{ "/, "", s); sub(/", K_$/, "", s)
 		sub(/", "/, ".", s); print s
 	}' "$top/daemon/config.c"
@@ -69,7 +69,7 @@ documented_keys() {	# SECTION.NAME per line, from the .Ss [SECTION] blocks of jp
 			sec[++n] = substr(line, RSTART + 1, RLENGTH - 2); line = substr(line, RSTART + RLENGTH)
 		}
 	}
-	/^\.It Cm [a-z_]+/ { for (i = 1; i <= n; i++) print sec[i] "." $3 }' "$man/jpkid.conf.5"
+	/^\.It Cm [a-z0-9_]+/ { for (i = 1; i <= n; i++) print sec[i] "." $3 }' "$man/jpkid.conf.5"
 }
 config_keys | sort -u > "$work/keys.src"
 documented_keys | sort -u > "$work/keys.man"
@@ -82,10 +82,10 @@ check test_every_config_key_says_reload_or_restart 'awk "
 	/^\\.It Cm / { if (key != \"\" && !ok) print key; key = \$3; ok = 0; next }
 	/^\\.(Ss|Sh|El)/ { if (key != \"\" && !ok) print key; key = \"\" }
 	/applied on reload|needs a restart/ { ok = 1 }" "$man/jpkid.conf.5" > "$work/noreload"; [ ! -s "$work/noreload" ] || { echo "no reload behaviour:"; cat "$work/noreload"; false; }'
-# The EXAMPLES block has the settings of deploy/jpkid.conf.example (sections
+# The first EXAMPLES block has the settings of deploy/jpkid.conf.example (sections
 # and uncommented keys, in order).
 settings() { grep -Ev '^[[:space:]]*(#|$)' "$1" | sed 's/[[:space:]]*=[[:space:]]*/ = /'; }
-sed -n '/^\.Sh EXAMPLES/,/^\.Sh [^E]/p' "$man/jpkid.conf.5" | sed -n '/^\.Bd -literal/,/^\.Ed/p' | sed '1d;$d' > "$work/example.conf"
+awk '/^\.Sh EXAMPLES/ { ex = 1 } ex && /^\.Ed/ { exit } ex && lit { print } ex && /^\.Bd -literal/ { lit = 1 }' "$man/jpkid.conf.5" > "$work/example.conf"
 check test_jpkid.conf.5_example_matches_deploy_example 'settings "$top/deploy/jpkid.conf.example" > "$work/a"; settings "$work/example.conf" > "$work/b"; [ -s "$work/a" ] && diff "$work/a" "$work/b"'
 
 # ---- jpkictl.8: every subcommand and option ----
@@ -140,7 +140,7 @@ check test_make_install_installs_the_man_pages 'make -C "$build" -s install DEST
 		[ -n "$(find "$dest" -path "*/share/man/$f" -type f)" ] || { echo "not installed: $f"; exit 1; }; done'
 for p in $pages; do
 	name=${p%.*}
-	check "test_${p}_renders_with_its_NAME_line" 'mandoc -Tutf8 "$man/$p" | col -b > "$work/r" && grep -A1 "^NAME" "$work/r" | grep -q "^ *$name — [a-z]"'
+	check "test_${p}_renders_with_its_NAME_line" 'mandoc -Tutf8 "$man/$p" | col -b > "$work/r" && grep -A1 "^NAME" "$work/r" | grep -Eq "^ *$name (–|—|-) [a-z]"'
 done
 
 echo "$passed passed, $failed failed"
