@@ -87,9 +87,9 @@ out=$(jt apply $MINATO --types auth "${REP[@]}")
 echo "$out"
 jt issue "$(echo "$out" | uuid)" --card "$c" --types auth
 
-step "3. 長谷川 ハル (101) through a voluntary proxy, first visit: an inquiry form to her address (R13)"
+step "3. 長谷川 ハル (born 1925, 大正14年) through a voluntary proxy, first visit: an inquiry form to her address (R13)"
 card $HARU > /dev/null
-out=$(jt apply $HARU --types sign,auth --applicant voluntary_proxy --name "長谷川 誠" \
+out=$(jt apply $HARU --types sign,auth --applicant voluntary_proxy --name "森 直人" \
 	--relationship 知人 --doc passport)
 echo "$out"
 p_app=$(echo "$out" | uuid)
@@ -98,7 +98,7 @@ jt answer "$p_app" "$p_code" --doc passport || echo "(refused today, as R13 says
 
 step "4. 村上 愛 loses her card: both certificates revoked (R11), seen by openssl ocsp"
 if [ -z "$(register_card $AI)" ]; then
-	echo "(already done in an earlier run: the register has her card as lost, no active card: R2)"
+	echo "(skipped: her card is already reported lost, by an earlier run; the register has no active card of hers: R2)"
 else
 	c=$(card $AI)
 	out=$(jt apply $AI --types sign,auth)
