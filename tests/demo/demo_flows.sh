@@ -218,8 +218,9 @@ rc=${PIPESTATUS[0]}
 if [ "$rc" = 0 ]; then ok test_counter_day_printed_visit2_command_exits_0; else
 	not_ok test_counter_day_printed_visit2_command_exits_0 "exit $rc: $cday_visit2"; show "$work/cday3.out"; fi
 # The README's own visit 2 (step 3), with the id and code its visit 1 printed.
-r_code=$(sed -n 's/^ *answer code: *\([0-9A-Z]\{4\}-[0-9A-Z]\{4\}\)$/\1/p' "$work/readme.out" | tail -n1)
-r_app=$(sed -n '/answer code:/q; s/^application filed \([0-9a-f-]\{36\}\).*/\1/p' "$work/readme.out" | tail -n1)
+# (the README's only inquiry form; the code is never stored, only its hash)
+r_code=$(grep -oE '\b[0-9A-Z]{4}-[0-9A-Z]{4}\b' "$work/readme.out" | tail -n1)
+r_app=$(db "SELECT id FROM applications WHERE resident_code = '13101600020' AND state = 'awaiting_inquiry'")
 f=$(grep -l APPLICATION_ID "$work"/readme-*.sh | head -n1)
 if [ -n "$r_code" ] && [ -n "$r_app" ] && [ -n "$f" ]; then
 	sed -i "s/APPLICATION_ID/$r_app/g; s/ANSWER_CODE/$r_code/g" "$f"
