@@ -72,11 +72,8 @@ ST=http://127.0.0.1:$status_port
 jpki_write_config "$var/jpkid.conf" "$var/ca" "$conninfo" "$api_port" "$status_port"
 "$build/jpkid" -c "$var/jpkid.conf" >> "$work/jpkid.log" 2>&1 &
 jpkid_pid=$!
-for ((i = 0; i < 300; i++)); do
-	[ "$(curl -s -o /dev/null -w '%{http_code}' "$ST/readyz")" = 200 ] && break
-	sleep 0.1
-done
-[ "$(curl -s -o /dev/null -w '%{http_code}' "$ST/readyz")" = 200 ] || bail setup_jpkid_ready
+for ((i = 0; i < 300; i++)); do curl -sf -o /dev/null "$ST/readyz" && break; sleep 0.1; done
+curl -sf -o /dev/null "$ST/readyz" || bail setup_jpkid_ready
 jpki_psql "$pg" jpkid -q -f "$top/deploy/demo/municipalities.sql" > /dev/null
 "$PY" "$top/deploy/demo/residents.py" | jpki_psql "$pg" jpkid -q > /dev/null
 "$build/jpkictl" enroll --db "$conninfo" --manifest "$var/ca/manifest.txt" > /dev/null ||
