@@ -106,6 +106,7 @@ script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh
 script_suite man bash tests/man/check.sh "$build"
 script_suite demo-data bash tests/demo/check_demo.sh "$build"
+script_suite demo-flows bash tests/demo/demo_flows.sh "$build"
 script_suite api bash tests/api/run.sh "$build"
 # ---- e2e ----
 script_suite e2e bash tests/e2e/counter.sh "$build"
