@@ -178,7 +178,7 @@ while IFS="$(printf '\t')" read -r s st; do
 	for code in $(grep -P "^\Q$s\E\t" "$tmp/code_slugs" | cut -f2); do
 		echo "$st" | grep -qw "$code" || echo "$s: the code answers $code, the entry says: $st"
 	done
-done <"$tmp/entries"
+done <"$tmp/entries" >"$tmp/out"
 check "each problem entry has its status(es), including every status the code uses" "$tmp/out"
 grep -q 'urn:jpkid:problem:' "$doc" 2>/dev/null && grep -q '"type"' "$doc" 2>/dev/null &&
 	: >"$tmp/out" || echo "$doc does not show a problem document with its urn:jpkid:problem: type" >"$tmp/out"
