@@ -194,7 +194,7 @@ check "R1..R26 each have a heading in docs/rules.md" "$tmp/out"
 
 # [name](../path) where path is not a .md file and name an identifier:
 # the function must be in that file (C: defined at column 0, style(9);
-# SQL: CREATE ... FUNCTION name; else the name as a word).
+# SQL: CREATE FUNCTION/TRIGGER/INDEX name; else the name as a word).
 : >"$tmp/out"
 : >"$tmp/links"
 if [ -f "$rules" ]; then
@@ -209,8 +209,8 @@ while read -r fn path; do
 		grep -qE "^$fn\(|^[a-z].*[ *]$fn\(|^#define $fn\b" "$path" ||
 		    echo "[$fn](../$path): $fn is not defined there"
 	elif [[ $path == *.sql ]]; then
-		grep -qiE "FUNCTION[[:space:]]+$fn[[:space:]]*\(|TRIGGER[[:space:]]+$fn\b" "$path" ||
-		    echo "[$fn](../$path): no SQL function or trigger $fn there"
+		grep -qiE "(FUNCTION|TRIGGER|INDEX)[[:space:]]+$fn\b" "$path" ||
+		    echo "[$fn](../$path): no SQL function, trigger or index $fn there"
 	else
 		grep -qw -- "$fn" "$path" || echo "[$fn](../$path): $fn does not occur there"
 	fi
@@ -219,18 +219,25 @@ done <"$tmp/links" >"$tmp/out"
 [ -f "$rules" ] || echo "$rules is missing" >>"$tmp/out"
 check "every function linked from docs/rules.md exists in the linked file ($(wc -l <"$tmp/links") links)" "$tmp/out"
 
-# A backticked test_name cites the test file linked last before it on the
-# same line; it must occur there as a word (a Check START_TEST or a
+# A backticked test_name cites the test file linked last before it in the
+# same paragraph ([tests/unit/test_policy.c](../tests/unit/test_policy.c)
+# `test_r4_...`); it must occur there as a word (a Check START_TEST or a
 # tests/api `expect` name).
 : >"$tmp/tests"
 if [ -f "$rules" ]; then
-	grep -nE '`test_[A-Za-z0-9_]+`' "$rules" | while IFS= read -r l; do
-		n=${l%%:*}
-		grep -oE '\]\(\.\./tests/[^)#]+\)|`test_[A-Za-z0-9_]+`' <<<"${l#*:}" |
-		    awk -v n="$n" '
-			/^\]/ { f = substr($0, 6, length($0) - 6); next }
-			{ t = substr($0, 2, length($0) - 2); print n, (f == "" ? "-" : f), t }'
-	done >"$tmp/tests"
+	awk '
+		/^[[:space:]]*$/ || /^#/ { f = "" }
+		{
+			line = $0
+			while (match(line, /\]\(\.\.\/tests\/[^)#]+\)|`test_[A-Za-z0-9_]+`/)) {
+				tok = substr(line, RSTART, RLENGTH)
+				line = substr(line, RSTART + RLENGTH)
+				if (substr(tok, 1, 1) == "]")
+					f = substr(tok, 6, length(tok) - 6)
+				else
+					print NR, (f == "" ? "-" : f), substr(tok, 2, length(tok) - 2)
+			}
+		}' "$rules" >"$tmp/tests"
 fi
 while read -r n f t; do
 	if [ "$f" = - ]; then
