@@ -1,6 +1,6 @@
 /*
  * issue: POST /v1/applications/{id}/certificates {type, csr}: a certificate
- * for a ready application (DESIGN "API"; Boulder's order):
+ * for a ready application (docs/foundation.md "API"; Boulder's order):
  *
  *  1. parse the CSR: RSA-2048, e=65537, not weak (R22), signature verifies
  *     (proof of possession); its subject is ignored;

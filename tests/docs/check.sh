@@ -253,9 +253,19 @@ done <"$tmp/tests" >"$tmp/out"
 check "every test cited in docs/rules.md exists in its file ($(wc -l <"$tmp/tests") citations)" "$tmp/out"
 
 # ---- nothing outside the clone ----
+# The bare words DESIGN/STYLE/RULES count too ("(DESIGN "API")" meant the
+# old design notes). One exception: db/migrations/0001_schema.sql is applied
+# and checksummed (db/migrate.c refuses a changed text), so its comments
+# keep their 6 old references, which docs/foundation.md explains; any
+# other line there, or in any other file, fails.
+frozen=db/migrations/0001_schema.sql
+frozen_max=6
 grep -vxF "$self" "$tmp/files" | while IFS= read -r f; do
 	[ -f "$f" ] && grep -IHnE 'RULES\.md|DESIGN\.md|STYLE\.md|\.\./shared|\b(DESIGN|STYLE|RULES)\b' -- "$f"
-done >"$tmp/out"
+done >"$tmp/refs"
+grep -v "^$frozen:" "$tmp/refs" >"$tmp/out"
+n=$(grep -c "^$frozen:" "$tmp/refs")
+[ "$n" -le "$frozen_max" ] || grep "^$frozen:" "$tmp/refs" | sed "s/\$/ (more than the $frozen_max frozen lines)/" >>"$tmp/out"
 check "no file refers to RULES.md, DESIGN.md, STYLE.md or ../shared ($(wc -l <"$tmp/out") lines)" "$tmp/out"
 
 # ---- relative links in README.md and docs/*.md ----
