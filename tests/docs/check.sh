@@ -113,6 +113,7 @@ DYNAMIC = {
     ('api/schedule/suspensions.c', 'r.slug'),	# policy_r19_window_ok
 }
 slugs = collections.defaultdict(set)	# slug -> literal statuses
+rules = collections.defaultdict(set)	# slug -> literal rule ids
 where = collections.defaultdict(list)
 bad = []
 for f in files:
@@ -125,6 +126,7 @@ for f in files:
         line = s.count('\n', 0, m.start()) + 1
         t = a[2]
         st = a[1] if fn != 'policy_int_refuse' else ''
+        ru = literals(a[1] if fn == 'policy_int_refuse' else a[4])
         lits = literals(t)
         if not lits:
             if (f, t) not in DYNAMIC:
@@ -132,6 +134,7 @@ for f in files:
             continue
         for sl in lits:
             where[sl].append(f'{f}:{line}')
+            rules[sl].update(x for x in ru if re.fullmatch(r'R[0-9]+[a-z]?', x))
             if re.fullmatch(r'[0-9]{3}', st): slugs[sl].add(st)
             else: slugs[sl]
     for m in re.finditer(r'\.slug\s*=\s*"([^"]*)"', s):
@@ -139,7 +142,7 @@ for f in files:
         where[m.group(1)].append(f'{f}:{s.count(chr(10), 0, m.start()) + 1}')
 with open(os.path.join(tmp, 'code_slugs'), 'w') as o:
     for sl in sorted(slugs):
-        o.write(f"{sl}\t{' '.join(sorted(slugs[sl]))}\t{where[sl][0]}\n")
+        o.write(f"{sl}\t{' '.join(sorted(slugs[sl]))}\t{where[sl][0]}\t{' '.join(sorted(rules[sl]))}\n")
 with open(os.path.join(tmp, 'dynamic'), 'w') as o:
     for b in bad: o.write(b + '\n')
 EOF
@@ -180,6 +183,25 @@ while IFS="$(printf '\t')" read -r s st; do
 	done
 done <"$tmp/entries" >"$tmp/out"
 check "each problem entry has its status(es), including every status the code uses" "$tmp/out"
+
+# Each entry: a "- **Rule:**" line naming every rule id the code gives that
+# slug as a literal (api_problem's rule argument, policy_int_refuse's rule).
+awk '
+	/^### / { if (s != "") print s "\t" ru; s = substr($0, 5); ru = ""; next }
+	/^## / { if (s != "") print s "\t" ru; s = ""; next }
+	s != "" && /^- \*\*Rule:\*\*/ { ru = $0 }
+	END { if (s != "") print s "\t" ru }
+' "$doc" 2>/dev/null >"$tmp/entries"
+while IFS="$(printf '\t')" read -r s ru; do
+	if [ -z "$ru" ]; then
+		echo "$s: no '- **Rule:**' line"
+		continue
+	fi
+	for r in $(grep -P "^\Q$s\E\t" "$tmp/code_slugs" | cut -f4); do
+		echo "$ru" | grep -qw "$r" || echo "$s: the code cites $r, the entry says: $ru"
+	done
+done <"$tmp/entries" >"$tmp/out"
+check "each problem entry names every rule the code cites for it" "$tmp/out"
 grep -q 'urn:jpkid:problem:' "$doc" 2>/dev/null && grep -q '"type"' "$doc" 2>/dev/null &&
 	: >"$tmp/out" || echo "$doc does not show a problem document with its urn:jpkid:problem: type" >"$tmp/out"
 check "docs/problems.md shows how a problem document looks" "$tmp/out"
