@@ -164,44 +164,31 @@ check "every documented slug is emitted by the code" "$tmp/out"
 uniq -d "$tmp/doc_slugs" | sed 's/$/ has two entries/' >"$tmp/out"
 check "each slug has one entry" "$tmp/out"
 
-# Each entry: a "- **Status:** 422" line, which lists every status the code
-# gives that slug as a literal.
-awk '
-	/^### / { if (s != "") print s "\t" st; s = substr($0, 5); st = ""; next }
-	/^## / { if (s != "") print s "\t" st; s = ""; next }
-	s != "" && /^- \*\*Status:\*\*/ { st = $0 }
-	END { if (s != "") print s "\t" st }
-' "$doc" 2>/dev/null >"$tmp/entries"
-: >"$tmp/out"
-while IFS="$(printf '\t')" read -r s st; do
-	if ! echo "$st" | grep -qE '[1-5][0-9][0-9]'; then
-		echo "$s: no '- **Status:** NNN' line"
-		continue
-	fi
-	for code in $(grep -P "^\Q$s\E\t" "$tmp/code_slugs" | cut -f2); do
-		echo "$st" | grep -qw "$code" || echo "$s: the code answers $code, the entry says: $st"
-	done
-done <"$tmp/entries" >"$tmp/out"
-check "each problem entry has its status(es), including every status the code uses" "$tmp/out"
-
-# Each entry: a "- **Rule:**" line naming every rule id the code gives that
-# slug as a literal (api_problem's rule argument, policy_int_refuse's rule).
-awk '
-	/^### / { if (s != "") print s "\t" ru; s = substr($0, 5); ru = ""; next }
-	/^## / { if (s != "") print s "\t" ru; s = ""; next }
-	s != "" && /^- \*\*Rule:\*\*/ { ru = $0 }
-	END { if (s != "") print s "\t" ru }
-' "$doc" 2>/dev/null >"$tmp/entries"
-while IFS="$(printf '\t')" read -r s ru; do
-	if [ -z "$ru" ]; then
-		echo "$s: no '- **Rule:**' line"
-		continue
-	fi
-	for r in $(grep -P "^\Q$s\E\t" "$tmp/code_slugs" | cut -f4); do
-		echo "$ru" | grep -qw "$r" || echo "$s: the code cites $r, the entry says: $ru"
-	done
-done <"$tmp/entries" >"$tmp/out"
-check "each problem entry names every rule the code cites for it" "$tmp/out"
+# entry_check FIELD COLUMN PATTERN NAME: each entry has a "- **FIELD:**"
+# line matching PATTERN, which names every value the code gives its slug
+# in column COLUMN of code_slugs (2: literal statuses, 4: literal rule ids,
+# from api_problem's status and rule arguments and policy_int_refuse's rule).
+entry_check() {
+	local field=$1 col=$2 pat=$3 s line v
+	awk -v f="- **$field:**" '
+		/^### / { if (s != "") print s "\t" l; s = substr($0, 5); l = ""; next }
+		/^## / { if (s != "") print s "\t" l; s = ""; next }
+		s != "" && index($0, f) == 1 { l = $0 }
+		END { if (s != "") print s "\t" l }
+	' "$doc" 2>/dev/null | while IFS="$(printf '\t')" read -r s line; do
+		if ! echo "$line" | grep -qE "$pat"; then
+			echo "$s: no '- **$field:**' line"
+			continue
+		fi
+		for v in $(grep -P "^\Q$s\E\t" "$tmp/code_slugs" | cut -f"$col"); do
+			echo "$line" | grep -qw "$v" || echo "$s: the code gives $v, the entry says: $line"
+		done
+	done >"$tmp/out"
+	check "$4" "$tmp/out"
+}
+entry_check Status 2 '[1-5][0-9][0-9]' \
+    "each problem entry has its status(es), including every status the code uses"
+entry_check Rule 4 'Rule:\*\* .' "each problem entry names every rule the code cites for it"
 grep -q 'urn:jpkid:problem:' "$doc" 2>/dev/null && grep -q '"type"' "$doc" 2>/dev/null &&
 	: >"$tmp/out" || echo "$doc does not show a problem document with its urn:jpkid:problem: type" >"$tmp/out"
 check "docs/problems.md shows how a problem document looks" "$tmp/out"
