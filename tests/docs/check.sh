@@ -197,7 +197,7 @@ check "docs/problems.md shows how a problem document looks" "$tmp/out"
 rules=docs/rules.md
 : >"$tmp/out"
 for i in $(seq 1 26); do
-	grep -qE "^## R$i[a-z]?( |\$)" "$rules" 2>/dev/null || echo "R$i has no '## R$i ...' heading in $rules"
+	grep -qE "^## R${i}[a-z]?( |\$)" "$rules" 2>/dev/null || echo "R$i has no '## R$i ...' heading in $rules"
 done >"$tmp/out"
 check "R1..R26 each have a heading in docs/rules.md" "$tmp/out"
 
