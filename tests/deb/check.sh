@@ -96,7 +96,7 @@ for m in jpkid:man8/jpkid.8 jpkid:man5/jpkid.conf.5 jpkictl:man8/jpkictl.8 \
 	p=${m%%:*} page=${m#*:}
 	[ -f "$src/man/${page#*/}" ] || continue
 	expect "man_${page#*/}_in_$p" eval \
-		'dpkg-deb -c "$work/src/${p}_${version}_$arch.deb" | grep -q "\./usr/share/man/$page\.gz$"'
+		'dpkg-deb -c "$work/src/${p}_${version}_$arch.deb" > "$work/contents" && grep -q "\./usr/share/man/$page\.gz$" "$work/contents"'
 done
 expect jpkid_version_is_package_version eval '[ "$("$jpkid" -V)" = "jpkid $version" ]'
 expect jpkictl_version_runs "$jpkictl" --version
@@ -115,7 +115,7 @@ expect jpkid_t_accepts_packaged_config eval \
 sed "s#^key = $ca/sign-ca.key#key = $work/missing.key#" "$conf" > "$work/nokey.conf"
 expect jpkid_t_refuses_missing_ca_key eval '! "$jpkid" -t -c "$work/nokey.conf" >/dev/null 2>&1'
 expect example_config_is_the_conffile cmp "$root/etc/jpkid/jpkid.conf" "$root/usr/share/doc/jpkid/examples/jpkid.conf"
-expect conffile_declared eval 'dpkg-deb -I "$work/src/jpkid_${version}_$arch.deb" conffiles | grep -qx /etc/jpkid/jpkid.conf'
+expect conffile_declared eval 'dpkg-deb -I "$work/src/jpkid_${version}_$arch.deb" conffiles > "$work/conffiles" && grep -qx /etc/jpkid/jpkid.conf "$work/conffiles"'
 
 # ------------------------------------------------------------ systemd
 for u in jpkid.service jpkid-api.socket jpkid-status.socket jpkid-console.socket; do
@@ -129,7 +129,7 @@ ctl=$work/ctl
 dpkg-deb -e "$work/src/jpkid_${version}_$arch.deb" "$ctl"
 # The user must exist before tmpfiles gives it /var/lib/jpkid.
 expect postinst_sysusers_then_tmpfiles eval \
-	's=$(grep -n "systemd-sysusers" "$ctl/postinst" | head -n1 | cut -d: -f1) && t=$(grep -n "systemd-tmpfiles" "$ctl/postinst" | head -n1 | cut -d: -f1) && [ -n "$s" ] && [ -n "$t" ] && [ "$s" -lt "$t" ]'
+	's=$(grep -m1 -n "systemd-sysusers" "$ctl/postinst" | cut -d: -f1) && t=$(grep -m1 -n "systemd-tmpfiles" "$ctl/postinst" | cut -d: -f1) && [ -n "$s" ] && [ -n "$t" ] && [ "$s" -lt "$t" ]'
 expect postinst_does_not_start_jpkid eval '! grep -q "deb-systemd-invoke" "$ctl/postinst"'
 # What postinst would do, in the throwaway root (systemd-sysusers and
 # systemd-tmpfiles with --root).
@@ -150,7 +150,7 @@ expect depends_libjs_chart eval 'grep -q "libjs-chart.js" <<<"$deps"'
 # The SQL migrations are compiled into jpkid and jpkictl (db/migrations_data.c):
 # no files to install, jpkictl migrate and jpkid's [daemon] migrate use them.
 expect migrations_embedded_in_jpkictl grep -aq 'CREATE TABLE' "$jpkictl"
-expect jpkictl_depends_libpq eval 'dpkg-deb -f "$work/src/jpkictl_${version}_$arch.deb" Depends | grep -q libpq5'
+expect jpkictl_depends_libpq eval 'grep -q libpq5 <<<"$(dpkg-deb -f "$work/src/jpkictl_${version}_$arch.deb" Depends)"'
 # The dashboard where jpkid looks by default ([console] dashboard_dir) and
 # Chart.js where libjs-chart.js puts it ([console] chartjs).
 expect dashboard_in_default_dir eval \
@@ -158,5 +158,5 @@ expect dashboard_in_default_dir eval \
 expect dashboard_files_are_make_install_list eval \
 	'diff <(cd "$root/usr/share/jpkid" && find dashboard -type f | LC_ALL=C sort) <(bash "$top/deploy/dashboard-files.sh")'
 expect chartjs_default_path_from_libjs_chart eval \
-	'grep -q "^#chartjs = /usr/share/javascript/chart.js/chart.min.js$" "$root/etc/jpkid/jpkid.conf" && { ! dpkg -s libjs-chart.js >/dev/null 2>&1 || dpkg -L libjs-chart.js | grep -qx /usr/share/javascript/chart.js/chart.min.js; }'
+	'grep -q "^#chartjs = /usr/share/javascript/chart.js/chart.min.js$" "$root/etc/jpkid/jpkid.conf" && { ! dpkg -s libjs-chart.js >/dev/null 2>&1 || grep -qx /usr/share/javascript/chart.js/chart.min.js <<<"$(dpkg -L libjs-chart.js)"; }'
 finish
