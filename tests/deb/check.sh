@@ -99,8 +99,9 @@ for m in jpkid:man8/jpkid.8 jpkid:man5/jpkid.conf.5 jpkictl:man8/jpkictl.8 \
 		'dpkg-deb -c "$work/src/${p}_${version}_$arch.deb" > "$work/contents" && grep -q "\./usr/share/man/$page\.gz$" "$work/contents"'
 done
 expect jpkid_version_is_package_version eval '[ "$("$jpkid" -V)" = "jpkid $version" ]'
-expect jpkictl_version_runs "$jpkictl" --version
-expect jpki_terminal_help_runs "$terminal" --help
+for b in "$jpkid" "$jpkictl" "$terminal"; do
+	expect "help_runs_$(basename "$b")" eval '"$b" --help > "$work/help.out" && grep -q "$(basename "$b")" "$work/help.out"'
+done
 
 # jpkid -t with the packaged configuration: its /etc/jpkid paths point at
 # a development CA that the packaged jpkictl makes (a real installation
