@@ -105,6 +105,7 @@ script_suite_from() {	# NAME OUTPUT-FILE: count a finished suite's output
 script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh
 script_suite docs bash tests/docs/check.sh
+script_suite deb bash tests/deb/check.sh "$build"
 script_suite man bash tests/man/check.sh "$build"
 script_suite demo-data bash tests/demo/check_demo.sh "$build"
 script_suite demo-flows bash tests/demo/demo_flows.sh "$build"

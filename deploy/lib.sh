@@ -11,6 +11,7 @@ JPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
  postgresql postgresql-client softhsm2 opensc gnutls-bin libnss3-tools openssl
  curl valgrind python3 python3-yaml python3-jsonschema systemd procps mandoc
  libjs-chart.js
+ debhelper dpkg-dev lintian
  clang libclang-rt-14-dev"
 # The browser tests of the console (tests/browser, deploy/check.sh): Debian's
 # Chromium driven by playwright-core from npm, and Japanese fonts for the
