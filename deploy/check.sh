@@ -59,7 +59,7 @@ export JPKID_TEST_DB="host=$pgdir port=$(cat "$pgdir/port") user=postgres dbname
 # "NN%: Checks: C, Failures: F, Errors: E".
 unit_suites() {	# NAME BUILDDIR
 	local name=$1 dir=$2 p=0 f=0 log c fl er
-	make -C "$dir" -s check >/dev/null 2>&1
+	make -C "$dir" -s -j"$(nproc)" check >/dev/null 2>&1	# each DB suite makes its own database
 	for log in "$dir"/tests/unit/*.log; do
 		[ -f "$log" ] || continue
 		if grep -q '^SKIP' "${log%.log}.trs" 2>/dev/null ||
