@@ -122,6 +122,8 @@ const char *term_fmt_date(const char *ymd, int ja, char *buf, size_t len);
 const char *term_fmt_time(const char *utc, int ja, char *buf, size_t len);
 /* A status word of the daemon or the card (valid, revoked, LOCKED, ...) in Japanese when ja. */
 const char *term_word(const char *word, int ja);
+/* The string member k of o, or "" (absent, null, not a string). */
+const char *term_js(json_t *o, const char *k);
 /* 0 for 11 digits (a resident code), -1 otherwise. */
 int	term_check_resident_code(const char *);
 /* 0 for 1 to 16 of 0-9 and A-Z (12 digits: a My Number card; Juki), -1 otherwise. */

@@ -18,13 +18,7 @@
 #include "common/util.h"
 #include "tools/term.h"
 
-static const char *
-js(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
+#define js	term_js
 
 #define type_name	term_type_name
 #define W(s)		term_word((s), term_ja)

@@ -150,6 +150,14 @@ term_word(const char *w, int ja)
 	return w;
 }
 
+const char *
+term_js(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s != NULL ? s : "";
+}
+
 int
 term_check_resident_code(const char *s)
 {

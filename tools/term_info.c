@@ -13,13 +13,7 @@
 
 #include "tools/term.h"
 
-static const char *
-js(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
+#define js	term_js
 
 /* "2026-11-21T01:01:00Z" -> "2026-11-21 10:01 JST" / "令和8年11月21日 10:01" (the counter's time). */
 static const char *

@@ -103,13 +103,7 @@ term_out_end(int exit)
 	return exit;
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
+#define jstr	term_js
 
 int
 term_fail_resp(const struct term_resp *r)

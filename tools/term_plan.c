@@ -14,13 +14,7 @@
 
 #include "tools/term.h"
 
-static const char *
-js(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
+#define js	term_js
 
 const char *
 term_type_name(const char *t)
