@@ -83,7 +83,7 @@ card_of() {
 
 # t [ARGS...]: jpki-terminal as the 千代田区 terminal; stdout in $work/out, stderr in
 # $work/err, exit status in RC. tj: the same with --json.
-WHO=terminal-131016
+WHO='terminal-131016'
 t() {
 	"$terminal" --api "${TAPI:-$API}" --cacert "$ca/client-ca.crt" --cert "$ca/$WHO.crt" \
 		--key "$ca/$WHO.key" --status "$ST" "$@" > "$work/out" 2> "$work/err"
@@ -106,6 +106,7 @@ out_lacks() { ! grep -qE -- "$1" "$work/out" || { echo "# stdout has /$1/" >&2; 
 err_has() { grep -qF -- "$1" "$work/err" || { echo "# stderr lacks '$1'" >&2; return 1; }; }
 err_lacks() { ! grep -qF -- "$1" "$work/err" || { echo "# stderr has '$1'" >&2; return 1; }; }
 nsteps() { jv steps | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))'; }
+# shellcheck disable=SC2034 # used inside the eval strings
 UTC='[0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'	# an instant as the daemon sends it
 
 export JPKI_SIGN_PIN=ABC123 JPKI_AUTH_PIN=1234	# test values
