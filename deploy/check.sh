@@ -112,6 +112,7 @@ script_suite demo-flows bash tests/demo/demo_flows.sh "$build"
 script_suite api bash tests/api/run.sh "$build"
 # ---- e2e ----
 script_suite e2e bash tests/e2e/counter.sh "$build"
+script_suite e2e-terminal bash tests/e2e/terminal.sh "$build"
 # ---- end e2e ----
 # ---- fault ----
 script_suite fault bash tests/fault/run.sh "$build"
