@@ -28,7 +28,7 @@
 #define END_20270221	((time_t)1803221999)	/* 2027-02-21 23:59:59 JST */
 #define END_20310221	((time_t)1929452399)
 #define END_20320221	((time_t)1960988399)
-#define T_20220201	((time_t)1643677200)	/* 2022-02-01 10:00 JST */
+#define T_20220301	((time_t)1646096400)	/* 2022-03-01 10:00 JST */
 #define T_20260101	((time_t)1767225600)	/* 2026-01-01 09:00 JST */
 
 /* An adult (born 1985-02-21) registered in 131016 with a matching active card. */
@@ -76,7 +76,7 @@ set_latest(struct policy_cert *c, enum latest l)
 {
 	memset(c, 0, sizeof(*c));
 	c->present = l != NONE;
-	c->not_before = T_20220201;
+	c->not_before = T_20220301;
 	c->not_after = l == WINDOW ? END_20270221 : l == EARLY ? END_20310221 : T_20260101;
 }
 
@@ -234,7 +234,7 @@ END_TEST
 /* ---- R7 with AUTH in the same visit, R8 renewals that gain nothing ---- */
 
 /*
- * The issue's case: both certificates end 2027-02-21 (issued 2022-02-01),
+ * The issue's case: both certificates end 2027-02-21 (issued 2022-03-01),
  * the visit is 2026-11-21, the first day of the window. SIGN alone ends
  * with the old AUTH (R7); with AUTH renewed too both reach the 6th
  * birthday, 2032-02-21 (R8).
