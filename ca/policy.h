@@ -356,7 +356,8 @@ int	policy_r20_cert_names(const struct policy_resident *, struct policy_cert_nam
  * (409) when the CA ends too soon (policy_ca_life). auth_cap: the notAfter SIGN must not pass (R7)
  * beyond the current valid AUTH, e.g. the AUTH planned in the same
  * application; 0 to take it from ctx->latest[POLICY_AUTH] when that one is
- * valid at now. fee_yen is left 0 (see policy_r18_fee).
+ * valid at now. fee_yen is left 0 (see policy_r18_fee), warnings empty
+ * (policy_r8_gains_nothing).
  */
 int	policy_plan(const struct policy_ctx *, enum policy_type t, enum policy_procedure,
 	    time_t auth_cap, struct policy_plan *out);
