@@ -49,6 +49,13 @@ fe_card() {
 	    SELECT '$2', '$1', 'mynumber', '$3', '$4', '$5', family_name, given_name, birth_date,
 	    sex, address FROM residents WHERE resident_code = '$1'" >/dev/null
 }
+# fe_two_cards CODE BIRTH OLD-STATUS OLD-ISSUED OLD-EXPIRES: the resident, the old card
+# (800000 + the code's last 6 digits) and the active new one (900000..., 2026-10-01).
+fe_two_cards() {
+	fe_resident "$1" "$2"
+	fe_card "$1" "800000${1: -6}" "$4" "$5" "$3"
+	fe_card "$1" "900000${1: -6}" 2026-10-01 2036-10-01 active
+}
 fe_view() {	# GET /v1/residents/CODE
 	# shellcheck disable=SC2046
 	call GET "$FAPI/v1/residents/$1" $(tls "$term_a")
@@ -111,9 +118,7 @@ expect test_r7_renewing_both_gains_no_warning eval '[ "$STATUS" = 201 ] && confo
 
 # R18: the previous card was lost. AUTH first, SIGN at a later application.
 FL=13101614002
-fe_resident $FL 1979-05-05
-fe_card $FL 800000014002 2019-05-01 2029-05-01 lost
-fe_card $FL 900000014002 2026-10-01 2036-10-01 active
+fe_two_cards $FL 1979-05-05 lost 2019-05-01 2029-05-01
 fe_view $FL
 expect test_r18_view_lost_card_reissued_200_per_type eval '[ "$STATUS" = 200 ] && conforms GET /v1/residents/$FL &&
 	jq_eq .eligibility.auth.fee_yen 200 && jq_eq .eligibility.sign.fee_yen 200'
@@ -130,9 +135,7 @@ expect test_r18_sign_applied_after_auth_on_reissued_card_200 eval '[ "$STATUS" =
 
 # R18: the previous card simply expired: a new card, not a re-issued one.
 FE=13101614003
-fe_resident $FE 1990-06-15
-fe_card $FE 800000014003 2016-06-15 2026-06-15 expired
-fe_card $FE 900000014003 2026-07-01 2036-06-15 active
+fe_two_cards $FE 1990-06-15 expired 2016-06-15 2026-06-15
 fe_view $FE
 expect test_r18_view_new_card_after_expiry_free eval '[ "$STATUS" = 200 ] && conforms GET /v1/residents/$FE &&
 	jq_eq .eligibility.auth.fee_yen 0 && jq_eq .eligibility.sign.fee_yen 0'
@@ -141,18 +144,14 @@ expect test_r18_new_card_after_expiry_application_free eval '[ "$STATUS" = 201 ]
 
 # R18: the previous card was replaced (damaged): both at once, 200 in all, on AUTH.
 FD=13101614004
-fe_resident $FD 1988-08-08
-fe_card $FD 800000014004 2018-08-08 2028-08-08 reissued
-fe_card $FD 900000014004 2026-09-01 2036-08-08 active
+fe_two_cards $FD 1988-08-08 reissued 2018-08-08 2028-08-08
 fe_apply $FD issue '["auth","sign"]'
 expect test_r18_damaged_card_both_200_in_all eval '[ "$STATUS" = 201 ] && conforms POST /v1/applications &&
 	jq_eq .fee_yen 200 && jq_eq .plan.auth.fee_yen 200 && jq_eq .plan.sign.fee_yen 0'
 
 # R18 Decision: a card returned (handed back, not replaced), then a new one: free.
 FT=13101614005
-fe_resident $FT 1975-12-01
-fe_card $FT 800000014005 2017-12-01 2027-12-01 returned
-fe_card $FT 900000014005 2026-11-01 2036-12-01 active
+fe_two_cards $FT 1975-12-01 returned 2017-12-01 2027-12-01
 fe_view $FT
 expect test_r18_view_new_card_after_return_free eval '[ "$STATUS" = 200 ] &&
 	jq_eq .eligibility.auth.fee_yen 0 && jq_eq .eligibility.sign.fee_yen 0'

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ca/policy.h"
+#include "tests/unit/policy_fixture.h"
 #include "tests/unit/testlib.h"
 
 #define D(y, m, d)	((struct jpdate){ (y), (m), (d) })
@@ -36,31 +37,10 @@ static const struct policy_four four_base = {
 	"山田", "太郎", NULL, NULL, { 1985, 2, 21 }, '1', "東京都千代田区千代田1-1"
 };
 
-struct fixture {
-	struct policy_resident	res;
-	struct policy_card	card;
-	struct policy_ctx	ctx;
-};
-
 static void
 fixture_init(struct fixture *f, time_t now)
 {
-	memset(f, 0, sizeof(*f));
-	f->res.municipality_code = "131016";
-	f->res.status = "registered";
-	f->res.four = four_base;
-	f->card.present = 1;
-	f->card.card_number = "900000000001";
-	f->card.status = "active";
-	f->card.issued_on = D(2026, 10, 1);
-	f->card.expires_on = D(2040, 1, 1);
-	f->card.four = four_base;
-	f->ctx.now = now;
-	f->ctx.terminal_municipality = "131016";
-	f->ctx.resident = &f->res;
-	f->ctx.card = &f->card;
-	f->ctx.fees.reissue_yen = 200;
-	f->ctx.fees.reissue_both_yen = 200;
+	fixture_init_four(f, now, &four_base);
 }
 
 /* The resident's latest unrevoked certificate of a type, at 2026-11-21. */
