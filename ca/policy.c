@@ -483,5 +483,6 @@ policy_plan_application(const struct policy_ctx *ctx, unsigned mask, enum policy
 			rc = -1;
 	}
 	policy_r18_fee(mask, plans, ctx->card, &ctx->fees);
+	policy_int_warn(ctx, mask, proc, plans);
 	return rc;
 }

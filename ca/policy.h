@@ -71,10 +71,19 @@ struct policy_card {
 	const char	*status;		/* "active", "lost", ... */
 	struct jpdate	 issued_on, expires_on;
 	struct policy_four four;		/* recorded on the card (R3) */
-	/* R18: the resident held an earlier My Number card (this one re-issued). */
-	int		 reissued;
-	/* R18: certificates ever issued on this card (any status). */
-	int		 certs_issued_on_card;
+	/*
+	 * R18: the status of the resident's My Number card issued just
+	 * before this one ("lost", "expired", ...), NULL when this is the
+	 * first (see policy_r18_reissued_card).
+	 */
+	const char	*previous_status;
+	/* R18: certificates of each type ever issued on this card (any status). */
+	int		 certs_on_card[POLICY_NTYPES];
+	/*
+	 * R18: the resident's newest certificate of each type (any status)
+	 * was revoked: an older expired one is then not what is renewed.
+	 */
+	int		 newest_revoked[POLICY_NTYPES];
 };
 
 /* The resident's latest certificate of one type that is not revoked. */
@@ -118,6 +127,14 @@ struct policy_cert_names {
 	char	birth[10];		/* R25 .4 "E"+YYYYMMDD */
 };
 
+/* A plan the counter may file but should know about (never a refusal). */
+#define POLICY_MAX_WARNINGS	2
+struct policy_warning {
+	const char	*rule;		/* "R7"; static */
+	const char	*slug;		/* "renewal-gains-nothing"; static */
+	char		 detail[320];	/* for the clerk */
+};
+
 /* What issuing one type now would mean. */
 struct policy_plan {
 	int			 eligible;
@@ -130,6 +147,16 @@ struct policy_plan {
 	const char		*capped_by;	/* NULL, "birthday", "card", "auth", "ca" */
 	int			 supersedes;	/* R9: a valid certificate would be revoked */
 	int			 fee_yen;	/* R18, this type alone */
+	/* policy_plan_application: e.g. a renewal that gains nothing (R7/R8). */
+	struct policy_warning	 warnings[POLICY_MAX_WARNINGS];
+	int			 nwarnings;
+	/*
+	 * SIGN in policy_plan_eligibility: its notAfter (and cap) when AUTH is
+	 * issued in the same visit (R7); 0/NULL when AUTH cannot be, or when
+	 * that gives the same notAfter as SIGN alone.
+	 */
+	time_t			 with_auth_not_after;
+	const char		*with_auth_capped_by;
 	/* SIGN, when eligible: what the certificate carries (R20/R25), as checked. */
 	struct policy_cert_names names;
 };
@@ -271,13 +298,24 @@ int	policy_r14_evidence(enum policy_applicant, const struct policy_evidence *,
 int	policy_r17_juki(int juki, time_t now, struct policy_refusal *r);
 
 /*
+ * R18: the card was re-issued, i.e. made because the previous My Number
+ * card was lost or stolen ("lost"), suspended, or replaced ("reissued":
+ * damaged, returned for a new one). Decision: a new card after the old
+ * one expired, or after it was returned (handed back, not replaced), or
+ * a first card, is not re-issued.
+ */
+int	policy_r18_reissued_card(const struct policy_card *);
+/*
  * R18: fee of one application issuing the types in mask with the given
- * plans (plans[t] used when mask has t): renewals (in the window or after
- * expiry) are free; issuance on a re-issued card before any certificate
- * was issued on it costs reissue_yen per certificate, reissue_both_yen in
- * all when both are issued at once; everything else (with a first card,
- * later issuance) is free; waived makes every fee 0. Also fills
- * plans[t].fee_yen.
+ * plans (plans[t] used when mask has t). On a re-issued card
+ * (policy_r18_reissued_card) the first certificate of each type issued on
+ * it costs reissue_yen, reissue_both_yen in all when both are issued at
+ * once (the whole amount on AUTH, issued first, 0 on SIGN), also when the
+ * other type was issued on the card at an earlier visit; a renewal (in
+ * the window, or after the newest certificate of the type expired) is
+ * free. Everything else is free: a first card, a card after expiry, a
+ * second certificate of a type on the same card; waived makes every fee
+ * 0. Also fills plans[t].fee_yen.
  */
 int	policy_r18_fee(unsigned mask, struct policy_plan plans[POLICY_NTYPES],
 	    const struct policy_card *, const struct policy_fees *);
@@ -318,17 +356,37 @@ int	policy_r20_cert_names(const struct policy_resident *, struct policy_cert_nam
  * (409) when the CA ends too soon (policy_ca_life). auth_cap: the notAfter SIGN must not pass (R7)
  * beyond the current valid AUTH, e.g. the AUTH planned in the same
  * application; 0 to take it from ctx->latest[POLICY_AUTH] when that one is
- * valid at now. fee_yen is left 0 (see policy_r18_fee).
+ * valid at now. fee_yen is left 0 (see policy_r18_fee), warnings empty
+ * (policy_r8_gains_nothing).
  */
 int	policy_plan(const struct policy_ctx *, enum policy_type t, enum policy_procedure,
 	    time_t auth_cap, struct policy_plan *out);
 /*
  * Plan an application for the types in mask: AUTH first, then SIGN capped
- * by the planned AUTH (R7), then fees (R18). Returns 0 when every type
- * requested is eligible, -1 otherwise (plans[t].eligible says which).
+ * by the planned AUTH (R7), then fees (R18), then warnings
+ * (policy_r8_gains_nothing). Returns 0 when every type requested is
+ * eligible, -1 otherwise (plans[t].eligible says which).
  */
 int	policy_plan_application(const struct policy_ctx *, unsigned mask, enum policy_procedure,
 	    struct policy_plan plans[POLICY_NTYPES]);
+/*
+ * R7/R8 warning (slug "renewal-gains-nothing"): the eligible plan p of
+ * type t replaces a certificate valid at now whose notAfter is not before
+ * p->not_after: the visit would gain nothing. Rule: what capped p (auth:
+ * R7; card: R6 for AUTH, R7 for SIGN; ca: likewise; birthday: R8). For
+ * SIGN capped by the valid AUTH, with_auth (nonzero) is SIGN's notAfter
+ * with AUTH renewed in the same visit, named in the detail when later.
+ * Appends to p->warnings; returns 1 when it warned, else 0.
+ */
+int	policy_r8_gains_nothing(const struct policy_ctx *, enum policy_type t,
+	    struct policy_plan *p, time_t with_auth);
+/*
+ * The resident view's entry for type t: the plan of an application for t
+ * alone (fee, warnings), and for SIGN also with_auth_not_after/_capped_by
+ * (SIGN when AUTH is issued in the same visit, R7). 0 when eligible.
+ */
+int	policy_plan_eligibility(const struct policy_ctx *, enum policy_type t,
+	    struct policy_plan *out);
 
 /* ---- revocation (ca/policy_revoke.c: R11, R26) ---- */
 

@@ -1,11 +1,13 @@
 /*
- * policy, at the counter: the Juki card cutoff (R17), fees (R18),
- * suspensions and counter hours (R19), and the characters and values of a
+ * policy, at the counter: the Juki card cutoff (R17), fees (R18), what a
+ * visit gains (R7 with AUTH in the same visit, R8 renewals that gain
+ * nothing), suspensions and counter hours (R19), and the characters and values of a
  * SIGN certificate (R20, R25). See policy.h; the refusal helpers are in
  * policy_int.h.
  */
 #include <config.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,12 +38,48 @@ policy_r17_juki(int juki, time_t now, struct policy_refusal *r)
 	return 0;
 }
 
+/* R18: see policy.h. Statuses as in cards.status (lost covers stolen, R11). */
+int
+policy_r18_reissued_card(const struct policy_card *card)
+{
+	static const char *const replaced[] = { "lost", "suspended", "reissued" };
+	size_t i;
+
+	if (card == NULL || !card->present || card->previous_status == NULL)
+		return 0;
+	for (i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++)
+		if (strcmp(card->previous_status, replaced[i]) == 0)
+			return 1;
+	return 0;
+}
+
 /*
- * R18. Payable: an eligible plan of kind NEW or REISSUE_EARLY on a
- * re-issued card with no certificate issued on it yet. One payable type
- * costs reissue_yen; two cost reissue_both_yen in all, split with the
- * whole amount on AUTH (issued first, R7) and 0 on SIGN, so the per-type
- * fees always add up to the total. Ineligible plans cost 0.
+ * R18: type t of an eligible plan is payable on a re-issued card when no
+ * certificate of t was issued on this card yet and the plan is not a
+ * renewal: new, an early re-issue (R8), or "after expiry" of an older
+ * certificate while the newest one was revoked (with the old card).
+ */
+static int
+r18_payable(const struct policy_plan *p, const struct policy_card *card, enum policy_type t)
+{
+	if (!p->eligible || !policy_r18_reissued_card(card) || card->certs_on_card[t] != 0)
+		return 0;
+	switch (p->renewal) {
+	case POLICY_NEW:
+	case POLICY_REISSUE_EARLY:
+		return 1;
+	case POLICY_RENEW_EXPIRED:
+		return card->newest_revoked[t];
+	case POLICY_RENEW_WINDOW:
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * R18. One payable type costs reissue_yen; two cost reissue_both_yen in
+ * all, with the whole amount on AUTH (issued first, R7) and 0 on SIGN, so
+ * the per-type fees always add up to the total. Others cost 0.
  */
 int
 policy_r18_fee(unsigned mask, struct policy_plan plans[POLICY_NTYPES],
@@ -57,14 +95,10 @@ policy_r18_fee(unsigned mask, struct policy_plan plans[POLICY_NTYPES],
 		if (!(mask & POLICY_TYPE_BIT(t)))
 			continue;
 		plans[t].fee_yen = 0;
-		if (fees == NULL || fees->waived || card == NULL || !plans[t].eligible)
+		if (fees == NULL || fees->waived || card == NULL)
 			continue;
-		if (!card->reissued || card->certs_issued_on_card != 0)
-			continue;
-		if (plans[t].renewal != POLICY_NEW && plans[t].renewal != POLICY_REISSUE_EARLY)
-			continue;
-		payable[t] = 1;
-		npay++;
+		if ((payable[t] = r18_payable(&plans[t], card, t)) != 0)
+			npay++;
 	}
 	for (i = 0; i < POLICY_NTYPES; i++) {
 		t = order[i];
@@ -79,6 +113,106 @@ policy_r18_fee(unsigned mask, struct policy_plan plans[POLICY_NTYPES],
 		total += plans[t].fee_yen;
 	}
 	return total;
+}
+
+/* ---- What a visit gains (R7, R8) ---- */
+
+time_t
+policy_int_sign_with_auth(const struct policy_ctx *ctx, enum policy_procedure proc)
+{
+	struct policy_plan auth, sign;
+
+	if (policy_plan(ctx, POLICY_AUTH, proc, 0, &auth) != 0 || !auth.eligible)
+		return 0;
+	if (policy_plan(ctx, POLICY_SIGN, proc, auth.not_after, &sign) != 0 || !sign.eligible)
+		return 0;
+	return sign.not_after;
+}
+
+/* "2027-02-21", the JST date of t. */
+static const char *
+jst_day(time_t t, char *buf, size_t len)
+{
+	return jpdate_format(jpdate_from_time(t), buf, len);
+}
+
+int
+policy_r8_gains_nothing(const struct policy_ctx *ctx, enum policy_type t,
+    struct policy_plan *p, time_t with_auth)
+{
+	const struct policy_cert *cur = &ctx->latest[t];
+	const char *by = p->capped_by != NULL ? p->capped_by : "birthday", *rule, *why;
+	struct policy_warning *w;
+	char end[16], old[16], more[16];
+	size_t n;
+
+	if (!p->eligible || !cur->present || cur->not_after < ctx->now ||
+	    p->not_after > cur->not_after || p->nwarnings >= POLICY_MAX_WARNINGS)
+		return 0;
+	if (strcmp(by, "auth") == 0) {
+		rule = "R7";
+		why = "capped by the valid AUTH certificate";
+	} else if (strcmp(by, "card") == 0) {
+		rule = t == POLICY_AUTH ? "R6" : "R7";
+		why = "capped by the card's expiry: only a new card extends it";
+	} else if (strcmp(by, "ca") == 0) {
+		rule = t == POLICY_AUTH ? "R6" : "R7";
+		why = "capped by the issuing CA's end";
+	} else {
+		rule = "R8";
+		why = p->renewal == POLICY_REISSUE_EARLY ? "before the renewal window, counted to "
+		    "the 5th birthday" : "the birthday counted ends no later";
+	}
+	w = &p->warnings[p->nwarnings++];
+	w->rule = rule;
+	w->slug = "renewal-gains-nothing";
+	n = (size_t)snprintf(w->detail, sizeof(w->detail), "%s issued now would end %s (JST), "
+	    "not after the current %s certificate (%s): %s", t == POLICY_AUTH ? "AUTH" : "SIGN",
+	    jst_day(p->not_after, end, sizeof(end)), t == POLICY_AUTH ? "AUTH" : "SIGN",
+	    jst_day(cur->not_after, old, sizeof(old)), why);
+	if (t == POLICY_SIGN && strcmp(by, "auth") == 0 && with_auth > p->not_after &&
+	    n < sizeof(w->detail))
+		snprintf(w->detail + n, sizeof(w->detail) - n,
+		    "; with AUTH renewed in the same visit SIGN ends %s",
+		    jst_day(with_auth, more, sizeof(more)));
+	return 1;
+}
+
+void
+policy_int_warn(const struct policy_ctx *ctx, unsigned mask, enum policy_procedure proc,
+    struct policy_plan plans[POLICY_NTYPES])
+{
+	time_t with_auth;
+	int t;
+
+	for (t = POLICY_NTYPES - 1; t >= 0; t--) {	/* AUTH first, as planned */
+		if (!(mask & POLICY_TYPE_BIT(t)) || !plans[t].eligible)
+			continue;
+		with_auth = 0;
+		if (t == POLICY_SIGN && !(mask & POLICY_TYPE_BIT(POLICY_AUTH)))
+			with_auth = policy_int_sign_with_auth(ctx, proc);
+		policy_r8_gains_nothing(ctx, (enum policy_type)t, &plans[t], with_auth);
+	}
+}
+
+int
+policy_plan_eligibility(const struct policy_ctx *ctx, enum policy_type t,
+    struct policy_plan *out)
+{
+	struct policy_plan plans[POLICY_NTYPES], both[POLICY_NTYPES];
+	int rc;
+
+	rc = policy_plan_application(ctx, POLICY_TYPE_BIT(t), POLICY_ISSUE, plans);
+	*out = plans[t];
+	if (rc != 0 || t != POLICY_SIGN)
+		return rc;
+	if (policy_plan_application(ctx, POLICY_TYPE_BIT(POLICY_SIGN) |
+	    POLICY_TYPE_BIT(POLICY_AUTH), POLICY_ISSUE, both) == 0 &&
+	    both[POLICY_SIGN].not_after != out->not_after) {
+		out->with_auth_not_after = both[POLICY_SIGN].not_after;
+		out->with_auth_capped_by = both[POLICY_SIGN].capped_by;
+	}
+	return 0;
 }
 
 /* R19: windows are [starts, ends); overlapping ones: the latest end. */

@@ -207,15 +207,29 @@ const struct query queries[Q__COUNT] = {
 	    CARD_COLS " FROM cards c WHERE c.resident_code = $1::char(11)"
 	    " ORDER BY (c.status = 'active') DESC, c.issued_on DESC, c.card_number", 1 },
 	/*
-	 * R18 facts: reissued = the resident held a My Number card issued
-	 * before this one; certs = certificates ever issued on this card.
+	 * R18 facts (ca/policy.h struct policy_card): the status of the
+	 * resident's My Number card issued just before this one (NULL: this
+	 * is the first; policy_r18_reissued_card decides what it means),
+	 * the SIGN and AUTH certificates ever issued on this card, and
+	 * whether the resident's newest SIGN / AUTH certificate (any status)
+	 * was revoked.
 	 */
 	[Q_CARD_FACTS] = { Q_CARD_FACTS, "card_facts",
 	    CARD_COLS ","
-	    " EXISTS (SELECT 1 FROM cards o WHERE o.resident_code = c.resident_code"
+	    " (SELECT o.status FROM cards o WHERE o.resident_code = c.resident_code"
 	    "  AND o.kind = 'mynumber' AND o.card_number <> c.card_number"
-	    "  AND o.issued_on <= c.issued_on)::text,"
-	    " (SELECT count(*) FROM certificates x WHERE x.card_number = c.card_number)::text"
+	    "  AND (o.issued_on, o.card_number) < (c.issued_on, c.card_number)"
+	    "  ORDER BY o.issued_on DESC, o.card_number DESC LIMIT 1),"
+	    " (SELECT count(*) FROM certificates x WHERE x.card_number = c.card_number"
+	    "  AND x.type = 'sign')::text,"
+	    " (SELECT count(*) FROM certificates x WHERE x.card_number = c.card_number"
+	    "  AND x.type = 'auth')::text,"
+	    " coalesce((SELECT x.status = 'revoked' FROM certificates x"
+	    "  WHERE x.resident_code = c.resident_code AND x.type = 'sign'"
+	    "  ORDER BY x.issued_at DESC, x.serial DESC LIMIT 1), false)::text,"
+	    " coalesce((SELECT x.status = 'revoked' FROM certificates x"
+	    "  WHERE x.resident_code = c.resident_code AND x.type = 'auth'"
+	    "  ORDER BY x.issued_at DESC, x.serial DESC LIMIT 1), false)::text"
 	    " FROM cards c WHERE c.card_number = $1 AND c.resident_code = $2::char(11)", 2 },
 #undef CARD_COLS
 

@@ -141,7 +141,20 @@ app_plan_json(const struct policy_plan *p, const char *supersedes_serial)
 	    supersedes_serial[0] != '\0' ? json_string(supersedes_serial) : json_null());
 	json_object_set_new(o, "renewal_window_opens", p->window_opens.y != 0 ?
 	    json_string(jpdate_format(p->window_opens, day, sizeof(day))) : json_null());
+	json_object_set_new(o, "warnings", app_warnings_json(p));
 	return o;
+}
+
+json_t *
+app_warnings_json(const struct policy_plan *p)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < p->nwarnings; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "slug", p->warnings[i].slug,
+		    "rule", p->warnings[i].rule, "detail", p->warnings[i].detail));
+	return a;
 }
 
 /* ------------------------------------------------------------------ create */

@@ -23,8 +23,13 @@ int	app_id_ok(const char *);
  * Strings are borrowed from ev. 0, or -1 with messages added to fields.
  */
 int	app_parse_evidence(json_t *ev, struct app_evidence *out, json_t *fields);
-/* A plan (ca/policy.h) as JSON; supersedes_serial names the certificate R9 revokes. */
+/*
+ * A plan (ca/policy.h) as JSON, warnings included; supersedes_serial names
+ * the certificate R9 revokes.
+ */
 json_t	*app_plan_json(const struct policy_plan *, const char *supersedes_serial);
+/* The plan's warnings: [{slug, rule, detail}] (R7/R8: a renewal that gains nothing). */
+json_t	*app_warnings_json(const struct policy_plan *);
 /* The body as a JSON object, or NULL with a 400 in resp. */
 json_t	*app_parse_body(struct api_req *, struct api_resp *);
 /*

@@ -94,8 +94,11 @@ fill_card(struct counter_facts *f)
 	date_or_zero(col(r, 0, 9), &c->four.birth);
 	c->four.sex = col(r, 0, 10)[0];
 	c->four.address = col(r, 0, 11);
-	c->reissued = strcmp(col(r, 0, 12), "true") == 0;
-	c->certs_issued_on_card = atoi(col(r, 0, 13));
+	c->previous_status = col(r, 0, 12);	/* R18: Q_CARD_FACTS */
+	c->certs_on_card[POLICY_SIGN] = atoi(col(r, 0, 13));
+	c->certs_on_card[POLICY_AUTH] = atoi(col(r, 0, 14));
+	c->newest_revoked[POLICY_SIGN] = strcmp(col(r, 0, 15), "true") == 0;
+	c->newest_revoked[POLICY_AUTH] = strcmp(col(r, 0, 16), "true") == 0;
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * residents: GET /v1/residents/{resident_code} for counter terminals: the
  * resident, cards, certificates, and per type what issuing now would mean
- * (eligible or the refusing rule, validity, renewal window, fee), all
+ * (eligible or the refusing rule, validity, renewal window, fee, warnings;
+ * for SIGN its end with AUTH in the same visit), all
  * decided by ca/policy.c. Every read is audited (personal data).
  */
 #include <config.h>
@@ -90,8 +91,7 @@ certs_json(const PGresult *r)
 static json_t *
 eligibility_json(const struct counter_facts *f, enum policy_type t)
 {
-	struct policy_plan plans[POLICY_NTYPES];
-	struct policy_plan *p = &plans[t];
+	struct policy_plan plan, *p = &plan;
 	struct policy_refusal r;
 	json_t *o, *kinds;
 	static const enum policy_applicant applicants[] = {
@@ -99,13 +99,18 @@ eligibility_json(const struct counter_facts *f, enum policy_type t)
 	};
 	size_t i;
 
-	memset(plans, 0, sizeof(plans));
-	if (policy_plan(&f->ctx, t, POLICY_ISSUE, 0, p) != 0 || !p->eligible)
+	char na[24];
+
+	/* R6-R9, R18, and for SIGN R7 with AUTH in the same visit (ca/policy_counter.c). */
+	if (policy_plan_eligibility(&f->ctx, t, p) != 0 || !p->eligible)
 		return json_pack("{s:b, s:o}", "eligible", 0, "refusal",
 		    counter_refusal_json(&p->refusal));
-	policy_r18_fee(POLICY_TYPE_BIT(t), plans, &f->card, &f->ctx.fees);
 	o = app_plan_json(p, f->latest_serial[t]);	/* the plan, as in an application */
 	json_object_set_new(o, "eligible", json_true());
+	json_object_set_new(o, "together_with_auth", p->with_auth_not_after == 0 ? json_null() :
+	    json_pack("{s:s, s:o}", "not_after", counter_rfc3339(p->with_auth_not_after, na,
+	    sizeof(na)), "capped_by", p->with_auth_capped_by != NULL ?
+	    json_string(p->with_auth_capped_by) : json_null()));
 	kinds = json_array();
 	for (i = 0; i < sizeof(applicants) / sizeof(applicants[0]); i++)
 		if (policy_r13_applicant(applicants[i], &f->resident, f->ctx.now, p->supersedes,

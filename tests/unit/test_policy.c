@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ca/policy.h"
+#include "tests/unit/policy_fixture.h"
 #include "tests/unit/testlib.h"
 
 #define D(y, m, d)	((struct jpdate){ (y), (m), (d) })
@@ -41,31 +42,10 @@ static const struct policy_four four_base = {
 	"山田", "太郎", NULL, NULL, { 1990, 11, 21 }, '1', "東京都千代田区千代田1-1"
 };
 
-struct fixture {
-	struct policy_resident	res;
-	struct policy_card	card;
-	struct policy_ctx	ctx;
-};
-
 static void
 fixture_init(struct fixture *f, time_t now)
 {
-	memset(f, 0, sizeof(*f));
-	f->res.municipality_code = "131016";
-	f->res.status = "registered";
-	f->res.four = four_base;
-	f->card.present = 1;
-	f->card.card_number = "C0000001";
-	f->card.status = "active";
-	f->card.issued_on = D(2025, 4, 1);
-	f->card.expires_on = D(2040, 1, 1);
-	f->card.four = four_base;
-	f->ctx.now = now;
-	f->ctx.terminal_municipality = "131016";
-	f->ctx.resident = &f->res;
-	f->ctx.card = &f->card;
-	f->ctx.fees.reissue_yen = 200;
-	f->ctx.fees.reissue_both_yen = 200;
+	fixture_init_four(f, now, &four_base);
 }
 
 /* Set birth on both register and card (they must match, R3). */
@@ -903,82 +883,7 @@ START_TEST(test_r14_doc_lists)
 }
 END_TEST
 
-/* ---- R18 ---- */
-
-static const struct {
-	const char		*what;
-	unsigned		 mask;
-	enum policy_renewal	 sign, auth;
-	int			 reissued, certs_on_card, waived;
-	int			 total, fee_sign, fee_auth;
-} r18_rows[] = {
-	{ "first card, both", 3, POLICY_NEW, POLICY_NEW, 0, 0, 0, 0, 0, 0 },
-	{ "later issuance, SIGN", 1, POLICY_NEW, POLICY_NEW, 0, 1, 0, 0, 0, 0 },
-	{ "renewal in window", 3, POLICY_RENEW_WINDOW, POLICY_RENEW_WINDOW, 0, 2, 0, 0, 0, 0 },
-	{ "renewal after expiry", 3, POLICY_RENEW_EXPIRED, POLICY_RENEW_EXPIRED, 0, 2, 0, 0, 0, 0 },
-	{ "re-issued card, AUTH only", 2, POLICY_NEW, POLICY_NEW, 1, 0, 0, 200, 0, 200 },
-	{ "re-issued card, SIGN only", 1, POLICY_NEW, POLICY_NEW, 1, 0, 0, 200, 200, 0 },
-	{ "re-issued card, both: 200 in all", 3, POLICY_NEW, POLICY_NEW, 1, 0, 0, 200, 0, 200 },
-	{ "re-issued card, early re-issue", 2, POLICY_NEW, POLICY_REISSUE_EARLY, 1, 0, 0, 200, 0,
-	    200 },
-	{ "re-issued card, renewal is free", 3, POLICY_RENEW_WINDOW, POLICY_NEW, 1, 0, 0, 200, 0,
-	    200 },
-	{ "re-issued card, after expiry is free", 3, POLICY_RENEW_EXPIRED, POLICY_RENEW_EXPIRED,
-	    1, 0, 0, 0, 0, 0 },
-	{ "re-issued card, second visit", 1, POLICY_NEW, POLICY_NEW, 1, 1, 0, 0, 0, 0 },
-	{ "re-issued card, waived", 3, POLICY_NEW, POLICY_NEW, 1, 0, 1, 0, 0, 0 },
-};
-
-START_TEST(test_r18_fee_table)
-{
-	struct policy_plan plans[POLICY_NTYPES];
-	struct policy_card card;
-	struct policy_fees fees = { 200, 200, r18_rows[_i].waived };
-	int total;
-
-	memset(plans, 0, sizeof(plans));
-	memset(&card, 0, sizeof(card));
-	card.present = 1;
-	card.reissued = r18_rows[_i].reissued;
-	card.certs_issued_on_card = r18_rows[_i].certs_on_card;
-	plans[POLICY_SIGN].eligible = plans[POLICY_AUTH].eligible = 1;
-	plans[POLICY_SIGN].renewal = r18_rows[_i].sign;
-	plans[POLICY_AUTH].renewal = r18_rows[_i].auth;
-	plans[POLICY_SIGN].fee_yen = plans[POLICY_AUTH].fee_yen = -1;
-	total = policy_r18_fee(r18_rows[_i].mask, plans, &card, &fees);
-	ck_assert_msg(total == r18_rows[_i].total, "%s: %d", r18_rows[_i].what, total);
-	if (r18_rows[_i].mask & POLICY_TYPE_BIT(POLICY_SIGN))
-		ck_assert_int_eq(plans[POLICY_SIGN].fee_yen, r18_rows[_i].fee_sign);
-	else	/* untouched */
-		ck_assert_int_eq(plans[POLICY_SIGN].fee_yen, -1);
-	if (r18_rows[_i].mask & POLICY_TYPE_BIT(POLICY_AUTH))
-		ck_assert_int_eq(plans[POLICY_AUTH].fee_yen, r18_rows[_i].fee_auth);
-	else
-		ck_assert_int_eq(plans[POLICY_AUTH].fee_yen, -1);
-}
-END_TEST
-
-/* Amounts are configuration: 300 per certificate, 500 for both (all on AUTH). */
-START_TEST(test_r18_configured_amounts)
-{
-	struct policy_plan plans[POLICY_NTYPES];
-	struct policy_card card = { .present = 1, .reissued = 1 };
-	struct policy_fees fees = { 300, 500, 0 };
-
-	memset(plans, 0, sizeof(plans));
-	plans[POLICY_SIGN].eligible = plans[POLICY_AUTH].eligible = 1;
-	ck_assert_int_eq(policy_r18_fee(1, plans, &card, &fees), 300);
-	ck_assert_int_eq(plans[POLICY_SIGN].fee_yen, 300);
-	ck_assert_int_eq(policy_r18_fee(3, plans, &card, &fees), 500);
-	ck_assert_int_eq(plans[POLICY_AUTH].fee_yen, 500);
-	ck_assert_int_eq(plans[POLICY_SIGN].fee_yen, 0);
-	/* An ineligible plan costs nothing; the other is then charged alone. */
-	plans[POLICY_SIGN].eligible = 0;
-	ck_assert_int_eq(policy_r18_fee(3, plans, &card, &fees), 300);
-	ck_assert_int_eq(plans[POLICY_AUTH].fee_yen, 300);
-	ck_assert_int_eq(plans[POLICY_SIGN].fee_yen, 0);
-}
-END_TEST
+/* R18: tests/unit/test_fees.c */
 
 /* ---- R19 ---- */
 
@@ -1236,28 +1141,6 @@ START_TEST(test_r4_application_one_type_refused)
 	ck_assert_int_eq(policy_plan_application(&f.ctx, 2, POLICY_ISSUE, plans), 0);
 	ck_assert_int_eq(policy_plan_application(&f.ctx, 0, POLICY_ISSUE, plans), -1);
 	ck_assert_int_eq(policy_plan_application(&f.ctx, 4, POLICY_ISSUE, plans), -1);
-}
-END_TEST
-
-START_TEST(test_r18_application_fees)
-{
-	struct fixture f;
-	struct policy_plan plans[POLICY_NTYPES];
-
-	fixture_init(&f, T_1121_1000);
-	f.card.reissued = 1;
-	ck_assert_int_eq(policy_plan_application(&f.ctx, 3, POLICY_ISSUE, plans), 0);
-	ck_assert_int_eq(plans[POLICY_AUTH].fee_yen + plans[POLICY_SIGN].fee_yen, 200);
-	ck_assert_int_eq(plans[POLICY_AUTH].fee_yen, 200);
-	ck_assert_int_eq(policy_plan_application(&f.ctx, 1, POLICY_ISSUE, plans), 0);
-	ck_assert_int_eq(plans[POLICY_SIGN].fee_yen, 200);
-	f.ctx.fees.waived = 1;
-	ck_assert_int_eq(policy_plan_application(&f.ctx, 3, POLICY_ISSUE, plans), 0);
-	ck_assert_int_eq(plans[POLICY_AUTH].fee_yen + plans[POLICY_SIGN].fee_yen, 0);
-	/* policy_plan alone leaves the fee 0. */
-	f.ctx.fees.waived = 0;
-	ck_assert_int_eq(policy_plan(&f.ctx, POLICY_AUTH, POLICY_ISSUE, 0, &plans[0]), 0);
-	ck_assert_int_eq(plans[0].fee_yen, 0);
 }
 END_TEST
 
@@ -1552,9 +1435,6 @@ policy_suite(void)
 	tcase_add_loop_test(tc, test_r13_answer, 0, NROWS(r13_answer_rows));
 	tcase_add_loop_test(tc, test_r14_evidence, 0, NROWS(r14_rows));
 	tcase_add_test(tc, test_r14_doc_lists);
-	tcase_add_loop_test(tc, test_r18_fee_table, 0, NROWS(r18_rows));
-	tcase_add_test(tc, test_r18_configured_amounts);
-	tcase_add_test(tc, test_r18_application_fees);
 	tcase_add_loop_test(tc, test_r19_suspension_windows, 0, NROWS(r19_susp_rows));
 	tcase_add_loop_test(tc, test_r19_counter_hours, 0, NROWS(r19_hours_rows));
 	tcase_add_loop_test(tc, test_r20_cert_names, 0, NROWS(r20_rows));
