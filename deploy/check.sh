@@ -105,6 +105,7 @@ script_suite_from() {	# NAME OUTPUT-FILE: count a finished suite's output
 script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh
 script_suite demo-data bash tests/demo/check_demo.sh "$build"
+script_suite quickstart bash tests/demo/quickstart.sh "$build"
 script_suite api bash tests/api/run.sh "$build"
 # ---- e2e ----
 script_suite e2e bash tests/e2e/counter.sh "$build"

@@ -97,3 +97,21 @@ ROLLBACK"
 call GET "$API/v1/municipality" $(tls "$term_a")
 expect test_grants_api_request_served_as_jpkid eval '[ "$STATUS" = 200 ] && jq_eq .code 131016 &&
     [ "$(gr_db "SELECT count(*) FROM pg_stat_activity WHERE datname = '"'jpkid'"' AND usename = '"'jpkid'"'")" -ge 1 ]'
+
+# ---- jpkid does not migrate as jpkid: on an unmigrated database it checks,
+# is refused (no CREATE), and stays not ready until the owner migrates.
+jpki_psql "$pg" postgres -c "CREATE DATABASE jpkid_gr OWNER postgres" >/dev/null
+gr_api=$(jpki_free_port $((api_port + 700 + RANDOM % 200)))
+gr_st=$(jpki_free_port $((gr_api + 1)))
+jpki_write_config "$work/gr.conf" "$ca" "$(jpki_pg_conninfo "$pg" jpkid_gr jpkid)" "$gr_api" "$gr_st"
+start_jpkid "$work/gr.conf" "$work/gr-jpkid.log"
+gr_pid=$JPKID_PID
+sleep 1.5
+call GET "http://127.0.0.1:$gr_st/readyz"
+expect test_grants_jpkid_role_cannot_migrate_stays_not_ready eval '[ "$STATUS" = 503 ] &&
+    jq_eq .checks.schema "migrations pending" && grep -q "permission denied for schema public" "$work/gr-jpkid.log" &&
+    [ "$(jpki_psql "$pg" jpkid_gr -tAc "SELECT count(*) FROM pg_tables WHERE schemaname = '"'public'"'")" = 0 ]'
+"$jpkictl" migrate --db "$(jpki_pg_conninfo "$pg" jpkid_gr postgres)" > "$work/gr-migrate.out" 2>&1
+expect test_grants_owner_migrates_then_jpkid_becomes_ready wait_ready "http://127.0.0.1:$gr_st" 10
+kill -TERM "$gr_pid"
+wait "$gr_pid"
