@@ -18,8 +18,8 @@ cd "$top"
 var=${JPKI_VAR:-$top/var}
 die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
 
-# port_env VAR: the port VAR gives (checked: a number, and free unless
-# FREE_OK names a process of ours holding it); empty when VAR is unset.
+# port_env VAR: the port VAR gives, checked (a number, free on 127.0.0.1);
+# empty when VAR is unset. A bad or busy port stops the script, naming VAR.
 port_env() {
 	local name=$1 v=${!1:-}
 	[ -z "$v" ] && return 0

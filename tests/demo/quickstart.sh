@@ -9,7 +9,7 @@
 #
 # usage: tests/demo/quickstart.sh BUILDDIR      (BUILDDIR holds jpkid, jpkictl; run as root)
 # Prints "ok - NAME" / "not ok - NAME" per test and "N passed, N failed" last.
-# shellcheck disable=SC2016  # conditions are eval'd strings
+# shellcheck disable=SC2016,SC2034  # conditions are eval'd strings
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/deploy/lib.sh"
