@@ -25,8 +25,10 @@ gr_db() { jpki_psql "$pg" jpkid -tAc "$1"; }
 expect test_grants_jpkid_role_has_no_superuser_attributes \
 	test "$(gr_db "SELECT rolsuper::text || rolcreatedb::text || rolcreaterole::text || rolbypassrls::text
 	    FROM pg_roles WHERE rolname = 'jpkid'")" = falsefalsefalsefalse
+# (The database jpkid uses; some sections make other databases of their own.)
 expect test_grants_jpkid_owns_no_database_and_no_object eval '[ "$(gr_db "SELECT
-    (SELECT count(*) FROM pg_database WHERE pg_get_userbyid(datdba) = '"'jpkid'"') +
+    (SELECT count(*) FROM pg_database WHERE datname = current_database()
+        AND pg_get_userbyid(datdba) = '"'jpkid'"') +
     (SELECT count(*) FROM pg_class WHERE pg_get_userbyid(relowner) = '"'jpkid'"') +
     (SELECT count(*) FROM pg_namespace WHERE pg_get_userbyid(nspowner) = '"'jpkid'"')")" = 0 ]'
 
