@@ -260,7 +260,7 @@ void	api_add_header(struct api_resp *, const char *name, const char *fmt, ...)
 
 /*
  * problem+json (RFC 9457). type is a slug ("unauthenticated") turned into
- * "urn:jpkid:problem:<slug>"; rule may be NULL or a RULES.md id ("R4");
+ * "urn:jpkid:problem:<slug>"; rule may be NULL or a docs/rules.md id ("R4");
  * fields may be NULL or a JSON object of field -> message (stolen).
  */
 void	api_problem(struct api_resp *, int status, const char *type, const char *title,

@@ -1,5 +1,5 @@
 /*
- * idem: Idempotency-Key for every mutating POST (DESIGN "API"). Used inside
+ * idem: Idempotency-Key for every mutating POST (docs/foundation.md "API"). Used inside
  * the handler's own transaction, so the key row, the state change and the
  * stored response commit or roll back together:
  *

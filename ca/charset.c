@@ -1,5 +1,5 @@
 /*
- * charset: see charset.h (RULES.md R20).
+ * charset: see charset.h (docs/rules.md R20).
  *
  * Findings with glibc 2.36 "EUC-JP" (tests/unit/test_charset.c records
  * them): every non-ASCII character it encodes as a two-byte (0xA1-0xFE)

@@ -1,5 +1,5 @@
 /*
- * charset: RULES.md R20. Names and addresses put in a certificate must be
+ * charset: docs/rules.md R20. Names and addresses put in a certificate must be
  * representable in JIS X 0208 (non-kanji, level 1 and 2 kanji) plus JIS X
  * 0212 (supplementary kanji). Printable ASCII (U+0020-U+007E) counts as
  * representable (JIS X 0201 Roman, the G0 set of EUC-JP); JIS X 0201

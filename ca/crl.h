@@ -1,5 +1,5 @@
 /*
- * crl: X.509 v2 CRLs of one issuer and shard (RULES.md R24, R26; RFC 5280
+ * crl: X.509 v2 CRLs of one issuer and shard (docs/rules.md R24, R26; RFC 5280
  * section 5), built fast enough for a 1,000,000-entry shard: the
  * revokedCertificates are DER-encoded by hand into one buffer as the
  * caller adds them (in the order given), the small parts (issuer name,

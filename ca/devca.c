@@ -1,7 +1,7 @@
 /*
  * devca: the development hierarchy of `jpkictl init` (see devca.h for the
  * file list). Every certificate is built from structures (no config
- * strings, STYLE.md) and signed through signer_sign_x509(), so the same
+ * strings, docs/foundation.md "C") and signed through signer_sign_x509(), so the same
  * code path signs with a PEM key or a PKCS#11 token.
  *
  * Keys are created with open(O_CREAT | O_EXCL, 0600): the mode is right
@@ -87,7 +87,7 @@ dc_new_key(struct devca *d, const char *name, int bits)
 	return s;
 }
 
-/* DESIGN.md: 16 bytes from the CSPRNG, top bit cleared (positive). */
+/* docs/foundation.md: 16 bytes from the CSPRNG, top bit cleared (positive). */
 static int
 dc_serial(struct devca *d, X509 *x)
 {
@@ -522,7 +522,7 @@ devca_init(const struct devca_opts *o, char *err, size_t errlen)
 	    &auth_s)) == NULL)
 		goto out;
 
-	/* Delegated OCSP responders (DESIGN.md), one per issuing CA. */
+	/* Delegated OCSP responders (docs/foundation.md "OCSP"), one per issuing CA. */
 	x = dc_leaf(&d, LEAF_OCSP, sign_s, sign_ca, x509_name_r23(R23_OU_SIGN,
 	    "JPKI SIGN OCSP Responder"),
 	    "sign-ocsp.key", "sign-ocsp.crt");

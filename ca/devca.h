@@ -2,7 +2,7 @@
  * devca: the development hierarchy that `jpkictl init --dir D` creates.
  *
  * In D (created 0700 if missing; keys 0600, certificates 0644):
- *   sign-ca.key sign-ca.crt       self-signed SIGN issuing CA (RULES.md R23 name:
+ *   sign-ca.key sign-ca.crt       self-signed SIGN issuing CA (docs/rules.md R23 name:
  *                                 C=JP, O=JPKI, OU=JPKI for digital signature,
  *                                 OU=Japan Agency for Local Authority Information Systems)
  *   auth-ca.key auth-ca.crt       self-signed AUTH issuing CA (OU=JPKI for user authentication)

@@ -2,7 +2,7 @@
  * jpdate: see jpdate.h. Calendar arithmetic on the proleptic Gregorian
  * calendar with Howard Hinnant's days-from-civil / civil-from-days
  * algorithms (http://howardhinnant.github.io/date_algorithms.html); JST is
- * a fixed UTC+9 offset (RULES.md "All dates are calendar dates in Japan").
+ * a fixed UTC+9 offset (docs/rules.md "All dates are calendar dates in Japan").
  * Never localtime(), mktime() or TZ: the host's zone must not matter.
  */
 #include <config.h>

@@ -1,6 +1,6 @@
 /*
  * jpdate: calendar dates in Japan (Asia/Tokyo, UTC+9, no DST) and the date
- * arithmetic of RULES.md R5-R8: Japanese age reckoning, birthdays counted
+ * arithmetic of docs/rules.md R5-R8: Japanese age reckoning, birthdays counted
  * for validity, end of day in JST, calendar months, and eras (R25 .4).
  *
  * Pure functions: no clock, no locale, no TZ environment. An instant is a

@@ -1,6 +1,6 @@
 /*
  * lint: see lint.h. Written independently of ca/profile.c on purpose: the
- * expected values come from the request and RULES.md, never from the
+ * expected values come from the request and docs/rules.md, never from the
  * builder's helpers, and the extensions are walked and decoded here
  * (rpki-client style: strict DER, no trailing bytes, no duplicates, no
  * unknown extension, critical or not).

@@ -1,5 +1,5 @@
 /*
- * lint: our own checks of a SIGN/AUTH certificate against RULES.md
+ * lint: our own checks of a SIGN/AUTH certificate against docs/rules.md
  * R22-R25 and the request it was built from (RFC 5280 where the rules are
  * silent). Run on the certificate signed with the throwaway key before
  * the real signature (ca/profile.c); also usable on any issued DER.

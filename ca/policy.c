@@ -1,5 +1,5 @@
 /*
- * policy: see policy.h. One function per rule of RULES.md; every refusal
+ * policy: see policy.h. One function per rule of docs/rules.md; every refusal
  * carries its rule id. Dates are JST calendar dates (jpdate).
  *
  * This file: the refusal helpers shared through policy_int.h, the names

@@ -1,5 +1,5 @@
 /*
- * policy: the rules of RULES.md that decide issuance (R1-R21), as pure
+ * policy: the rules of docs/rules.md that decide issuance (R1-R21), as pure
  * functions. Each rule lives in exactly one function here and is tested in
  * tests/unit/test_policy.c without a database. Callers (api/) gather the
  * facts from the database into the structures below, pass "now" in, and
@@ -399,7 +399,7 @@ struct policy_r11 {
  * lost, keyCompromise (invalidity date = when it occurred); suspended ->
  * suspended, keyCompromise; returned -> returned, cessationOfOperation;
  * reissued -> reissued, superseded (Decision: "re-issued" means a new card
- * is made for the holder and new certificates go on it, RULES.md R11's
+ * is made for the holder and new certificates go on it, docs/rules.md R11's
  * superseded case). Allowed from: active (every event); lost (returned,
  * reissued: a lost card is found and handed back, or replaced); suspended
  * (lost, stolen, returned, reissued). Never from returned, reissued or

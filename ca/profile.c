@@ -1,6 +1,6 @@
 /*
  * profile: see profile.h. The certificate is built from structures only
- * (STYLE.md: never X509V3_EXT_conf_nid or config strings), in the order
+ * (docs/foundation.md "C": never X509V3_EXT_conf_nid or config strings), in the order
  * R22-R25 give, and issued the Boulder way: a throwaway signature, the
  * lint over what a relying party would parse, the real signature, and a
  * byte-for-byte comparison of the two TBSCertificates.

@@ -1,6 +1,6 @@
 /*
- * profile: the SIGN and AUTH end-entity certificates exactly as RULES.md
- * R22-R25, built from structures (never config strings, STYLE.md), and
+ * profile: the SIGN and AUTH end-entity certificates exactly as docs/rules.md
+ * R22-R25, built from structures (never config strings, docs/foundation.md "C"), and
  * issued Boulder's way: build the TBS, sign it with a throwaway lint key,
  * run ca/lint.c over the result, and only then sign for real through the
  * signer interface; the real certificate's TBS must equal the linted one

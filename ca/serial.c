@@ -14,7 +14,7 @@
 
 #include "ca/serial.h"
 
-#define SERIAL_RANDOM	16	/* DESIGN: 16 bytes from the CSPRNG */
+#define SERIAL_RANDOM	16	/* docs/foundation.md: 16 bytes from the CSPRNG */
 
 int
 serial_valid(const unsigned char *s, size_t len)

@@ -1,5 +1,5 @@
 /*
- * serial: certificate serial numbers (DESIGN: 16 bytes from the CSPRNG, top
+ * serial: certificate serial numbers (docs/foundation.md: 16 bytes from the CSPRNG, top
  * bit cleared), kept as the DER INTEGER content octets: positive and
  * minimal (leading zero octets dropped), as db/migrations stores them.
  */

@@ -1,6 +1,6 @@
 /*
  * x509ext: building blocks for certificates, as structures (never config
- * strings, STYLE.md): the R23 names and the extensions the issuing CAs,
+ * strings, docs/foundation.md "C"): the R23 names and the extensions the issuing CAs,
  * OCSP responders and (later) the SIGN/AUTH profiles share. Each returns 0
  * (or a new object) on success, -1 (or NULL) on failure with the OpenSSL
  * error queue set.
@@ -11,7 +11,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-/* RULES.md R23: the issuing CA names. */
+/* docs/rules.md R23: the issuing CA names. */
 #define R23_O		"JPKI"
 #define R23_OU_SIGN	"JPKI for digital signature"
 #define R23_OU_AUTH	"JPKI for user authentication"

@@ -1,5 +1,5 @@
 /*
- * jobs: the background work of one jpkid (DESIGN "Runtime").
+ * jobs: the background work of one jpkid (docs/foundation.md "Runtime").
  *
  * Two threads, started after the listeners and stopped before the pool:
  *

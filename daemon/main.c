@@ -1,7 +1,7 @@
 /*
  * jpkid: the central certificate authority daemon.
  *
- *   jpkid -c /etc/jpkid/jpkid.conf [-t]
+ *   jpkid -c /etc/jpkid/jpkid.conf [-t]     (jpkid(8), jpkid.conf(5))
  *
  * Start: read the config, load the four key pairs (fatal if any fails),
  * open the database pool (PostgreSQL may still be down: jpkid starts and
@@ -42,14 +42,18 @@
 #include "db/migrate.h"
 #include "db/store.h"
 
+/* -h/--help: the usage on stdout, exit 0; a usage error: on stderr, exit 2. */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr, "usage: jpkid -c FILE [-t]\n"
-	    "  -c FILE   configuration file (see jpkid.conf.example)\n"
+	fprintf(f, "usage: jpkid -c FILE [-t]\n"
+	    "       jpkid -h | --help | -V | --version\n"
+	    "  -c FILE   configuration file (jpkid.conf(5), deploy/jpkid.conf.example)\n"
 	    "  -t        check the configuration and keys, then exit\n"
-	    "  -V        print the version\n");
-	exit(2);
+	    "  -h        print this help\n"
+	    "  -V        print the version\n"
+	    "SIGHUP reloads the keys and log level, SIGTERM drains and stops (jpkid(8)).\n");
+	exit(f == stdout ? 0 : 2);
 }
 
 static int
@@ -240,7 +244,13 @@ main(int argc, char **argv)
 	int ch, check_only = 0, api_fd = -1, status_fd = -1, console_fd = -1, rc = 1, sig;
 	uint64_t wd_us, last_ping = 0;
 
-	while ((ch = getopt(argc, argv, "c:tVh")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((ch = getopt_long(argc, argv, "c:tVh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
@@ -251,12 +261,15 @@ main(int argc, char **argv)
 		case 'V':
 			printf("jpkid %s\n", PACKAGE_VERSION);
 			return 0;
+		case 'h':
+			usage(stdout);
+			break;
 		default:
-			usage();
+			usage(stderr);
 		}
 	}
 	if (path == NULL || optind != argc)
-		usage();
+		usage(stderr);
 
 	memset(&app, 0, sizeof(app));
 	pthread_rwlock_init(&app.keys_lock, NULL);

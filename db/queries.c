@@ -550,7 +550,7 @@ const struct query queries[Q__COUNT] = {
 	    "SELECT DISTINCT ON (type) type, status,"
 	    " extract(epoch FROM not_after)::bigint::text, encode(serial, 'hex'), der"
 	    " FROM certificates WHERE card_number = $1"
-	    " ORDER BY type, issued_at DESC, not_after DESC", 1 },
+	    " ORDER BY type, issued_at DESC, status = 'valid' DESC, not_after DESC", 1 },
 	[Q_PIN_KIOSK_GET] = { Q_PIN_KIOSK_GET, "pin_kiosk_get",
 	    "SELECT auth_pin_reset::text FROM kiosks WHERE id = $1::bigint AND enabled", 1 },
 	/* R19 as Q_COUNTER_GATE sees suspensions, without a municipality (kiosks). */

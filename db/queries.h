@@ -84,7 +84,7 @@ enum query_id {
 	/* ---- end CRLs ---- */
 	/* ---- pin resets ---- */
 	Q_PIN_CARD_GET,		/* $1 card_number -> card + resident's municipality (see queries.c) */
-	Q_PIN_CARD_CERTS,	/* $1 card_number -> latest certificate per type: type, status, not_after, serial hex, der */
+	Q_PIN_CARD_CERTS,	/* $1 card_number -> latest certificate per type (the valid one on an issued_at tie): type, status, not_after, serial hex, der */
 	Q_PIN_KIOSK_GET,	/* $1 kiosk id -> auth_pin_reset */
 	Q_PIN_SUSPENDED,	/* $1 now -> end of the active suspension (NULL when none), reasons (R19) */
 	Q_PIN_CHALLENGE_INSERT,	/* $1 hash (binary), $2 kiosk, $3 card, $4 key_type, $5 now, $6 expires */

@@ -59,7 +59,7 @@ export JPKID_TEST_DB="host=$pgdir port=$(cat "$pgdir/port") user=postgres dbname
 # "NN%: Checks: C, Failures: F, Errors: E".
 unit_suites() {	# NAME BUILDDIR
 	local name=$1 dir=$2 p=0 f=0 log c fl er
-	make -C "$dir" -s check >/dev/null 2>&1
+	make -C "$dir" -s -j"$(nproc)" check >/dev/null 2>&1	# each DB suite makes its own database
 	for log in "$dir"/tests/unit/*.log; do
 		[ -f "$log" ] || continue
 		if grep -q '^SKIP' "${log%.log}.trs" 2>/dev/null ||
@@ -104,11 +104,16 @@ script_suite_from() {	# NAME OUTPUT-FILE: count a finished suite's output
 }
 script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh
+script_suite docs bash tests/docs/check.sh
+script_suite deb bash tests/deb/check.sh "$build"
+script_suite man bash tests/man/check.sh "$build"
 script_suite demo-data bash tests/demo/check_demo.sh "$build"
 script_suite quickstart bash tests/demo/quickstart.sh "$build"
+script_suite demo-flows bash tests/demo/demo_flows.sh "$build"
 script_suite api bash tests/api/run.sh "$build"
 # ---- e2e ----
 script_suite e2e bash tests/e2e/counter.sh "$build"
+script_suite e2e-terminal bash tests/e2e/terminal.sh "$build"
 # ---- end e2e ----
 # ---- fault ----
 script_suite fault bash tests/fault/run.sh "$build"

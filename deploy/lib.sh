@@ -9,8 +9,9 @@ JPKI_PACKAGES="build-essential autoconf automake libtool pkg-config
  libsystemd-dev libp11-dev libinih-dev libargon2-dev liboath-dev oathtool
  libcurl4-openssl-dev check libjs-chart.js
  postgresql postgresql-client softhsm2 opensc gnutls-bin libnss3-tools openssl
- curl valgrind python3 python3-yaml python3-jsonschema systemd procps
+ curl valgrind python3 python3-yaml python3-jsonschema systemd procps mandoc
  libjs-chart.js
+ debhelper dpkg-dev lintian
  clang libclang-rt-14-dev"
 # The browser tests of the console (tests/browser, deploy/check.sh): Debian's
 # Chromium driven by playwright-core from npm, and Japanese fonts for the

@@ -19,7 +19,8 @@ enum {
 	O_API = 256, O_CERT, O_KEY, O_CACERT, O_STATUS, O_LANG, O_JSON, O_CARD, O_ANCHORS,
 	O_NUMBER, O_PROCEDURE, O_TYPES, O_APPLICANT, O_NAME, O_RELATIONSHIP, O_DOC,
 	O_AUTHORITY, O_DELEGATION, O_CARD_NUMBER, O_TYPE, O_REASON, O_COMMENT, O_OCCURRED,
-	O_PIN_FILE, O_NEW_PIN_FILE, O_SIGN_PIN_FILE, O_AUTH_PIN_FILE, O_AUTHZ_FILE, O_RESIDENT, O_BATCH, O_CSV, O_HELP
+	O_PIN_FILE, O_NEW_PIN_FILE, O_SIGN_PIN_FILE, O_AUTH_PIN_FILE, O_AUTHZ_FILE, O_RESIDENT, O_BATCH, O_CSV, O_HELP,
+	O_VERSION
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,7 @@ static const struct option longopts[] = {
 	{ "batch", required_argument, NULL, O_BATCH },
 	{ "csv", no_argument, NULL, O_CSV },
 	{ "help", no_argument, NULL, O_HELP },
+	{ "version", no_argument, NULL, O_VERSION },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -99,7 +101,8 @@ usage(FILE *f)
 	size_t i;
 	char w[32];
 
-	fprintf(f, "%s: jpki-terminal [options] COMMAND [ARGS] [options]\n\n%s:\n",
+	fprintf(f, "%s: jpki-terminal [options] COMMAND [ARGS] [options]\n"
+	    "       jpki-terminal --help | --version\n\n%s:\n",
 	    TR("使い方", "usage"), TR("コマンド", "commands"));
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		snprintf(w, sizeof(w), "%s%s%s", cmds[i].word1, cmds[i].word2 ? " " : "",
@@ -109,7 +112,7 @@ usage(FILE *f)
 	fprintf(f, "\n%s:\n"
 	    "  --api URL --cert F --key F --cacert F   (JPKI_TERMINAL_API/_CERT/_KEY/_CACERT)\n"
 	    "  --status URL (JPKI_TERMINAL_STATUS)  --card F (JPKI_CARD)  --lang ja|en  --json\n"
-	    "%s: docs/terminal.md\n", TR("共通オプション", "global options"),
+	    "%s: jpki-terminal(1), docs/terminal.md\n", TR("共通オプション", "global options"),
 	    TR("詳しくは", "reference"));
 	return f == stderr ? TERM_EXIT_USAGE : TERM_EXIT_OK;
 }
@@ -218,9 +221,13 @@ main(int argc, char **argv)
 		case 'h':
 		case O_HELP:
 			return usage(stdout);
+		case O_VERSION:
+			printf("jpki-terminal %s\n", PACKAGE_VERSION);
+			return TERM_EXIT_OK;
 		default:
-			return term_usage_error("%s: %s", TR("不明なオプション", "unknown option"),
-			    argv[optind - 1]);
+			fprintf(stderr, "jpki-terminal: %s: %s\n",
+			    TR("不明なオプション", "unknown option"), argv[optind - 1]);
+			return usage(stderr);
 		}
 	}
 	if (npos == 0)

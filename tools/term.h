@@ -2,8 +2,10 @@
  * jpki-terminal: the reference counter terminal (窓口端末) and kiosk client.
  * Internal header shared by tools/jpki_terminal.c (options, dispatch),
  * tools/term_http.c (libcurl over mTLS), tools/term_out.c (Japanese/English
- * text, --json, PIN entry) and the commands in tools/term_counter.c,
- * tools/term_card.c and tools/term_info.c. Command reference: docs/terminal.md.
+ * text, --json, PIN entry), tools/term_fmt.c (JST dates with the era, status
+ * words, format checks), tools/term_plan.c (a type's plan) and the commands
+ * in tools/term_counter.c, tools/term_card.c and tools/term_info.c. Command
+ * reference: docs/terminal.md.
  *
  * Exit status of every command (TERM_EXIT_*): 0 done; 1 refused by the
  * daemon (a 4xx problem: rule, title, detail, fields are printed); 2 usage;
@@ -19,6 +21,7 @@
 
 #include <jansson.h>
 
+#include "ca/jpdate.h"
 #include "tools/vcard.h"
 
 enum {
@@ -91,12 +94,47 @@ int	term_fail_card(struct vcard *, int rc, enum vcard_key, const char *what);
 /*
  * PINs, never echoed, never printed. The source in order: file (if not
  * NULL), the environment variable env (if not NULL), then a prompt on
- * /dev/tty without echo (twice when confirm). 0 and pin, or -1 (message
- * printed).
+ * /dev/tty without echo (twice when confirm). With format >= 0 (an enum
+ * vcard_key) a PIN typed at the prompt is R15-checked before the
+ * confirmation and asked again (3 tries; after the third the bad PIN is
+ * returned for the caller's own check). 0 and pin, or -1 (message printed).
  */
 int	term_read_pin(const char *file, const char *env, const char *prompt, int confirm,
-	    char *pin, size_t pinlen);
+	    int format, char *pin, size_t pinlen);
+/*
+ * A value typed by the clerk with the wrong format, found before any
+ * request: prints "FIELD: EXPECTED (got VALUE)", sets format_error {field,
+ * expected} for --json; returns TERM_EXIT_USAGE.
+ */
+int	term_format_error(const char *field, const char *value, const char *expected);
 void	term_wipe(void *, size_t);
+
+/* ---- term_fmt.c: pure helpers (the language is a parameter) ---- */
+/* A date in Japanese with its era: "令和8年12月3日", "昭和55年5月14日", "令和元年5月1日". */
+char	*term_fmt_era(struct jpdate, char *buf, size_t len);
+/* "YYYY-MM-DD": as given (en) or with the era (ja); anything else as given. */
+const char *term_fmt_date(const char *ymd, int ja, char *buf, size_t len);
+/*
+ * An instant of the daemon ("2026-11-21T01:01:00Z") in JST (fixed UTC+9):
+ * "2026-11-21 10:01 JST" (en), "令和8年11月21日 10:01" (ja); seconds only
+ * when not zero ("23:59:59"). Anything else as given.
+ */
+const char *term_fmt_time(const char *utc, int ja, char *buf, size_t len);
+/* A status word of the daemon or the card (valid, revoked, LOCKED, ...) in Japanese when ja. */
+const char *term_word(const char *word, int ja);
+/* The string member k of o, or "" (absent, null, not a string). */
+const char *term_js(json_t *o, const char *k);
+/* 0 for 11 digits (a resident code), -1 otherwise. */
+int	term_check_resident_code(const char *);
+/* 0 for 1 to 16 of 0-9 and A-Z (12 digits: a My Number card; Juki), -1 otherwise. */
+int	term_check_card_number(const char *);
+
+/* ---- term_plan.c ---- */
+const char *term_type_name(const char *type);	/* "SIGN certificate" / 署名用電子証明書 */
+/* One type's plan line, then its notes (below). */
+void	term_print_plan(const char *type, json_t *plan);
+/* warnings ("warning: DETAIL (RULE)") and together_with_auth, when present. */
+void	term_print_notes(json_t *plan);
 
 /* ---- jpki_terminal.c: options shared by the commands ---- */
 struct term {

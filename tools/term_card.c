@@ -24,13 +24,7 @@
 #include "common/util.h"
 #include "tools/term.h"
 
-static const char *
-js(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
+#define js	term_js
 
 static const char *
 key_label(enum vcard_key k)
@@ -97,7 +91,7 @@ current_pin(struct term *t, enum vcard_key k, char *pin, size_t len)
 	snprintf(prompt, sizeof(prompt), "%s%s", key_label(k),
 	    TR("の暗証番号", " PIN"));
 	return term_read_pin(t->pin_file, k == VCARD_SIGN ? "JPKI_SIGN_PIN" : "JPKI_AUTH_PIN",
-	    prompt, 0, pin, len);
+	    prompt, 0, -1, pin, len);
 }
 
 /* A new PIN for k, R15-checked before anything is asked of the daemon. */
@@ -109,7 +103,7 @@ new_pin(struct term *t, enum vcard_key k, char *pin, size_t len)
 	snprintf(prompt, sizeof(prompt), "%s%s", key_label(k), k == VCARD_SIGN ?
 	    TR("の新しいパスワード (英大文字と数字 6〜16 文字)", " new PIN (6-16 of A-Z, 0-9)") :
 	    TR("の新しい暗証番号 (数字 4 桁)", " new PIN (4 digits)"));
-	if (term_read_pin(t->new_pin_file, "JPKI_NEW_PIN", prompt, 1, pin, len) != 0)
+	if (term_read_pin(t->new_pin_file, "JPKI_NEW_PIN", prompt, 1, (int)k, pin, len) != 0)
 		return TERM_EXIT_USAGE;
 	if (vcard_pin_format(k, pin, norm, sizeof(norm), msg, sizeof(msg)) != VCARD_OK) {
 		fprintf(stderr, "%s (R15): %s\n", TR("暗証番号の形式が違います",
@@ -198,6 +192,12 @@ cmd_card_new(struct term *t)
 	if (t->card_path == NULL || (t->number == NULL) == (t->resident == NULL) || t->nargs != 0)
 		return term_usage_error("card new --card FILE (--number CARD_NUMBER | --resident CODE)"
 		    " [--anchors PEM | --status URL]");
+	if (t->number != NULL && term_check_card_number(t->number) != 0)
+		return term_format_error("--number", t->number, TR("カード番号は 0-9 と A-Z の 1〜16 文字",
+		    "a card number is 1 to 16 of 0-9 and A-Z"));
+	if (t->resident != NULL && term_check_resident_code(t->resident) != 0)
+		return term_format_error("--resident", t->resident, TR("住民コードは数字 11 桁",
+		    "a resident code is 11 digits"));
 	if (t->resident != NULL) {
 		if ((rc = register_card(t, number, sizeof(number))) != 0)
 			return rc;
@@ -224,6 +224,21 @@ cmd_card_new(struct term *t)
 	return 0;
 }
 
+/*
+ * What a key of the card is: "blank" (nothing issued onto it yet: a key,
+ * its PIN and its certificate are installed together, so no PIN and no
+ * tries to use up), "LOCKED" (R16: the tries are used up), "ready".
+ */
+static const char *
+key_word(struct vcard *c, enum vcard_key k)
+{
+	size_t len;
+
+	if (vcard_cert(c, k, &len) == NULL)
+		return "blank";
+	return vcard_tries_left(c, k) == 0 ? "LOCKED" : "ready";
+}
+
 static json_t *
 key_state(struct vcard *c, enum vcard_key k)
 {
@@ -234,8 +249,8 @@ key_state(struct vcard *c, enum vcard_key k)
 	json_t *o;
 	struct tm tm;
 
-	o = json_pack("{s:i, s:i}", "tries_left", vcard_tries_left(c, k), "max_tries",
-	    vcard_max_tries(k));
+	o = json_pack("{s:i, s:i, s:s}", "tries_left", vcard_tries_left(c, k), "max_tries",
+	    vcard_max_tries(k), "state", key_word(c, k));
 	if ((der = vcard_cert(c, k, &len)) == NULL) {
 		json_object_set_new(o, "certificate", json_false());
 		return o;
@@ -281,6 +296,7 @@ cmd_card_show(struct term *t)
 	struct vcard *c;
 	json_t *st, *ks;
 	enum vcard_key k;
+	char na[64];
 	int rc;
 
 	if (t->type != NULL && vcard_key_parse(t->type, &k) != 0)
@@ -299,11 +315,14 @@ cmd_card_show(struct term *t)
 		ks = key_state(c, k);
 		if (json_is_true(json_object_get(ks, "certificate")))
 			term_say("  %s: %s %s, %s %s", key_label(k), TR("シリアル", "serial"),
-			    js(ks, "serial"), TR("有効期限", "valid until"), js(ks, "not_after"));
+			    js(ks, "serial"), TR("有効期限", "valid until"),
+			    term_fmt_time(js(ks, "not_after"), term_ja, na, sizeof(na)));
 		else
 			term_say("  %s: %s", key_label(k), TR("証明書なし", "no certificate"));
-		if (vcard_tries_left(c, k) == 0)
-			term_say(", %s\n", TR("ロック中 (R16)", "LOCKED (R16)"));
+		if (strcmp(js(ks, "state"), "blank") == 0)
+			term_say(", %s\n", TR("未発行 (白紙のカード)", "blank: not yet issued"));
+		else if (strcmp(js(ks, "state"), "LOCKED") == 0)
+			term_say(", %s (R16)\n", term_word("LOCKED", term_ja));
 		else
 			term_say(", %s %d/%d\n", TR("残り試行回数", "tries left"),
 			    vcard_tries_left(c, k), vcard_max_tries(k));
@@ -391,12 +410,12 @@ static int
 finish_reset(struct term *t, struct vcard *c, enum vcard_key k, json_t *authz, const char *pin)
 {
 	struct term_resp r;
-	char path[160];
+	char path[160], b[64];
 	int rc;
 
 	memset(&r, 0, sizeof(r));
 	term_say("%s %s (%s %s)\n", TR("初期化の許可を受けました", "reset authorized"), js(authz, "id"),
-	    TR("期限", "until"), js(authz, "expires_at"));
+	    TR("期限", "until"), term_fmt_time(js(authz, "expires_at"), term_ja, b, sizeof(b)));
 	if ((rc = card_accepts(c, k, js(authz, "authorization"), pin)) != 0)
 		return rc;
 	snprintf(path, sizeof(path), "/v1/pin-resets/%s/complete", js(authz, "id"));

@@ -18,22 +18,27 @@
 #include "common/util.h"
 #include "tools/term.h"
 
-static const char *
-js(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
+#define js	term_js
 
-	return s != NULL ? s : "";
+#define type_name	term_type_name
+#define W(s)		term_word((s), term_ja)
+
+/* The formats of openapi.yaml for what the clerk typed, checked before any request (exit 2). */
+static int
+check_resident(const char *field, const char *code)
+{
+	if (term_check_resident_code(code) == 0)
+		return 0;
+	return term_format_error(field, code, TR("住民コードは数字 11 桁", "a resident code is 11 digits"));
 }
 
-static const char *
-type_name(const char *t)
+static int
+check_card(const char *field, const char *number)
 {
-	if (strcmp(t, "sign") == 0)
-		return TR("署名用電子証明書", "SIGN certificate");
-	if (strcmp(t, "auth") == 0)
-		return TR("利用者証明用電子証明書", "AUTH certificate");
-	return t;
+	if (number == NULL || term_check_card_number(number) == 0)
+		return 0;
+	return term_format_error(field, number, TR("カード番号は 0-9 と A-Z の 1〜16 文字",
+	    "a card number is 1 to 16 of 0-9 and A-Z"));
 }
 
 /* "sign,auth" -> ["auth","sign"] (AUTH first, R7); NULL on a bad list. */
@@ -111,19 +116,6 @@ term_evidence(struct term *t, const char *kind)
 	return ev;
 }
 
-static void
-print_plan(const char *type, json_t *p)
-{
-	json_t *sup = json_object_get(p, "supersedes");
-
-	term_say("  %s: %s %s (%s, %s %s)%s%s, %s %lld %s\n", type_name(type),
-	    TR("有効期限", "valid until"), js(p, "not_after"), js(p, "renewal"),
-	    TR("上限", "capped by"), json_is_string(json_object_get(p, "capped_by")) ?
-	    js(p, "capped_by") : "-", json_is_string(sup) ? TR(", 失効させる証明書 ", ", supersedes ") : "",
-	    json_is_string(sup) ? json_string_value(sup) : "", TR("手数料", "fee"),
-	    (long long)json_integer_value(json_object_get(p, "fee_yen")), TR("円", "yen"));
-}
-
 int
 cmd_lookup(struct term *t)
 {
@@ -132,10 +124,13 @@ cmd_lookup(struct term *t)
 	json_t *res, *v, *e, *ref;
 	size_t i;
 	const char *ty[] = { "sign", "auth" };
+	char b1[64], b2[64];
 	int rc = TERM_EXIT_OK;
 
 	if (t->nargs != 1)
 		return term_usage_error("lookup RESIDENT");
+	if ((rc = check_resident("RESIDENT", t->args[0])) != 0)
+		return rc;
 	snprintf(path, sizeof(path), "/v1/residents/%s", t->args[0]);
 	if (term_http_call(&t->http, "GET", path, NULL, &r) != 0 || r.status != 200) {
 		rc = term_fail_resp(&r);
@@ -145,19 +140,22 @@ cmd_lookup(struct term *t)
 	term_say("%s %s  %s%s%s (%s %lld%s, %s %s)\n", TR("住民", "resident"), js(res, "resident_code"),
 	    js(res, "family_name"), *js(res, "given_name") ? " " : "", js(res, "given_name"),
 	    TR("年齢", "age"), (long long)json_integer_value(json_object_get(res, "age")),
-	    TR("歳", ""), TR("生年月日", "born"), js(res, "birth_date"));
+	    TR("歳", ""), TR("生年月日", "born"), term_fmt_date(js(res, "birth_date"), term_ja, b1,
+	    sizeof(b1)));
 	term_say("  %s: %s\n", TR("住所", "address"), js(res, "address"));
 	if (json_is_true(json_object_get(res, "adult_ward")))
 		term_say("  %s\n", TR("成年被後見人", "adult ward"));
 	if (strcmp(js(res, "status"), "registered") != 0)
-		term_say("  %s: %s\n", TR("住民登録", "register status"), js(res, "status"));
+		term_say("  %s: %s\n", TR("住民登録", "register status"), W(js(res, "status")));
 	json_array_foreach(json_object_get(r.body, "cards"), i, v)
 		term_say("  %s %s: %s, %s %s\n", TR("カード", "card"), js(v, "card_number"),
-		    js(v, "status"), TR("有効期限", "expires"), js(v, "expires_on"));
+		    W(js(v, "status")), TR("有効期限", "expires"),
+		    term_fmt_date(js(v, "expires_on"), term_ja, b1, sizeof(b1)));
 	json_array_foreach(json_object_get(r.body, "certificates"), i, v)
 		term_say("  %s %s (%s): %s, %s %s%s%s\n", TR("証明書", "certificate"), js(v, "serial"),
-		    js(v, "type"), js(v, "status"), TR("有効期限", "until"), js(v, "not_after"),
-		    json_is_string(json_object_get(v, "reason")) ? ", " : "", js(v, "reason"));
+		    js(v, "type"), W(js(v, "status")), TR("有効期限", "until"),
+		    term_fmt_time(js(v, "not_after"), term_ja, b2, sizeof(b2)),
+		    json_is_string(json_object_get(v, "reason")) ? ", " : "", W(js(v, "reason")));
 	for (i = 0; i < 2; i++) {
 		e = json_object_get(json_object_get(r.body, "eligibility"), ty[i]);
 		if (json_is_true(json_object_get(e, "eligible"))) {
@@ -165,18 +163,19 @@ cmd_lookup(struct term *t)
 			json_t *k;
 			size_t j;
 
-			print_plan(ty[i], e);
+			term_print_plan(ty[i], e);
 			json_array_foreach(json_object_get(e, "applicant_kinds"), j, k)
 				snprintf(kinds + strlen(kinds), sizeof(kinds) - strlen(kinds), "%s%s",
-				    j ? ", " : "", json_string_value(k));
+				    j ? ", " : "", W(json_string_value(k)));
 			term_say("    %s: %s%s%s\n", TR("申請できる人", "who may apply"), kinds,
 			    json_is_string(json_object_get(e, "renewal_window_opens")) ?
 			    TR("; 更新受付開始 ", "; renewal window opens ") : "",
-			    js(e, "renewal_window_opens"));
+			    term_fmt_date(js(e, "renewal_window_opens"), term_ja, b1, sizeof(b1)));
 		} else {
 			ref = json_object_get(e, "refusal");
 			term_say("  %s: %s (%s): %s\n", type_name(ty[i]), TR("発行できません", "refused"),
 			    js(ref, "rule"), js(ref, "detail"));
+			term_print_notes(e);
 		}
 	}
 	term_out_set("resident", json_incref(r.body));
@@ -194,9 +193,13 @@ file_application(struct term *t, const char *resident, const char *procedure, co
 	const char *kind = t->applicant != NULL ? t->applicant : "self";
 	json_t *body, *ty, *ev, *applicant, *p, *inq;
 	const char *k;
+	char b[64];
 	int rc = TERM_EXIT_OK;
 
 	*app = NULL;
+	if ((rc = check_resident("RESIDENT", resident)) != 0 ||
+	    (rc = check_card("--card-number", card_number)) != 0)
+		return rc;
 	if ((ty = parse_types(types)) == NULL)
 		return term_usage_error("--types sign,auth | sign | auth");
 	if ((ev = term_evidence(t, kind)) == NULL) {
@@ -219,10 +222,10 @@ file_application(struct term *t, const char *resident, const char *procedure, co
 		goto out;
 	}
 	term_say("%s %s (%s: %s, %s: %s)\n", TR("申請を受け付けました", "application filed"),
-	    js(r.body, "id"), TR("状態", "state"), js(r.body, "state"), TR("手続", "procedure"),
-	    js(r.body, "procedure"));
+	    js(r.body, "id"), TR("状態", "state"), W(js(r.body, "state")), TR("手続", "procedure"),
+	    W(js(r.body, "procedure")));
 	json_object_foreach(json_object_get(r.body, "plan"), k, p)
-		print_plan(k, p);
+		term_print_plan(k, p);
 	term_say("  %s: %lld %s\n", TR("手数料合計", "total fee"),
 	    (long long)json_integer_value(json_object_get(r.body, "fee_yen")), TR("円", "yen"));
 	if ((inq = json_object_get(r.body, "inquiry")) != NULL) {
@@ -230,7 +233,7 @@ file_application(struct term *t, const char *resident, const char *procedure, co
 		    "inquiry form (mailed to the registered address; R13)"));
 		term_say("  %s: %s\n  %s: %s\n  %s: %s\n", TR("宛名", "addressee"), js(inq, "addressee"),
 		    TR("住所", "address"), js(inq, "address"), TR("回答期限", "expires"),
-		    js(inq, "expires_at"));
+		    term_fmt_time(js(inq, "expires_at"), term_ja, b, sizeof(b)));
 		/* The purpose of the form: printed here and nowhere else. */
 		if (*js(inq, "answer_code"))
 			term_say("  %s: %s\n", TR("回答コード", "answer code"), js(inq, "answer_code"));
@@ -278,7 +281,7 @@ cmd_answer(struct term *t)
 		goto out;
 	}
 	term_say("%s %s: %s\n", TR("照会書の回答を確認しました。申請", "inquiry answered; application"),
-	    js(r.body, "id"), js(r.body, "state"));
+	    js(r.body, "id"), W(js(r.body, "state")));
 out:
 	json_decref(body);
 	term_resp_free(&r);
@@ -321,18 +324,16 @@ b64(const unsigned char *p, size_t len)
 
 /* One type: key on the card (pending), CSR, POST, install. */
 static int
-issue_one(struct term *t, struct vcard *c, const char *app_id, enum vcard_key k, const char *pin,
-    int skip_unapplied, int *skipped)
+issue_one(struct term *t, struct vcard *c, const char *app_id, enum vcard_key k, const char *pin)
 {
 	struct term_resp r;
 	unsigned char *csr = NULL, *cert = NULL, *ca = NULL;
 	size_t csrlen = 0, certlen = 0, calen = 0;
-	char path[128], *csr64 = NULL;
+	char path[128], *csr64 = NULL, b[64];
 	json_t *body = NULL;
 	int rc = TERM_EXIT_OK, vr;
 
 	memset(&r, 0, sizeof(r));
-	*skipped = 0;
 	if ((vr = vcard_keygen(c, k, pin)) != VCARD_OK ||
 	    (vr = vcard_csr(c, k, &csr, &csrlen)) != VCARD_OK)
 		return term_fail_card(c, vr, k, "keygen");
@@ -341,13 +342,6 @@ issue_one(struct term *t, struct vcard *c, const char *app_id, enum vcard_key k,
 	body = json_pack("{s:s, s:s}", "type", vcard_key_name(k), "csr", csr64);
 	snprintf(path, sizeof(path), "/v1/applications/%s/certificates", app_id);
 	if (term_http_call(&t->http, "POST", path, body, &r) != 0 || r.status != 201) {
-		if (skip_unapplied && r.status == 409 &&
-		    strcmp(js(r.body, "type"), "urn:jpkid:problem:type-not-applied") == 0) {
-			term_say("  %s: %s\n", type_name(vcard_key_name(k)),
-			    TR("この申請にはありません (省略)", "not in this application (skipped)"));
-			*skipped = 1;
-			goto out;
-		}
 		rc = term_fail_resp(&r);
 		goto out;
 	}
@@ -365,7 +359,8 @@ issue_one(struct term *t, struct vcard *c, const char *app_id, enum vcard_key k,
 	    "serial", js(r.body, "serial")));
 	term_say("  %s: %s %s, %s %s, %s%s\n", type_name(vcard_key_name(k)),
 	    TR("シリアル", "serial"), js(r.body, "serial"), TR("有効期限", "valid until"),
-	    js(r.body, "not_after"), TR("カードに書き込みました", "written to the card"),
+	    term_fmt_time(js(r.body, "not_after"), term_ja, b, sizeof(b)),
+	    TR("カードに書き込みました", "written to the card"),
 	    json_array_size(json_object_get(r.body, "superseded")) ?
 	    TR(" (旧証明書は失効: R9)", " (the previous one is revoked: R9)") : "");
 out:
@@ -378,16 +373,67 @@ out:
 	return rc;
 }
 
+/*
+ * Without --types: the types of the application (GET /v1/applications/{id})
+ * that are not issued yet, as "auth,sign" into list. A type not applied
+ * for is never tried: the daemon checks the application's state before its
+ * types, so after AUTH completed an AUTH-only application a SIGN request
+ * would be refused as wrong-state. 0, or the exit status (printed).
+ */
+static int
+applied_types(struct term *t, const char *app_id, char *list, size_t len)
+{
+	struct term_resp r;
+	char path[160];
+	json_t *v, *w;
+	size_t i, j;
+	int rc = TERM_EXIT_OK, done;
+
+	list[0] = '\0';
+	snprintf(path, sizeof(path), "/v1/applications/%s", app_id);
+	if (term_http_call(&t->http, "GET", path, NULL, &r) != 0 || r.status != 200) {
+		rc = term_fail_resp(&r);
+		goto out;
+	}
+	json_array_foreach(json_object_get(r.body, "types"), i, v) {
+		if (!json_is_string(v))
+			continue;
+		done = 0;
+		json_array_foreach(json_object_get(r.body, "issued_types"), j, w)
+			done |= json_equal(v, w);
+		if (done) {
+			term_say("  %s: %s\n", type_name(json_string_value(v)),
+			    TR("発行済み (省略)", "already issued (skipped)"));
+			continue;
+		}
+		snprintf(list + strlen(list), len - strlen(list), "%s%s", list[0] ? "," : "",
+		    json_string_value(v));
+	}
+	if (list[0] == '\0') {
+		term_warn("%s (%s: %s)", TR("発行できる証明書がありません", "nothing to issue"),
+		    TR("申請の状態", "application state"), W(js(r.body, "state")));
+		rc = TERM_EXIT_REFUSED;
+	}
+out:
+	term_resp_free(&r);
+	return rc;
+}
+
 int
 term_issue_onto(struct term *t, struct vcard *c, const char *app_id, const char *types)
 {
-	char pins[2][64], msg[160], norm[64];
-	const char *list = types != NULL ? types : "auth,sign";
+	char pins[2][64], msg[160], norm[64], applied[16];
+	const char *list = types;
 	json_t *ty, *v;
 	enum vcard_key k;
 	size_t i;
-	int rc = TERM_EXIT_OK, skipped, issued = 0;
+	int rc = TERM_EXIT_OK;
 
+	if (list == NULL) {
+		if ((rc = applied_types(t, app_id, applied, sizeof(applied))) != 0)
+			return rc;
+		list = applied;
+	}
 	if ((ty = parse_types(list)) == NULL)
 		return term_usage_error("--types sign,auth | sign | auth");
 	memset(pins, 0, sizeof(pins));
@@ -398,7 +444,7 @@ term_issue_onto(struct term *t, struct vcard *c, const char *app_id, const char 
 		    k == VCARD_SIGN ? "JPKI_SIGN_PIN" : "JPKI_AUTH_PIN",
 		    k == VCARD_SIGN ? TR("署名用パスワード (英大文字と数字 6〜16 文字) を設定",
 		    "new SIGN PIN (6-16 of A-Z, 0-9)") : TR("利用者証明用暗証番号 (数字 4 桁) を設定",
-		    "new AUTH PIN (4 digits)"), 1, pins[k], sizeof(pins[k])) != 0) {
+		    "new AUTH PIN (4 digits)"), 1, (int)k, pins[k], sizeof(pins[k])) != 0) {
 			rc = TERM_EXIT_USAGE;
 			goto out;
 		}
@@ -416,13 +462,8 @@ term_issue_onto(struct term *t, struct vcard *c, const char *app_id, const char 
 	    vcard_card_number(c));
 	json_array_foreach(ty, i, v) {
 		vcard_key_parse(json_string_value(v), &k);
-		if ((rc = issue_one(t, c, app_id, k, pins[k], types == NULL, &skipped)) != 0)
+		if ((rc = issue_one(t, c, app_id, k, pins[k])) != 0)
 			goto out;
-		issued += !skipped;
-	}
-	if (issued == 0) {
-		term_warn("%s", TR("発行できる証明書がありません", "nothing was issued"));
-		rc = TERM_EXIT_REFUSED;
 	}
 out:
 	term_wipe(pins, sizeof(pins));
@@ -482,7 +523,7 @@ cmd_revoke(struct term *t)
 {
 	struct term_resp r;
 	struct vcard *c = NULL;
-	char serial[64], path[128];
+	char serial[64], path[128], b[64];
 	const unsigned char *der;
 	enum vcard_key k;
 	json_t *body;
@@ -514,7 +555,8 @@ cmd_revoke(struct term *t)
 		goto out;
 	}
 	term_say("%s %s (%s): %s %s, %s\n", TR("失効しました", "revoked"), js(r.body, "serial"),
-	    js(r.body, "type"), TR("理由", "reason"), js(r.body, "reason"), js(r.body, "revoked_at"));
+	    js(r.body, "type"), TR("理由", "reason"), W(js(r.body, "reason")),
+	    term_fmt_time(js(r.body, "revoked_at"), term_ja, b, sizeof(b)));
 	term_out_set("certificate", json_incref(r.body));
 out:
 	json_decref(body);
@@ -544,6 +586,8 @@ cmd_card_event(struct term *t)
 		event = t->args[0];
 	} else
 		return term_usage_error("card-event CARD_NUMBER lost|stolen|suspended|returned|reissued");
+	if ((rc = check_card("CARD_NUMBER", number)) != 0)
+		return rc;
 	body = json_pack("{s:s}", "event", event);
 	if (t->occurred_at != NULL)
 		json_object_set_new(body, "occurred_at", json_string(t->occurred_at));
@@ -555,10 +599,10 @@ cmd_card_event(struct term *t)
 		goto out;
 	}
 	term_say("%s %s: %s -> %s (R11)\n", TR("届出を受け付けました。カード", "recorded; card"),
-	    number, js(r.body, "previous_status"), js(r.body, "status"));
+	    number, W(js(r.body, "previous_status")), W(js(r.body, "status")));
 	json_array_foreach(json_object_get(r.body, "revoked"), i, v)
 		term_say("  %s %s (%s): %s\n", TR("失効", "revoked"), js(v, "serial"), js(v, "type"),
-		    js(v, "reason"));
+		    W(js(v, "reason")));
 	term_out_set("event", json_incref(r.body));
 out:
 	json_decref(body);

@@ -195,8 +195,13 @@ term_http_call(struct term_http *h, const char *method, const char *path, json_t
 		ret = perform(c, method, url, payload, hdrs, r);
 		if (ret != -2 || attempt == 1)
 			break;
-		term_warn("%s: %s", TR("通信エラー、同じ Idempotency-Key で再試行します",
-		    "transport error, retrying once with the same Idempotency-Key"), r->err);
+		/* Only a request that carries a key is retried "with the same key" (a GET has none). */
+		if (mutating)
+			term_warn("%s: %s", TR("通信エラー、同じ Idempotency-Key で再試行します",
+			    "transport error, retrying once with the same Idempotency-Key"), r->err);
+		else
+			term_warn("%s: %s", TR("通信エラー、もう一度試します",
+			    "transport error, retrying once"), r->err);
 	}
 	if (ret != 0)
 		ret = -1;

@@ -10,37 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "tools/term.h"
 
-static const char *
-js(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
+#define js	term_js
 
-	return s != NULL ? s : "";
-}
-
-/* "2026-11-21T01:01:00Z" -> "2026-11-21 10:01 JST" (the counter's time); else as given. */
+/* "2026-11-21T01:01:00Z" -> "2026-11-21 10:01 JST" / "令和8年11月21日 10:01" (the counter's time). */
 static const char *
 jst(const char *utc, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t;
-
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(utc) != 20 || utc[19] != 'Z' || sscanf(utc, "%4d-%2d-%2dT%2d:%2d:%2d",
-	    &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6) {
-		snprintf(buf, len, "%s", utc);
-		return buf;
-	}
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
-	t = timegm(&tm) + 9 * 3600;
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%d %H:%M JST", &tm);
-	return buf;
+	return term_fmt_time(utc, term_ja, buf, len);
 }
 
 static const char *
@@ -58,7 +37,7 @@ cmd_suspensions(struct term *t)
 {
 	struct term_resp r;
 	json_t *list, *v;
-	char b1[40], b2[40];
+	char b1[64], b2[64];
 	size_t i;
 	int rc = TERM_EXIT_OK;
 
@@ -103,7 +82,7 @@ int
 cmd_notices(struct term *t)
 {
 	struct term_resp r;
-	char path[160], b1[40], b2[40];
+	char path[160], b1[64], b2[64];
 	json_t *v;
 	size_t i, n;
 	int rc = TERM_EXIT_OK;

@@ -103,13 +103,7 @@ term_out_end(int exit)
 	return exit;
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-
-	return s != NULL ? s : "";
-}
+#define jstr	term_js
 
 int
 term_fail_resp(const struct term_resp *r)
@@ -155,6 +149,14 @@ term_fail_resp(const struct term_resp *r)
 		fprintf(stderr, "  %s %s: %s\n", TR("項目", "field"), k, json_string_value(v) ?
 		    json_string_value(v) : "");
 	return exit;
+}
+
+int
+term_format_error(const char *field, const char *value, const char *expected)
+{
+	term_out_set("format_error", json_pack("{s:s, s:s}", "field", field, "expected", expected));
+	term_warn("%s: %s (%s '%s')", field, expected, TR("入力値", "got"), value);
+	return TERM_EXIT_USAGE;
 }
 
 static const char *
@@ -244,12 +246,13 @@ out:
 
 int
 term_read_pin(const char *file, const char *env, const char *prompt, int confirm,
-    char *pin, size_t pinlen)
+    int format, char *pin, size_t pinlen)
 {
-	char again[64];
+	char again[64], norm[64], msg[160];
 	const char *e;
 	char *s;
 	size_t len;
+	int tries;
 
 	if (file != NULL) {
 		if ((s = util_read_file(file, &len)) == NULL) {
@@ -266,12 +269,24 @@ term_read_pin(const char *file, const char *env, const char *prompt, int confirm
 		snprintf(pin, pinlen, "%s", e);
 		return 0;
 	}
-	if (prompt_tty(prompt, pin, pinlen) != 0) {
-		term_warn("%s (%s%s%s)", TR("暗証番号を入力できません: 端末がありません",
-		    "no PIN: no terminal to ask on"), TR("ファイルまたは環境変数 ", "a file or "),
-		    env != NULL ? env : "", TR("", " in the environment"));
-		return -1;
+	for (tries = 1; ; tries++) {
+		if (prompt_tty(prompt, pin, pinlen) != 0) {
+			term_warn("%s (%s%s%s)", TR("暗証番号を入力できません: 端末がありません",
+			    "no PIN: no terminal to ask on"), TR("ファイルまたは環境変数 ", "a file or "),
+			    env != NULL ? env : "", TR("", " in the environment"));
+			return -1;
+		}
+		/* R15 before the confirmation: a typo costs one entry, not the whole procedure. */
+		if (format < 0 || vcard_pin_format((enum vcard_key)format, pin, norm, sizeof(norm),
+		    msg, sizeof(msg)) == VCARD_OK)
+			break;
+		term_wipe(norm, sizeof(norm));
+		if (tries == 3)
+			return 0;	/* the caller's own R15 check refuses it (exit 3) */
+		term_warn("%s (R15): %s; %s", TR("暗証番号の形式が違います", "the PIN has the wrong format"),
+		    msg, TR("もう一度入力してください", "enter it again"));
 	}
+	term_wipe(norm, sizeof(norm));
 	if (confirm) {
 		if (prompt_tty(TR("確認のためもう一度", "again, to confirm"), again, sizeof(again)) != 0 ||
 		    strcmp(again, pin) != 0) {

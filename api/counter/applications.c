@@ -1,5 +1,5 @@
 /*
- * applications: a clerk's application at the counter (DESIGN "API"):
+ * applications: a clerk's application at the counter (docs/foundation.md "API"):
  *
  *	POST /v1/applications				issue, renew or pin_reset, types, applicant, evidence
  *	POST /v1/applications/{id}/inquiry-answer	voluntary proxy, second visit (R13)

@@ -1,6 +1,6 @@
 /*
  * issue: POST /v1/applications/{id}/certificates {type, csr}: a certificate
- * for a ready application (DESIGN "API"; Boulder's order):
+ * for a ready application (docs/foundation.md "API"; Boulder's order):
  *
  *  1. parse the CSR: RSA-2048, e=65537, not weak (R22), signature verifies
  *     (proof of possession); its subject is ignored;
@@ -312,6 +312,18 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 		    "/v1/pin-resets authorizes the reset)");
 		goto out;
 	}
+	/*
+	 * The type before the state: whether a type was applied for never
+	 * changes, the state does. A type not in the application is
+	 * type-not-applied in every state (after the application completed
+	 * too), not a wrong-state that suggests it was merely too late.
+	 */
+	if (strstr(types, tname) == NULL) {
+		api_problem(resp, 409, "type-not-applied", "Conflict", NULL,
+		    json_pack("{s:s}", "type", "not in this application"),
+		    "the application is for %s", types);
+		goto out;
+	}
 	if (strcmp(PQgetvalue(res, 0, 10), "ready") != 0) {
 		const char *st = PQgetvalue(res, 0, 10);
 
@@ -319,12 +331,6 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 		    strcmp(st, "awaiting_inquiry") == 0 ? "R13" : NULL, NULL,
 		    "the application is %s%s", st, strcmp(st, "awaiting_inquiry") == 0 ?
 		    ": the inquiry answer comes first (R13)" : "");
-		goto out;
-	}
-	if (strstr(types, tname) == NULL) {
-		api_problem(resp, 409, "type-not-applied", "Conflict", NULL,
-		    json_pack("{s:s}", "type", "not in this application"),
-		    "the application is for %s", types);
 		goto out;
 	}
 	if (strstr(issued, tname) != NULL) {

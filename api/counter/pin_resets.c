@@ -1,5 +1,5 @@
 /*
- * pin_resets: R16a PIN reset authorizations (DESIGN "API"; wire formats in
+ * pin_resets: R16a PIN reset authorizations (docs/foundation.md "API"; wire formats in
  * ca/pinreset.h):
  *
  *	GET  /v1/pin-resets/challenge?card_number=&key_type=	kiosk: a fresh challenge

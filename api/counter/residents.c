@@ -141,7 +141,7 @@ api_resident_get(struct api_req *req, struct api_resp *resp)
 		rc = -1;
 		goto done;
 	}
-	/* Personal data is read: audit before answering (R1, DESIGN). */
+	/* Personal data is read: audit before answering (R1; docs/foundation.md). */
 	if (audit_write(c, req, "resident.read", code, NULL, &err) != 0) {
 		rc = -1;
 		goto done;

@@ -1,5 +1,5 @@
 /*
- * sweep: R10/R12 for register changes made straight in SQL (DESIGN
+ * sweep: R10/R12 for register changes made straight in SQL (docs/foundation.md
  * "Runtime"). The residents_register_change() trigger queues every change
  * of the basic four or of the register status in register_changes and
  * notifies jpkid_register_change; the feed API applies its own changes at

@@ -1,5 +1,5 @@
 /*
- * revoke: one certificate, read and revoked (DESIGN "API", R26).
+ * revoke: one certificate, read and revoked (docs/foundation.md "API", R26).
  *
  *	GET  /v1/certificates/{serial}		terminal (own municipality), operator viewer+
  *	POST /v1/certificates/{serial}/revoke	terminal (own municipality), operator officer+

@@ -1,5 +1,5 @@
 /*
- * ocsp_cache: signed OCSP responses in memory (DESIGN "OCSP": pre-signed or
+ * ocsp_cache: signed OCSP responses in memory (docs/foundation.md "OCSP": pre-signed or
  * signed on demand, cached, re-signed when a status changes).
  *
  * Only single-CertID requests without a nonce are cached. An entry is found

@@ -12,6 +12,13 @@ validate against the schema. Exit 0 when it conforms; otherwise print why.
 
 --routes takes lines "METHOD PATTERN" (the router's table) and checks that
 the spec documents exactly those operations.
+
+       oacheck.py SPEC --serve
+reads one check per line on stdin (the arguments after SPEC, separated by
+tabs) and answers each with one line: "ok" or "fail <reason>". The harness
+(tests/api/run.sh) keeps one such process for the whole suite: loading the
+spec and jsonschema once instead of once per response (about 0.8 s of CPU
+each, over a thousand times per suite).
 """
 import json
 import re
@@ -22,8 +29,9 @@ import yaml
 
 
 def load(spec_path):
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in
     with open(spec_path, encoding="utf-8") as f:
-        return yaml.safe_load(f)
+        return yaml.load(f, Loader=loader)
 
 
 def find_operation(spec, method, path):
@@ -108,14 +116,30 @@ def check_schema(spec, name, body_file):
     return None
 
 
+def check(spec, args):
+    if args[0] == "--routes":
+        return check_routes(spec, args[1])
+    if args[0] == "--schema":
+        return check_schema(spec, args[1], args[2])
+    return check_response(spec, args[0], args[1], int(args[2]), args[3], args[4])
+
+
+def serve(spec):
+    for line in sys.stdin:
+        args = line.rstrip("\n").split("\t")
+        try:
+            err = check(spec, args)
+        except Exception as e:  # a bad request line or body: a failed check
+            err = f"{type(e).__name__}: {e}"
+        print("ok" if not err else "fail " + err.replace("\n", " | "), flush=True)
+    return 0
+
+
 def main(argv):
     spec = load(argv[1])
-    if argv[2] == "--routes":
-        err = check_routes(spec, argv[3])
-    elif argv[2] == "--schema":
-        err = check_schema(spec, argv[3], argv[4])
-    else:
-        err = check_response(spec, argv[2], argv[3], int(argv[4]), argv[5], argv[6])
+    if argv[2] == "--serve":
+        return serve(spec)
+    err = check(spec, argv[2:])
     if err:
         print(err)
         return 1

@@ -62,11 +62,34 @@ call() {
 	STATUS=${out%% *}
 	CTYPE=${out#* }
 }
+# One oacheck.py for the whole suite (--serve: a check is a line out, a line
+# back), so the spec and jsonschema load once, not once per response. The
+# lock file is opened anew per check: concurrent callers (background jobs)
+# take turns. If the server is gone, each check runs its own oacheck.py.
+coproc OACHECK { exec $PY "$top/tests/api/oacheck.py" "$spec" --serve 2>&1; }
+oacheck_pid=$OACHECK_PID
+pids+=("$oacheck_pid")
+exec {oac_in}>&"${OACHECK[1]}" {oac_out}<&"${OACHECK[0]}"
+oacheck() {	# oacheck ARGS... (as oacheck.py's after SPEC): prints why and fails
+	local ans lock
+	if kill -0 "$oacheck_pid" 2>/dev/null; then
+		exec {lock}>"$work/oacheck.lock"
+		flock "$lock"
+		(IFS=$'\t'; printf '%s\n' "$*") >&"$oac_in" 2>/dev/null &&
+			read -r -t 120 ans <&"$oac_out" ||
+			kill "$oacheck_pid" 2>/dev/null	# no answer: never read a late one
+		exec {lock}>&-
+		case $ans in
+		ok) return 0 ;;
+		"fail "*) echo "${ans#fail }"; return 1 ;;
+		esac
+	fi
+	$PY "$top/tests/api/oacheck.py" "$spec" "$@"
+}
 # conforms: the last response matches openapi.yaml for its method/path.
 conforms() {
 	local method=$1 path=$2 msg
-	if ! msg=$($PY "$top/tests/api/oacheck.py" "$spec" "$method" "$path" "$STATUS" \
-		"$CTYPE" "$work/body" 2>&1); then
+	if ! msg=$(oacheck "$method" "$path" "$STATUS" "$CTYPE" "$work/body" 2>&1); then
 		echo "# contract: $msg" >&2
 		return 1
 	fi
@@ -74,7 +97,7 @@ conforms() {
 is_problem() {	# STATUS [RULE]
 	[ "$STATUS" = "$1" ] || { echo "# status $STATUS, want $1" >&2; return 1; }
 	[ "${CTYPE%%;*}" = application/problem+json ] || { echo "# content type $CTYPE" >&2; return 1; }
-	$PY "$top/tests/api/oacheck.py" "$spec" --schema Problem "$work/body" >&2 || return 1
+	oacheck --schema Problem "$work/body" >&2 || return 1
 	jq_eq .status "$1"
 }
 # jq_eq PATH VALUE on the last JSON body (python, no jq dependency).
@@ -330,7 +353,7 @@ done
 
 # ---------------------------------------------------------------- contract
 sed -n 's/^\t{ LISTENER_[A-Z_|]*, "\([A-Z]*\)", "\([^"]*\)".*/\1 \2/p' "$top/api/router.c" > "$work/routes"
-expect test_openapi_documents_exactly_the_router_routes eval '[ -s "$work/routes" ] && $PY "$top/tests/api/oacheck.py" "$spec" --routes "$work/routes"'
+expect test_openapi_documents_exactly_the_router_routes eval '[ -s "$work/routes" ] && oacheck --routes "$work/routes"'
 
 # ---------------------------------------------------------------- start while PostgreSQL is down
 jpki_psql "$pg" postgres -c "CREATE DATABASE jpkid_late OWNER jpkid"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# CRL benchmark (DESIGN "What done means": a 1,000,000-entry shard from
+# CRL benchmark (docs/foundation.md "Targets": a 1,000,000-entry shard from
 # PostgreSQL to signed DER in at most 2 s), beside `openssl ca -gencrl` over
 # an index.txt of the same entries with the same CA key.
 #

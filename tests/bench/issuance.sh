@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issuance benchmark (DESIGN "What done means for performance"): certificates
+# Issuance benchmark (docs/foundation.md "Targets"): certificates
 # through the API, CSR to committed certificate, against the raw RSA-2048
 # signing rate of `openssl speed -multi $(nproc) rsa2048` in the same run.
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# OCSP benchmark (DESIGN "What done means for performance": cached OCSP GET
+# OCSP benchmark (docs/foundation.md "Targets": cached OCSP GET
 # at least 80% of nginx serving a static pre-signed response file).
 #
 # usage: tests/bench/ocsp.sh BUILDDIR [SECONDS]

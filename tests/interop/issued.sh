@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/interop/issued.sh DIR
 #
-# Checks issued SIGN/AUTH certificates (RULES.md R22-R25) with real
+# Checks issued SIGN/AUTH certificates (docs/rules.md R22-R25) with real
 # clients: OpenSSL, GnuTLS certtool and NSS certutil, and reads the R25
 # subjectAltName back through `openssl asn1parse`.
 #

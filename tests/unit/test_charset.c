@@ -1,5 +1,5 @@
 /*
- * test_charset: RULES.md R20 (ca/charset.c): which characters glibc's
+ * test_charset: docs/rules.md R20 (ca/charset.c): which characters glibc's
  * EUC-JP table puts in JIS X 0208 / JIS X 0212, strict UTF-8, the list of
  * characters at fault, and use from many threads at once.
  *

@@ -1,5 +1,5 @@
 /*
- * test_jpdate: JST calendar arithmetic (ca/jpdate.c) for RULES.md R5-R8 and
+ * test_jpdate: JST calendar arithmetic (ca/jpdate.c) for docs/rules.md R5-R8 and
  * R25 .4. Table-driven: each row is one case with its expected outcome
  * written out; instants are literal epoch seconds computed with
  * `date -u -d '...' +%s`.

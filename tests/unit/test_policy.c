@@ -1,5 +1,5 @@
 /*
- * test_policy: the issuance rules of RULES.md (ca/policy.c), without a
+ * test_policy: the issuance rules of docs/rules.md (ca/policy.c), without a
  * database. Table-driven: each row is one case with its expected outcome
  * written out. Instants are literal epoch seconds (computed with
  * `TZ=Asia/Tokyo date -d '...' +%s` or `date -u -d '...' +%s`); the

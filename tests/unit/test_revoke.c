@@ -1,5 +1,5 @@
 /*
- * test_revoke: the revocation rules of RULES.md (ca/policy_revoke.c): R26
+ * test_revoke: the revocation rules of docs/rules.md (ca/policy_revoke.c): R26
  * reasons and who may use them, the invalidity-date rule, R11 card events
  * and the card statuses they may come from, and the RFC 3339 parser.
  * Table-driven; instants are literal epoch seconds (`date -u -d ... +%s`).

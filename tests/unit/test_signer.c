@@ -856,7 +856,7 @@ START_TEST(test_devca_ca_profile)
 }
 END_TEST
 
-/* Explicit trust (STYLE.md): a store of the one anchor file, nothing else. */
+/* Explicit trust (docs/foundation.md "C"): a store of one anchor file only. */
 static int
 verify_with(const char *anchor, const char *leaf, int purpose)
 {
