@@ -108,6 +108,7 @@ script_suite docs bash tests/docs/check.sh
 script_suite deb bash tests/deb/check.sh "$build"
 script_suite man bash tests/man/check.sh "$build"
 script_suite demo-data bash tests/demo/check_demo.sh "$build"
+script_suite quickstart bash tests/demo/quickstart.sh "$build"
 script_suite demo-flows bash tests/demo/demo_flows.sh "$build"
 script_suite api bash tests/api/run.sh "$build"
 # ---- e2e ----

@@ -117,19 +117,35 @@ max_connections = 100
 CONF
 }
 
-# jpki_pg_start DIR: start (if not running) and wait until it accepts.
+# Something accepts TCP connections on 127.0.0.1:PORT.
+jpki_port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# jpki_pg_start DIR [PORT]: start (if not running) and wait until it accepts.
+# Without PORT it listens on DIR/port, or on the next free one when that is
+# taken. With PORT it listens exactly there (a running cluster on another
+# port is restarted) and fails, starting nothing, when PORT is taken.
 jpki_pg_start() {
-	local dir=$1 port
+	local dir=$1 want=${2:-} port
 	port=$(cat "$dir/port")
-	if ! jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-		# The port may have been taken since init: pick another.
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			port=$(jpki_free_port 54330)
-			echo "$port" > "$dir/port"
-			sed -i "s/^port = .*/port = $port/" "$dir/data/postgresql.conf"
-		fi
-		jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null
+	if jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
+		[ -z "$want" ] || [ "$want" = "$port" ] && return 0
+		jpki_pg_stop "$dir"
 	fi
+	if [ -n "$want" ]; then
+		if jpki_port_busy "$want"; then
+			echo "port $want on 127.0.0.1 is in use" >&2
+			return 1
+		fi
+		port=$want
+	elif jpki_port_busy "$port"; then
+		# The port may have been taken since init: pick another.
+		port=$(jpki_free_port 54330)
+	fi
+	if [ "$port" != "$(cat "$dir/port")" ]; then
+		echo "$port" > "$dir/port"
+		sed -i "s/^port = .*/port = $port/" "$dir/data/postgresql.conf"
+	fi
+	jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null
 }
 
 jpki_pg_stop() {
@@ -145,13 +161,32 @@ jpki_psql() {
 	psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$(cat "$dir/port")" -U postgres -d "$db" "$@"
 }
 
-# Create role and database "jpkid" once.
+# jpki_pg_createdb DIR [DB]: the login role jpkid (what jpkid connects as)
+# and the database DB (default jpkid) once. The database and its schema
+# belong to the superuser, who runs the migrations: jpkid gets only the rights
+# of db/migrations/0013_runtime_grants.sql (jpki_pg_grant), never CREATE.
+# A database made by an older version (owned by jpkid) is given back.
 jpki_pg_createdb() {
 	local dir=$1 db=${2:-jpkid}
 	jpki_psql "$dir" postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = 'jpkid'" |
 		grep -q 1 || jpki_psql "$dir" postgres -c "CREATE ROLE jpkid LOGIN"
 	jpki_psql "$dir" postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" |
-		grep -q 1 || jpki_psql "$dir" postgres -c "CREATE DATABASE $db OWNER jpkid"
+		grep -q 1 || jpki_psql "$dir" postgres -c "CREATE DATABASE $db OWNER postgres"
+	if [ "$(jpki_psql "$dir" postgres -tAc "SELECT pg_get_userbyid(datdba) FROM pg_database
+	    WHERE datname = '$db'")" = jpkid ]; then
+		jpki_psql "$dir" postgres -c "ALTER DATABASE $db OWNER TO postgres"
+	fi
+}
+
+# jpki_pg_grant DIR [DB] [ROLE]: after the migrations, give ROLE (default
+# jpkid) the runtime rights again (idempotent; 0013 does it when it runs).
+jpki_pg_grant() {
+	jpki_psql "$1" "${2:-jpkid}" -tAc "SELECT jpki_grant_runtime('${3:-jpkid}')" >/dev/null
+}
+
+# The conninfo of jpkid: the role jpkid over the cluster's socket.
+jpki_pg_conninfo() {	# DIR [DB] [USER]
+	echo "host=$1 port=$(cat "$1/port") user=${3:-jpkid} dbname=${2:-jpkid}"
 }
 
 # jpki_write_config FILE CADIR CONNINFO API_PORT STATUS_PORT [CONSOLE_PORT]

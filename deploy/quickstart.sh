@@ -1,36 +1,112 @@
 #!/usr/bin/env bash
 # Quickstart: install, build, start a private PostgreSQL under ./var/pg, create a
 # development CA (once), load demo data, and run jpkid in the foreground.
-# Run again to reuse what exists. Ctrl-C stops jpkid and the cluster.
+# Run again to reuse what exists. Ctrl-C (or kill -TERM) stops jpkid and the
+# cluster, also with the output piped (deploy/quickstart.sh | tee log).
+#
+# Ports: JPKI_API_PORT, JPKI_STATUS_PORT, JPKI_CONSOLE_PORT (jpkid) and
+# JPKI_PG_PORT (PostgreSQL on 127.0.0.1): a port given is used exactly, and a
+# busy one stops the script; without them the first free port from 8443,
+# 8080, 8444 and the cluster's own port are taken.
+# JPKI_BUILD=DIR: use the jpkid and jpkictl built in DIR (no package check,
+# no build). JPKI_VAR=DIR: the state directory (default ./var).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 . deploy/lib.sh
 
-var=$top/var
-build=$top/_build
-jpki_install_packages
-jpki_build "$top" "$build"
+var=${JPKI_VAR:-$top/var}
+die() { printf 'quickstart: %s\n' "$*" >&2; exit 1; }
+
+# port_env VAR: the port VAR gives, checked (a number, free on 127.0.0.1);
+# empty when VAR is unset. A bad or busy port stops the script, naming VAR.
+port_env() {
+	local name=$1 v=${!1:-}
+	[ -z "$v" ] && return 0
+	[[ $v =~ ^[0-9]+$ ]] && [ "$v" -ge 1 ] && [ "$v" -le 65535 ] ||
+		die "$name=$v is not a TCP port (1-65535)"
+	jpki_port_busy "$v" &&
+		die "$name=$v: port $v on 127.0.0.1 is in use; free it or choose another $name"
+	echo "$v"
+}
+# Every given port first, before anything is built or started.
+api_port=$(port_env JPKI_API_PORT)
+status_port=$(port_env JPKI_STATUS_PORT)
+console_port=$(port_env JPKI_CONSOLE_PORT)
+pg_port=${JPKI_PG_PORT:-}
+if [ -n "$pg_port" ]; then
+	[[ $pg_port =~ ^[0-9]+$ ]] && [ "$pg_port" -ge 1 ] && [ "$pg_port" -le 65535 ] ||
+		die "JPKI_PG_PORT=$pg_port is not a TCP port (1-65535)"
+	# Our own cluster, left running on that very port, is no conflict.
+	if ! { [ "$(cat "$var/pg/port" 2>/dev/null)" = "$pg_port" ] &&
+	    jpki_as_pg "$PGBIN/pg_ctl" -D "$var/pg/data" status >/dev/null 2>&1; }; then
+		jpki_port_busy "$pg_port" &&
+			die "JPKI_PG_PORT=$pg_port: port $pg_port on 127.0.0.1 is in use; free it or choose another JPKI_PG_PORT"
+	fi
+fi
+given="$api_port $status_port $console_port $pg_port"
+dup=$(printf '%s\n' $given | sort | uniq -d | head -n1)
+[ -z "$dup" ] || die "port $dup is given twice (JPKI_API_PORT, JPKI_STATUS_PORT, JPKI_CONSOLE_PORT, JPKI_PG_PORT)"
+# next_free START: the first free port from START not given or taken above.
+next_free() {
+	local p
+	p=$(jpki_free_port "$1")
+	while [[ " $given " == *" $p "* ]]; do p=$(jpki_free_port $((p + 1))); done
+	given="$given $p"
+	echo "$p"
+}
+[ -n "$api_port" ] || api_port=$(next_free 8443)
+[ -n "$status_port" ] || status_port=$(next_free 8080)
+[ -n "$console_port" ] || console_port=$(next_free 8444)
+
+if [ -n "${JPKI_BUILD:-}" ]; then
+	build=$(cd "$JPKI_BUILD" && pwd) || die "JPKI_BUILD=$JPKI_BUILD: no such directory"
+	[ -x "$build/jpkid" ] && [ -x "$build/jpkictl" ] ||
+		die "JPKI_BUILD=$JPKI_BUILD has no jpkid and jpkictl (build first)"
+else
+	build=$top/_build
+	jpki_install_packages
+	jpki_build "$top" "$build"
+fi
 jpkid=$build/jpkid
 jpkictl=$build/jpkictl
+
+# Ctrl-C reaches the whole process group: tee (when piped) dies of it too,
+# so from here on a write to stdout or stderr may fail. The cleanup ignores
+# SIGPIPE and write errors and always stops jpkid, then the cluster.
+pg_started=
+cleanup() {
+	trap '' PIPE INT TERM
+	set +e
+	if [ -n "${jpkid_pid:-}" ]; then
+		kill -TERM "$jpkid_pid" 2>/dev/null
+		wait "$jpkid_pid" 2>/dev/null
+	fi
+	if [ -n "$pg_started" ]; then
+		# SIGPIPE ignored: on a dead pipe the write fails and is skipped.
+		jpki_log "stopping PostgreSQL" || true
+		jpki_pg_stop "$var/pg"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 mkdir -p "$var"
 chmod 0755 "$var"
 jpki_log "PostgreSQL cluster in $var/pg"
 jpki_pg_init "$var/pg"
-jpki_pg_start "$var/pg"
-cleanup() {
-	[ -n "${jpkid_pid:-}" ] && kill -TERM "$jpkid_pid" 2>/dev/null && wait "$jpkid_pid" 2>/dev/null
-	jpki_log "stopping PostgreSQL"
-	jpki_pg_stop "$var/pg"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+pg_started=1
+jpki_pg_start "$var/pg" $pg_port || die "cannot start PostgreSQL in $var/pg${pg_port:+ on JPKI_PG_PORT=$pg_port}"
 jpki_pg_createdb "$var/pg" jpkid
-conninfo="host=$var/pg port=$(cat "$var/pg/port") user=postgres dbname=jpkid"
+# Migrations and set-up as the superuser; jpkid runs as the role jpkid with
+# the rights of db/migrations/0013_runtime_grants.sql.
+owner_conninfo=$(jpki_pg_conninfo "$var/pg" jpkid postgres)
+conninfo=$(jpki_pg_conninfo "$var/pg" jpkid jpkid)
 
 jpki_log "migrations"
-"$jpkictl" migrate --db "$conninfo"
+"$jpkictl" migrate --db "$owner_conninfo"
+jpki_pg_grant "$var/pg" jpkid jpkid
 
 if [ ! -f "$var/ca/sign-ca.crt" ]; then
 	jpki_log "development CA hierarchy in $var/ca"
@@ -46,15 +122,8 @@ jpki_log "demo data and client certificates"
 jpki_psql "$var/pg" jpkid -q -f deploy/demo/municipalities.sql
 # About 1,000 synthetic residents with cards (deploy/demo/README.md); idempotent.
 /usr/bin/python3 deploy/demo/residents.py | jpki_psql "$var/pg" jpkid -q >/dev/null
-"$jpkictl" enroll --db "$conninfo" --manifest "$var/ca/manifest.txt" >/dev/null
+"$jpkictl" enroll --db "$owner_conninfo" --manifest "$var/ca/manifest.txt" >/dev/null
 
-api_port=$(jpki_free_port 8443)
-status_port=$(jpki_free_port 8080)
-[ "$status_port" = "$api_port" ] && status_port=$(jpki_free_port $((api_port + 1)))
-console_port=$(jpki_free_port 8444)
-for p in "$api_port" "$status_port"; do
-	[ "$console_port" = "$p" ] && console_port=$(jpki_free_port $((console_port + 1)))
-done
 jpki_write_config "$var/jpkid.conf" "$var/ca" "$conninfo" "$api_port" "$status_port" "$console_port"
 
 # A demo admin for the console (docs/operators.md): a random password and a
@@ -94,6 +163,7 @@ cat <<INFO
     credentials (terminals, register feed, relying party, operator, kiosks):
                                      $var/ca/  (list: $var/ca/manifest.txt)
     PostgreSQL:                      psql -h $var/pg -p $(cat "$var/pg/port") -U postgres jpkid
+                                     (jpkid connects as the role jpkid)
 
   Try, from another shell:
     curl --cacert $var/ca/client-ca.crt --cert $term.crt --key $term.key \\
@@ -121,6 +191,8 @@ $admin_info
   Ctrl-C stops jpkid and PostgreSQL.
 
 INFO
+# jpkid keeps running and drains when the pipe it logs to is gone.
+trap '' PIPE
 "$jpkid" -c "$var/jpkid.conf" &
 jpkid_pid=$!
 wait "$jpkid_pid" || true

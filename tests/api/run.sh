@@ -119,7 +119,12 @@ tls() {	# curl arguments for a client certificate NAME (file stem in $ca)
 # ---------------------------------------------------------------- set-up
 jpki_pg_init "$pg" && jpki_pg_start "$pg" || { not_ok setup_postgresql; echo "$passed passed, $failed failed"; exit 1; }
 jpki_pg_createdb "$pg" jpkid
-conninfo="host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid"
+# jpkid (and jpkictl with its configuration) connects as the role jpkid with
+# the rights of 0013_runtime_grants.sql only, so every section below also
+# proves those rights are enough; the migrations and the test's own psql run
+# as the superuser.
+conninfo=$(jpki_pg_conninfo "$pg" jpkid jpkid)
+owner_conninfo=$(jpki_pg_conninfo "$pg" jpkid postgres)
 "$jpkictl" init --dir "$ca" > "$work/init.out" 2>&1 || { cat "$work/init.out"; not_ok setup_jpkictl_init; echo "$passed passed, $failed failed"; exit 1; }
 term_a=$(basename "$(ls "$ca"/terminal-131016.crt)" .crt)
 term_b=$(basename "$(ls "$ca"/terminal-141003.crt)" .crt)
@@ -148,12 +153,20 @@ wait_ready() {	# wait_ready URL SECONDS
 	return 1
 }
 
-# jpkid applies the migrations itself at start (no jpkictl migrate here).
+# The owner migrates; jpkid, as the role jpkid, only checks the schema at
+# start (applying migrations by jpkid itself: the late instance below).
+"$jpkictl" migrate --db "$owner_conninfo" > "$work/migrate.out" 2>&1
+expect test_migrations_applied_by_the_owner \
+	test "$(jpki_psql "$pg" jpkid -tAc 'SELECT count(*) > 0 FROM schema_migrations')" = t
 start_jpkid "$conf" "$work/jpkid.log"
 main_pid=$JPKID_PID
 expect test_jpkid_starts_and_becomes_ready wait_ready "$ST" 30
-expect test_migrations_applied_at_start \
-	test "$(jpki_psql "$pg" jpkid -tAc 'SELECT count(*) > 0 FROM schema_migrations')" = t
+db_users() {	# the users connected to the database jpkid, but this psql
+	jpki_psql "$pg" postgres -tAc "SELECT string_agg(DISTINCT usename::text, ',')
+	    FROM pg_stat_activity WHERE datname = 'jpkid' AND backend_type = 'client backend'
+	    AND pid <> pg_backend_pid()"
+}
+expect test_jpkid_connects_as_role_jpkid_not_superuser test "$(db_users)" = jpkid
 jpki_psql "$pg" jpkid -f "$top/deploy/demo/municipalities.sql"
 "$jpkictl" enroll --db "$conninfo" --manifest "$ca/manifest.txt" > "$work/enroll.out" 2>&1
 expect test_enroll_manifest_registers_the_principals \
@@ -334,7 +347,7 @@ expect test_socket_activation_clean_exit eval '[ $rc_prev = 0 ]'
 # $API, $ST, $ca, $pg, $conninfo, $term_a/$term_b, $work).
 # JPKI_API_SECTIONS="revocation ocsp" runs only those (development).
 . "$top/tests/api/lib_issue.sh"
-for section in ${JPKI_API_SECTIONS:-feed issuance scope keys revocation crl ocsp clock fees rp pinreset suspensions notices console dashboard audit stats operators requests attack}; do
+for section in ${JPKI_API_SECTIONS:-feed issuance scope keys revocation crl ocsp clock fees rp pinreset suspensions notices console dashboard audit stats operators requests attack grants}; do
 	[ -f "$top/tests/api/$section.sh" ] && . "$top/tests/api/$section.sh"
 done
 
