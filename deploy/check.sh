@@ -102,10 +102,62 @@ script_suite_from() {	# NAME OUTPUT-FILE: count a finished suite's output
 	[ "$f" -gt 0 ] && { echo "  log: $out (last lines)"; tail -n 15 "$out" | sed 's/^/    /'; cp "$out" "$top/_build-check/$name.out" 2>/dev/null; }
 	count "$name" "$p" "$f"
 }
+# Two lanes on the machine's cores: the sanitizer build and its suites, the
+# fuzzers and the Debian package (lane B, in the background) beside the
+# plain suites (lane A). Much of a suite's time is waiting (TLS round trips,
+# PostgreSQL commits, timeouts), so the lanes fill each other's idle core.
+# Lane B's suites take other ports (JPKI_TEST_PORT_BASE) and count into a
+# file that is added up at the end; its log is printed then.
+lane_b() {
+	count() {	# as count, into the lane's file
+		printf '%s %s %s %s\n' "$1" "$2" "$3" $((SECONDS - last_count)) >> "$work/lane-b.counts"
+		last_count=$SECONDS
+	}
+	export JPKI_TEST_PORT_BASE=56443	# above the random ranges of the browser and quickstart suites
+	if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
+		asan=$top/_build-asan
+		if jpki_build "$top" "$asan" --enable-test-clock --enable-sanitizers CFLAGS="-O1 -g -Werror"; then
+			# libp11/SoftHSM keep global state until exit; their leaks are not ours.
+			ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+				unit_suites "unit-asan" "$asan"
+			JPKI_ASAN=1 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+				script_suite api-asan bash tests/api/run.sh "$asan"
+			# ---- e2e ----
+			ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
+				script_suite e2e-asan bash tests/e2e/counter.sh "$asan"
+			# ---- end e2e ----
+		else
+			count asan-build 0 1
+		fi
+		# ---- fuzz ----
+		# libFuzzer harnesses, 15 s each (tests/fuzz/README.md); JPKI_SKIP_FUZZ=1 skips.
+		[ "${JPKI_SKIP_FUZZ:-0}" != 1 ] && script_suite fuzz bash tests/fuzz/run.sh 15
+		# ---- end fuzz ----
+	fi
+	script_suite deb bash tests/deb/check.sh "$build"
+}
+lane_b_count() {	# wait for lane B, print its log, add its counts
+	local name p f secs
+	wait "$lane_b_pid"
+	echo "---- lane B (sanitizers, fuzzers, package) ----"
+	cat "$work/lane-b.log"
+	while read -r name p f secs; do
+		passed=$((passed + p))
+		failed=$((failed + f))
+		[ "$f" -gt 0 ] && failures="$failures $name"
+		printf '%-28s %4d passed, %d failed  (%ds)\n' "$name:" "$p" "$f" "$secs"
+	done < "$work/lane-b.counts"
+	echo "---- end of lane B ----"
+}
+: > "$work/lane-b.counts"
+lane_b > "$work/lane-b.log" 2>&1 &
+lane_b_pid=$!
+# ... and stopped with the rest if check.sh is.
+trap 'kill -- -$lane_b_pid 2>/dev/null; kill $lane_b_pid 2>/dev/null; cleanup' EXIT
+
 script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh
 script_suite docs bash tests/docs/check.sh
-script_suite deb bash tests/deb/check.sh "$build"
 script_suite man bash tests/man/check.sh "$build"
 script_suite demo-data bash tests/demo/check_demo.sh "$build"
 script_suite quickstart bash tests/demo/quickstart.sh "$build"
@@ -120,40 +172,10 @@ script_suite fault bash tests/fault/run.sh "$build"
 # ---- end fault ----
 
 # The console in headless Chromium (tests/browser). It mostly waits (TOTP
-# steps, the overview's 10 s refresh), so it runs beside the sanitizer build
-# and is counted at the end. Screenshots: _build-check/browser/screens/.
-browser_suite_start() {
-	bash tests/browser/run.sh "$build" "$build/browser" > "$work/browser.out" 2>&1 &
-	browser_pid=$!
-}
-browser_suite_count() {
-	wait "$browser_pid"
-	script_suite_from browser "$work/browser.out"
-}
-browser_suite_start
-
-if [ "${JPKI_SKIP_ASAN:-0}" != 1 ]; then
-	asan=$top/_build-asan
-	if jpki_build "$top" "$asan" --enable-test-clock --enable-sanitizers CFLAGS="-O1 -g -Werror"; then
-		# libp11/SoftHSM keep global state until exit; their leaks are not ours.
-		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
-			unit_suites "unit-asan" "$asan"
-		JPKI_ASAN=1 ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
-			script_suite api-asan bash tests/api/run.sh "$asan"
-		# ---- e2e ----
-		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$top/tests/lsan.supp \
-			script_suite e2e-asan bash tests/e2e/counter.sh "$asan"
-		# ---- end e2e ----
-	else
-		count asan-build 0 1
-	fi
-	# ---- fuzz ----
-	# libFuzzer harnesses, 15 s each (tests/fuzz/README.md); JPKI_SKIP_FUZZ=1 skips.
-	[ "${JPKI_SKIP_FUZZ:-0}" != 1 ] && script_suite fuzz bash tests/fuzz/run.sh 15
-	# ---- end fuzz ----
-fi
-
-browser_suite_count
+# steps, the overview's 10 s refresh), so it runs beside distcheck and
+# lane B and is counted at the end. Screenshots: _build-check/browser/screens/.
+bash tests/browser/run.sh "$build" "$build/browser" > "$work/browser.out" 2>&1 &
+browser_pid=$!
 
 if [ "${JPKI_SKIP_DISTCHECK:-0}" != 1 ]; then
 	if make -C "$build" -s distcheck DISTCHECK_CONFIGURE_FLAGS="CFLAGS=-O0" >"$work/distcheck.out" 2>&1; then
@@ -163,4 +185,7 @@ if [ "${JPKI_SKIP_DISTCHECK:-0}" != 1 ]; then
 		count distcheck 0 1
 	fi
 fi
+wait "$browser_pid"
+script_suite_from browser "$work/browser.out"
+lane_b_count
 finish

@@ -128,7 +128,7 @@ owner_conninfo=$(jpki_pg_conninfo "$pg" jpkid postgres)
 "$jpkictl" init --dir "$ca" > "$work/init.out" 2>&1 || { cat "$work/init.out"; not_ok setup_jpkictl_init; echo "$passed passed, $failed failed"; exit 1; }
 term_a=$(basename "$(ls "$ca"/terminal-131016.crt)" .crt)
 term_b=$(basename "$(ls "$ca"/terminal-141003.crt)" .crt)
-api_port=$(jpki_free_port 28443)
+api_port=$(jpki_free_port "${JPKI_TEST_PORT_BASE:-28443}")	# check.sh runs two suites at once
 status_port=$(jpki_free_port $((api_port + 1)))
 console_port=$(jpki_free_port $((status_port + 1)))
 conf=$work/jpkid.conf

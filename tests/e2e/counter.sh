@@ -69,7 +69,7 @@ conninfo="host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid"
 # Issuing CAs dated 30 days before the test clock (certificates must lie in them).
 JPKID_TEST_CLOCK=$((T0 - 30 * 86400)) "$jpkictl" init --dir "$ca" > "$work/init.out" 2>&1 ||
 	{ cat "$work/init.out"; bail setup_jpkictl_init; }
-api_port=$(jpki_free_port 29443)
+api_port=$(jpki_free_port "${JPKI_TEST_PORT_BASE:-29443}")	# check.sh runs two suites at once
 status_port=$(jpki_free_port $((api_port + 1)))
 conf=$work/jpkid.conf
 jpki_write_config "$conf" "$ca" "$conninfo" "$api_port" "$status_port"
