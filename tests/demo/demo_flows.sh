@@ -216,15 +216,18 @@ if [ "$rc" = 0 ]; then ok test_counter_day_printed_visit2_command_exits_0; else
 	not_ok test_counter_day_printed_visit2_command_exits_0 "exit $rc: $cday_visit2"; show "$work/cday3.out"; fi
 # The README's own visit 2 (step 3), with the id and code its visit 1 printed.
 # (the README's only inquiry form; the code is never stored, only its hash)
-r_code=$(grep -oE '\b[0-9A-Z]{4}-[0-9A-Z]{4}\b' "$work/readme.out" | tail -n1)
+r_code=$(sed -n 's/^ *answer code: *\([0-9A-Z]\{4\}-[0-9A-Z]\{4\}\).*/\1/p' "$work/readme.out" | tail -n1)
 r_app=$(db "SELECT id FROM applications WHERE resident_code = '13101600020' AND state = 'awaiting_inquiry'")
 f=$(grep -l APPLICATION_ID "$work"/readme-*.sh | head -n1)
 if [ -n "$r_code" ] && [ -n "$r_app" ] && [ -n "$f" ]; then
 	sed -i "s/APPLICATION_ID/$r_app/g; s/ANSWER_CODE/$r_code/g" "$f"
 	(cd "$work" && . ./readme-1.sh && export JPKI_SIGN_PIN=HAND2026 JPKI_AUTH_PIN=4321 && . "$f") 2>&1 |
 		cat > "$work/readme2.out"
+else
+	echo "# README visit 2 not run: code '$r_code', application '$r_app', step file '$f'"
 fi
 states_are test_readme_visit2_daisuke_both_good_r13 "$var/cards/daisuke.card" "sign=good auth=good"
+[ "$(card_states "$var/cards/daisuke.card")" = "sign=good auth=good" ] || show "$work/readme2.out" 30
 states_are test_counter_day_visit2_haru_both_good_r13 "$cd_cards/14100300003.card" "sign=good auth=good"
 hand_cards test_after_visit2 daisuke
 finish
