@@ -524,10 +524,11 @@ const struct query queries[Q__COUNT] = {
 	    "  OR c.this_update > to_timestamp($1::bigint))"
 	    " ORDER BY m.code, i.issuer DESC", 6 },
 	/* crls_monotonic() refuses a number that does not increase (thisUpdate may go back, 0011). */
+	/* $7 the DER (small), or NULL with $8 its length: the DER in crl_parts (0015). */
 	[Q_CRL_INSERT] = { Q_CRL_INSERT, "crl_insert",
-	    "INSERT INTO crls (issuer, shard, number, this_update, next_update, entries, der)"
-	    " VALUES ($1, $2::char(6), $3::bigint, to_timestamp($4::bigint),"
-	    " to_timestamp($5::bigint), $6::int, $7::bytea)", 7 },
+	    "INSERT INTO crls (issuer, shard, number, this_update, next_update, entries, der,"
+	    " der_bytes) VALUES ($1, $2::char(6), $3::bigint, to_timestamp($4::bigint),"
+	    " to_timestamp($5::bigint), $6::int, $7::bytea, $8::bigint)", 8 },
 	/*
 	 * No row: no such municipality. Else code, then number (0: nothing
 	 * published yet), thisUpdate, nextUpdate (epoch), publish hours.
@@ -542,14 +543,18 @@ const struct query queries[Q__COUNT] = {
 	    "  WHERE crls.issuer = $1 AND crls.shard = m.code"
 	    "  ORDER BY number DESC LIMIT 1) c ON true"
 	    " WHERE m.code = $2::char(6)", 3 },
+	/* The DER (crls.der, else its crl_parts in order), then its length (0015). */
 	[Q_CRL_DER] = { Q_CRL_DER, "crl_der",
-	    "SELECT der FROM crls WHERE issuer = $1 AND shard = $2::char(6)"
-	    " AND number = $3::bigint", 3 },
+	    "SELECT coalesce(c.der, (SELECT string_agg(p.bytes, ''::bytea ORDER BY p.seq)"
+	    "  FROM crl_parts p WHERE p.issuer = c.issuer AND p.shard = c.shard"
+	    "  AND p.number = c.number)), coalesce(c.der_bytes, octet_length(c.der))"
+	    " FROM crls c WHERE c.issuer = $1 AND c.shard = $2::char(6)"
+	    " AND c.number = $3::bigint", 3 },
 	[Q_CRL_LIST] = { Q_CRL_LIST, "crl_list",
 	    "SELECT DISTINCT ON (issuer, shard) issuer, shard, number::text,"
 	    " to_char(this_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
 	    " to_char(next_update AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-	    " entries::text, octet_length(der)::text"
+	    " entries::text, coalesce(der_bytes, octet_length(der))::text"
 	    " FROM crls ORDER BY issuer DESC, shard, crls.number DESC", 0 },
 	/* ---- end CRLs ---- */
 	/* ---- pin resets (api/counter/pin_resets.c, R16a) ---- */

@@ -9,6 +9,7 @@
  */
 #include <config.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,19 @@
 #include "api/status/crls.h"
 #include "api/status/rp.h"
 #include "common/clock.h"
+
+/* A binary bigint (Q_CRL_DER's second column). */
+static int64_t
+be64(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return (int64_t)v;
+}
 
 void
 api_crl_get(struct api_req *req, struct api_resp *resp)
@@ -112,7 +126,12 @@ api_crl_get(struct api_req *req, struct api_resp *resp)
 		store_release(c);
 		if (res == NULL)
 			goto dberr_released;
-		if (PQntuples(res) != 1) {	/* not possible: CRL rows are never deleted */
+		/*
+		 * Not possible: CRL rows are never deleted, and its crl_parts (0015)
+		 * are committed with it; the parts' total must be der_bytes.
+		 */
+		if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 1) != 8 ||
+		    be64(PQgetvalue(res, 0, 1)) != (int64_t)PQgetlength(res, 0, 0)) {
 			PQclear(res);
 			api_problem(resp, 503, "unavailable", "Service Unavailable", NULL, NULL,
 			    "the CRL changed while it was read; try again");
