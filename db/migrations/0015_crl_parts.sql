@@ -32,8 +32,9 @@ ALTER TABLE crl_parts ALTER COLUMN bytes SET STORAGE PLAIN;
 
 ALTER TABLE crls ALTER COLUMN der DROP NOT NULL;
 ALTER TABLE crls ADD COLUMN der_bytes bigint;
+-- Exactly one of der and der_bytes (never NULL: a NULL CHECK would pass).
 ALTER TABLE crls ADD CONSTRAINT crls_der_where CHECK
-	((der IS NOT NULL AND der_bytes IS NULL) OR (der IS NULL AND der_bytes > 0));
+	((der IS NULL) <> (der_bytes IS NULL) AND coalesce(der_bytes, 1) > 0);
 COMMENT ON COLUMN crls.der_bytes IS
 	'NULL: the DER is der; else der is NULL and the DER is this many octets in crl_parts';
 

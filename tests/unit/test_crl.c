@@ -32,6 +32,7 @@
 #include "ca/signer.h"
 #include "ca/x509ext.h"
 #include "db/migrate.h"
+#include "db/queries.h"
 #include "tests/unit/testdb.h"
 #include "tests/unit/testlib.h"
 
@@ -755,6 +756,57 @@ START_TEST(test_r26_crls_monotonic_refuses_number_not_increasing)
 }
 END_TEST
 
+/*
+ * 0015: a large CRL's DER lives in crl_parts (der NULL, der_bytes its length);
+ * Q_CRL_DER, what GET /crl serves, puts the parts back in seq order, and
+ * crls_der_where keeps exactly one of der and der_bytes.
+ */
+START_TEST(test_r26_crl_parts_reassembled_in_order)
+{
+	PGconn *conn = connect_or_fail(mono_ci);
+	const char *v[3] = { "sign", "131016", "7" };
+	PGresult *res;
+	const unsigned char *p;
+
+	must(conn, "DELETE FROM crls");
+	must(conn, "INSERT INTO crls (issuer, shard, number, this_update, next_update, der,"
+	    " der_bytes) VALUES ('sign', '131016', 7, '2026-11-21T10:00:00Z',"
+	    " '2026-11-23T10:00:00Z', NULL, 5)");
+	/* Inserted out of order: seq decides. */
+	must(conn, "INSERT INTO crl_parts (issuer, shard, number, seq, bytes) VALUES"
+	    " ('sign', '131016', 7, 1, '\\x0304'), ('sign', '131016', 7, 2, '\\x05'),"
+	    " ('sign', '131016', 7, 0, '\\x3003')");
+	res = PQexecParams(conn, queries[Q_CRL_DER].sql, 3, NULL, v, NULL, NULL, 1);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	ck_assert_int_eq(PQntuples(res), 1);
+	ck_assert_int_eq(PQgetlength(res, 0, 0), 5);
+	p = (const unsigned char *)PQgetvalue(res, 0, 0);
+	ck_assert(p[0] == 0x30 && p[1] == 0x03 && p[2] == 0x03 && p[3] == 0x04 && p[4] == 0x05);
+	p = (const unsigned char *)PQgetvalue(res, 0, 1);	/* der_bytes, bigint */
+	ck_assert_int_eq(PQgetlength(res, 0, 1), 8);
+	ck_assert_int_eq(p[7], 5);
+	PQclear(res);
+	/* Both, or neither: refused. */
+	ck_assert_int_eq(scalar(conn, "SELECT count(*) FROM pg_constraint"
+	    " WHERE conname = 'crls_der_where'"), 1);
+	res = PQexec(conn, "INSERT INTO crls (issuer, shard, number, this_update, next_update,"
+	    " der, der_bytes) VALUES ('sign', '131016', 8, '2026-11-22T10:00:00Z',"
+	    " '2026-11-24T10:00:00Z', '\\x30', 1)");
+	ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME), "crls_der_where");
+	PQclear(res);
+	res = PQexec(conn, "INSERT INTO crls (issuer, shard, number, this_update, next_update,"
+	    " der) VALUES ('sign', '131016', 8, '2026-11-22T10:00:00Z',"
+	    " '2026-11-24T10:00:00Z', NULL)");
+	ck_assert_str_eq(PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME), "crls_der_where");
+	PQclear(res);
+	/* A part never goes to TOAST (STORAGE PLAIN): 8,000 octets at most. */
+	ck_assert_int_eq(scalar(conn, "SELECT count(*) FROM pg_attribute WHERE attrelid ="
+	    " 'crl_parts'::regclass AND attname = 'bytes' AND attstorage = 'p'"), 1);
+	PQclear(PQexec(conn, "DELETE FROM crls"));
+	PQfinish(conn);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -781,6 +833,7 @@ main(void)
 		tcase_set_timeout(db, 60);
 		tcase_add_test(db, test_r26_crls_monotonic_allows_this_update_back);
 		tcase_add_test(db, test_r26_crls_monotonic_refuses_number_not_increasing);
+		tcase_add_test(db, test_r26_crl_parts_reassembled_in_order);
 		suite_add_tcase(s, db);
 	} else
 		fprintf(stderr, "JPKID_TEST_DB not set: crls_monotonic tests skipped\n");
