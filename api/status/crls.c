@@ -4,7 +4,9 @@
  * Revocations are read with COPY ... TO STDOUT (FORMAT binary) and added
  * to the builder row by row as they arrive: no result set of a million
  * rows is ever held, and parsing binary fields costs next to nothing (a
- * 1,000,000-entry shard: tests/bench/crl.sh). Serving: api/crl_serve.c.
+ * 1,000,000-entry shard: tests/bench/crl.sh). A DER above CRL_INLINE_MAX
+ * (a 1,000,000-entry CRL is 55 MB) goes into crl_parts by COPY, in the same
+ * transaction as its crls row (0015). Serving: api/status/crl_serve.c.
  */
 #include <config.h>
 
