@@ -164,11 +164,15 @@ command -v openssl >/dev/null || fail "no openssl"
 
 # ---------------------------------------------------------------- set-up (as tests/api/run.sh)
 jpki_pg_init "$pg" || fail "cannot set up PostgreSQL"
-# This throwaway cluster only: statement statistics, nested ones included.
+# This throwaway cluster only: statement statistics, nested ones included;
+# room for the preload's WAL without checkpoints in the middle of it (a
+# 10 s run writes far less than either limit).
 cat >> "$pg/data/postgresql.conf" <<CONF
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all
 pg_stat_statements.max = 1000
+max_wal_size = 6GB
+checkpoint_timeout = 30min
 CONF
 jpki_pg_start "$pg" || fail "cannot start PostgreSQL"
 jpki_pg_createdb "$pg" jpkid >/dev/null
