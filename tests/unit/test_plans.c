@@ -209,7 +209,7 @@ START_TEST(test_hot_query_uses_index)
 	ck_assert_msg(plan != NULL, "EXPLAIN JSON: %s", jerr.text);
 	walk(json_object_get(json_array_get(plan, 0), "Plan"), c->index, &used, &seq);
 	ck_assert_msg(used > 0 && seq == 0,
-	    "%s (%s): expected an index scan on %s, no Seq Scan on certificates; plan: %s",
+	    "%s (%s): expected an index scan on %s, no Seq Scan on certificates; plan: %.2000s",
 	    queries[c->q].name, mode, c->index,
 	    PQgetvalue(res, 0, 0));
 	json_decref(plan);
