@@ -43,10 +43,11 @@
 #
 # JPKI_BENCH_PRELOAD=N (e.g. 1000000): after the settings, N certificates of
 # other residents are loaded (preload_db below: INSERT ... SELECT
-# generate_series with every trigger and foreign key in force, then
-# stats_fold and VACUUM ANALYZE), the best setting runs on it and then once
-# more on the empty database; the rate is printed beside the empty rates
-# with the ratio (goal: within 10%).
+# generate_series, the triggers' work done in bulk and the foreign keys
+# verified, then VACUUM ANALYZE; 267-280 s for 1M rows on the busy 2-core
+# machine, ~2 GB), the best setting runs on it and then once more on the
+# empty database; the rate is printed beside the empty rates with the ratio
+# (goal: within 10%), with the plan of latest_certs there.
 #
 # Environment:
 #   JPKI_BENCH_SETTINGS	  "THREADS:POOL ..." (default: nproc-based, see below)
