@@ -197,9 +197,35 @@ read_file(const char *path, struct buf *b)
 	return rc;
 }
 
-/* One resident code (11 digits) a line; blank lines and #comments skipped. */
+/* A resident code: 11 digits. */
 static int
-read_residents(const char *path, char ***out, size_t *nout)
+is_resident(const char *line)
+{
+	size_t i;
+
+	for (i = 0; line[i] >= '0' && line[i] <= '9'; i++)
+		continue;
+	return line[i] == '\0' && i == 11;
+}
+
+/* A base64 CSR (tests/bench/issuance.sh's key pool). */
+static int
+is_base64(const char *line)
+{
+	for (; *line != '\0'; line++)
+		if (!((*line >= 'A' && *line <= 'Z') || (*line >= 'a' && *line <= 'z') ||
+		    (*line >= '0' && *line <= '9') || *line == '+' || *line == '/' || *line == '='))
+			return 0;
+	return 1;
+}
+
+/*
+ * The lines of path, blanks trimmed, blank lines and #comments skipped;
+ * every other line must pass ok (what names it in the error).
+ */
+static int
+read_lines(const char *path, int (*ok)(const char *), const char *what, char ***out,
+    size_t *nout)
 {
 	struct buf b = { 0 };
 	char **v = NULL, **nv, *line, *save = NULL, *end;
@@ -218,55 +244,8 @@ read_residents(const char *path, char ***out, size_t *nout)
 			*--end = '\0';
 		if (*line == '\0' || *line == '#')
 			continue;
-		for (i = 0; line[i] != '\0'; i++)
-			if (line[i] < '0' || line[i] > '9')
-				break;
-		if (line[i] != '\0' || i != 11) {
-			fprintf(stderr, "issuance_client: %s: not a resident code: %s\n", path, line);
-			goto fail;
-		}
-		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL)
-			goto fail;
-		v = nv;
-		if ((v[n] = strdup(line)) == NULL)
-			goto fail;
-		n++;
-	}
-	free(b.p);
-	*out = v;
-	*nout = n;
-	return 0;
-fail:
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	free(b.p);
-	return -1;
-}
-
-/* One base64 CSR a line (the pool, tests/bench/issuance.sh). */
-static int
-read_csrs(const char *path, char ***out, size_t *nout)
-{
-	struct buf b = { 0 };
-	char **v = NULL, **nv, *line, *save = NULL;
-	size_t n = 0, i;
-
-	if (read_file(path, &b) != 0) {
-		free(b.p);
-		return -1;
-	}
-	for (line = b.p == NULL ? NULL : strtok_r(b.p, "\r\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\r\n", &save)) {
-		if (*line == '\0' || *line == '#')
-			continue;
-		for (i = 0; line[i] != '\0'; i++)
-			if (!((line[i] >= 'A' && line[i] <= 'Z') || (line[i] >= 'a' &&
-			    line[i] <= 'z') || (line[i] >= '0' && line[i] <= '9') ||
-			    line[i] == '+' || line[i] == '/' || line[i] == '='))
-				break;
-		if (line[i] != '\0') {
-			fprintf(stderr, "issuance_client: %s: not a base64 CSR line\n", path);
+		if (!ok(line)) {
+			fprintf(stderr, "issuance_client: %s: not %s: %.40s\n", path, what, line);
 			goto fail;
 		}
 		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL)
@@ -621,14 +600,15 @@ main(int argc, char **argv)
 		usage();
 	sh.o = &o;
 
-	if (read_csrs(o.csrs, &sh.csrs, &sh.ncsrs) != 0)
+	if (read_lines(o.csrs, is_base64, "a base64 CSR", &sh.csrs, &sh.ncsrs) != 0)
 		goto out;
 	if (sh.ncsrs < (size_t)o.threads * (size_t)o.warmup + 1) {
 		fprintf(stderr, "issuance_client: %zu CSRs: the warm-up alone needs %d\n",
 		    sh.ncsrs, o.threads * o.warmup + 1);
 		goto out;
 	}
-	if (read_residents(o.residents, &sh.residents, &sh.nresidents) != 0)
+	if (read_lines(o.residents, is_resident, "a resident code", &sh.residents,
+	    &sh.nresidents) != 0)
 		goto out;
 	if (sh.nresidents < (size_t)o.threads) {
 		fprintf(stderr, "issuance_client: %zu residents for %d threads: need one at least"
