@@ -7,7 +7,7 @@
 #
 # A throwaway PostgreSQL cluster, a development CA (jpkictl init), the
 # enrolled terminals (as tests/api/run.sh), NRES adult residents of 131016
-# with active My Number cards, one holder key + CSR. jpkid runs once per
+# with active My Number cards, a pool of holder keys + CSRs (below). jpkid runs once per
 # setting "THREADS:POOL" ([daemon] threads, [database] pool_size); the
 # client (tests/bench/issuance_client, one keep-alive TLS connection per
 # thread, 2 x nproc threads) issues AUTH certificates for SECONDS each, each
@@ -17,16 +17,48 @@
 # speed, which runs after the client (never at the same time).
 #
 # Per setting also: CPU in cores of jpkid, PostgreSQL and the client (from
-# /proc and getrusage) and per issuance, the pool occupancy (/metrics), and
-# the consistency checks: every serial the client received is in the
-# database and nothing else is, one certificate.issue audit row each, and R9
-# (each resident has exactly one valid AUTH, all others superseded).
+# /proc and getrusage) and per issuance, p50/p99 latency (the client times
+# every request), the pool occupancy (/metrics), and per issuance (warm-up
+# included: the counters cover the whole client run) the statements jpkid
+# sends (pg_stat_statements, top level: one round trip each unless
+# pipelined) and those run inside PostgreSQL for them (nested: triggers,
+# foreign-key checks), transactions (pg_stat_database xact_commit), WAL
+# flushes and writes (pg_stat_wal wal_sync, wal_write; the whole cluster),
+# the five costliest statements by total time; and the consistency checks:
+# every serial the client received is in the database and nothing else is,
+# one certificate.issue audit row each, and R9 (each resident has exactly
+# one valid AUTH, all others superseded).
+#
+# Holder keys: since issue 13 a key is certified once (R22, 409
+# key-in-use), so every issuance sends a CSR of its own key. The keys are
+# made before anything is timed and kept across runs in $JPKI_KEYPOOL
+# (default BUILDDIR/tests/keypool, shared with tests/api/lib_issue.sh: the
+# same N.key files; N.csr beside them is the base64 DER CSR). Every setting
+# starts from the same empty database, so each setting uses keys 1..K again.
+# A setting needs rate x SECONDS + 3 x client threads (warm-up) keys: the
+# default JPKI_BENCH_KEYS = 200 x SECONDS + 3 x threads covers 200/s (2,012
+# for 10 s; the 0.25 target on this 2-core machine is ~220-450/s: raise it
+# then); a run that uses them up stops early and says so (its rate still
+# counts issued / elapsed). Making a key takes ~0.1-0.7 s of a CPU, once.
+#
+# JPKI_BENCH_PRELOAD=N (e.g. 1000000): after the settings, N certificates of
+# other residents are loaded (preload_db below: INSERT ... SELECT
+# generate_series, the triggers' work done in bulk and the foreign keys
+# verified, then VACUUM ANALYZE; 267-280 s for 1M rows on the busy 2-core
+# machine, ~2 GB), the best setting runs on it and then once more on the
+# empty database; the rate is printed beside the empty rates with the ratio
+# (goal: within 10%), with the plan of latest_certs there.
 #
 # Environment:
 #   JPKI_BENCH_SETTINGS	  "THREADS:POOL ..." (default: nproc-based, see below)
 #   JPKI_BENCH_CLIENTS	  client threads (default 2 x nproc)
 #   JPKI_BENCH_RESIDENTS  residents (default 64)
 #   JPKI_BENCH_LOG_LEVEL  jpkid [daemon] log_level (default info, as deployed)
+#   JPKI_BENCH_KEYS	  holder keys in the pool (default 200 x SECONDS + 3 x threads)
+#   JPKI_KEYPOOL	  where they are kept (default BUILDDIR/tests/keypool)
+#   JPKI_BENCH_PRELOAD	  certificates to preload for the million-row mode (default 0: off)
+#   JPKI_BENCH_PRELOAD_DER  bytes of the placeholder DER of a preloaded row (default 1200,
+#			  about a real AUTH certificate)
 #
 # Reported, not asserted (the ratio is printed, not checked): "1 passed,
 # 0 failed" when it ran, the API answered without errors and the database
@@ -44,10 +76,17 @@ nclients=${JPKI_BENCH_CLIENTS:-$((2 * ncpu))}
 nres=${JPKI_BENCH_RESIDENTS:-64}
 settings=${JPKI_BENCH_SETTINGS:-"$((2 * ncpu)):$((2 * ncpu)) $((4 * ncpu)):$((2 * ncpu)) $((4 * ncpu)):$((4 * ncpu))"}
 log_level=${JPKI_BENCH_LOG_LEVEL:-info}
+nkeys=${JPKI_BENCH_KEYS:-$((200 * seconds + 3 * nclients))}
+keypool=${JPKI_KEYPOOL:-$build/tests/keypool}
+preload=${JPKI_BENCH_PRELOAD:-0}
+preload_der=${JPKI_BENCH_PRELOAD_DER:-1200}
 
 case $seconds in '' | *[!0-9]* | 0) echo "usage: issuance.sh BUILDDIR [SECONDS>0]" >&2; exit 2 ;; esac
 case $nres in '' | *[!0-9]* | 0) echo "JPKI_BENCH_RESIDENTS: 1..99999" >&2; exit 2 ;; esac
 [ "$nres" -le 99999 ] || { echo "JPKI_BENCH_RESIDENTS: 1..99999" >&2; exit 2; }
+case $nkeys in '' | *[!0-9]* | 0) echo "JPKI_BENCH_KEYS: a positive integer" >&2; exit 2 ;; esac
+case $preload in '' | *[!0-9]*) echo "JPKI_BENCH_PRELOAD: a number of certificates" >&2; exit 2 ;; esac
+case $preload_der in '' | *[!0-9]* | 0) echo "JPKI_BENCH_PRELOAD_DER: bytes > 0" >&2; exit 2 ;; esac
 
 work=$(mktemp -d /tmp/jpkid-bench.XXXXXX)
 chmod 0755 "$work"
@@ -125,8 +164,21 @@ fi
 command -v openssl >/dev/null || fail "no openssl"
 
 # ---------------------------------------------------------------- set-up (as tests/api/run.sh)
-jpki_pg_init "$pg" && jpki_pg_start "$pg" || fail "cannot start PostgreSQL"
+jpki_pg_init "$pg" || fail "cannot set up PostgreSQL"
+# This throwaway cluster only: statement statistics, nested ones included;
+# room for the preload's WAL without checkpoints in the middle of it (a
+# 10 s run writes far less than either limit).
+cat >> "$pg/data/postgresql.conf" <<CONF
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+pg_stat_statements.max = 1000
+max_wal_size = 6GB
+checkpoint_timeout = 30min
+CONF
+jpki_pg_start "$pg" || fail "cannot start PostgreSQL"
 jpki_pg_createdb "$pg" jpkid >/dev/null
+jpki_psql "$pg" postgres -q -c "CREATE EXTENSION pg_stat_statements" >/dev/null ||
+	fail "CREATE EXTENSION pg_stat_statements"
 conninfo="host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid"
 "$jpkictl" init --dir "$ca" > "$work/init.out" 2>&1 || { cat "$work/init.out"; fail "jpkictl init"; }
 term=$(basename "$(ls "$ca"/terminal-131016.crt)" .crt)
@@ -171,24 +223,136 @@ db "SELECT resident_code FROM residents ORDER BY 1" \
 	> "$work/residents" || fail "resident list"
 [ "$(wc -l < "$work/residents")" = "$nres" ] || fail "expected $nres residents"
 
-# One holder key and CSR: the subject is ignored, the key is the card's.
-openssl req -new -newkey rsa:2048 -nodes -keyout "$work/holder.key" -subj "/CN=bench" \
-	-outform DER -out "$work/holder.csr" 2>/dev/null || fail "openssl req"
+# The key pool (see the header): keys 1..nkeys, the missing ones made in
+# parallel (one openssl per CPU), each with its CSR (the subject is ignored,
+# the key is the card's). Keys as tests/api/lib_issue.sh makes them.
+mkdir -p "$keypool" || fail "cannot create $keypool"
+missing=0
+for ((i = 1; i <= nkeys; i++)); do [ -s "$keypool/$i.csr" ] || missing=$((missing + 1)); done
+if [ "$missing" -gt 0 ]; then
+	note "key pool $keypool: making $missing of $nkeys keys (once; kept for later runs)"
+	kt0=$(date +%s)
+	for ((i = 1; i <= nkeys; i++)); do [ -s "$keypool/$i.csr" ] || echo "$i"; done |
+		xargs -P "$ncpu" -I{} sh -c '
+		k=$1/$2.key
+		[ -s "$k" ] || { openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+			-out "$k.$$" 2>/dev/null && mv "$k.$$" "$k"; } || exit 1
+		openssl req -new -key "$k" -subj /CN=ignored -outform DER 2>/dev/null |
+			base64 -w0 > "$1/$2.csr.$$" && [ -s "$1/$2.csr.$$" ] &&
+			echo >> "$1/$2.csr.$$" && mv "$1/$2.csr.$$" "$1/$2.csr"' sh "$keypool" {} ||
+		fail "cannot make the holder keys"
+	note "key pool: $missing keys in $(($(date +%s) - kt0)) s"
+fi
+for ((i = 1; i <= nkeys; i++)); do echo "$keypool/$i.csr"; done | xargs cat > "$work/csrs" ||
+	fail "key pool"
+[ "$(wc -l < "$work/csrs")" = "$nkeys" ] || fail "key pool: expected $nkeys CSRs"
 
 # Every setting starts from this state: a copy of the database.
 jpki_psql "$pg" postgres -q -c "CREATE DATABASE jpkid_seed TEMPLATE jpkid" || fail "seed database"
-reset_db() {
+reset_db() {	# reset_db [TEMPLATE]
 	jpki_psql "$pg" postgres -q -c "DROP DATABASE jpkid" -c \
-		"CREATE DATABASE jpkid TEMPLATE jpkid_seed OWNER jpkid" >/dev/null
+		"CREATE DATABASE jpkid TEMPLATE ${1:-jpkid_seed} OWNER jpkid STRATEGY FILE_COPY" >/dev/null
+}
+pgc() { jpki_psql "$pg" postgres -tAc "$1"; }	# cluster-wide views, not counted in jpkid
+
+# preload_db N: database jpkid_big = the seed + N certificates of R = 2N/5
+# other residents (codes 5000..., cards 5000..., four municipalities), with
+# the serials they reference. Row triggers and foreign-key checks would take
+# minutes for a million rows (a busy 2-core machine: > 4 min), so the rows
+# go in with session_replication_role = replica (CHECK constraints still
+# apply) and what the triggers would have done is then done in bulk and
+# verified: the revocations rows of certificates_revoked() (its pg_notify has
+# no listener while jpkid is down), stats_rebuild() for the stats triggers,
+# key_sha256 given (certificates_key_fingerprint() accepts it: der is no
+# certificate), and every foreign key checked by anti-joins. The mix, a steady state
+# five years in (a card's certificates renewed once):
+#   slot 0, every resident: AUTH, valid; 1 in 20 revoked keyCompromise (lost card)
+#   slot 1, every resident: SIGN, valid; 1 in 25 revoked affiliationChanged (R10)
+#   slot 2, the first N/5 residents: their earlier AUTH, revoked superseded
+# i.e. ~76% valid, 20% superseded, 4% revoked otherwise. Serials are 8 octets
+# 7f..., never the bench's 16 random octets; key_sha256 = SHA-256 of
+# "preload" || c, never a real key's; der is a placeholder of
+# JPKI_BENCH_PRELOAD_DER bytes (not a certificate, so the fingerprint
+# trigger accepts the given key_sha256), application_id NULL.
+preload_db() {
+	local n=$1 r=$(( ($1 * 2 + 4) / 5 ))
+	jpki_psql "$pg" postgres -q -c "CREATE DATABASE jpkid_big TEMPLATE jpkid_seed" >/dev/null || return 1
+	jpki_psql "$pg" jpkid_big -q -v ON_ERROR_STOP=1 >/dev/null <<SQL || return 1
+BEGIN;
+SET LOCAL session_replication_role = replica;
+INSERT INTO residents (resident_code, municipality_code, family_name, given_name,
+    birth_date, sex, address)
+SELECT '5' || lpad(i::text, 10, '0'), (ARRAY['131016','131041','141003','141305'])[i % 4 + 1],
+    '負荷', '花子', DATE '1940-01-01' + (i * 37) % 25000, CASE WHEN i % 2 = 0 THEN '2' ELSE '1' END,
+    '東京都千代田区千代田２丁目' || i || '番'
+FROM generate_series(1, $r) AS i;
+INSERT INTO cards (card_number, resident_code, kind, issued_on, expires_on, status,
+    card_family_name, card_given_name, card_former_surname, card_birth_date, card_sex,
+    card_address)
+SELECT '5' || r.resident_code, r.resident_code, 'mynumber',
+    current_date - 1000, current_date + 2650, 'active',
+    r.family_name, r.given_name, r.former_surname, r.birth_date, r.sex, r.address
+FROM residents r WHERE r.resident_code LIKE '5%';
+CREATE TEMP TABLE pre AS
+SELECT c, (c - 1) % $r + 1 AS i, (c - 1) / $r AS slot,
+    '\x7f'::bytea || substring(int8send(c) FROM 2) AS serial
+FROM generate_series(1, $n) AS c;
+INSERT INTO serials (serial, issuer, reserved_at)
+SELECT serial, CASE WHEN slot = 1 THEN 'sign' ELSE 'auth' END, now() - interval '1 day' FROM pre;
+INSERT INTO certificates (issuer, serial, type, resident_code, card_number, subject,
+    not_before, not_after, status, revoked_at, reason, crl_shard, der, issued_at, key_sha256)
+SELECT t.type, p.serial, t.type, '5' || lpad(p.i::text, 10, '0'),
+    '55' || lpad(p.i::text, 10, '0'), 'CN=preload ' || p.c, t.at, t.at + interval '5 years',
+    t.status, CASE WHEN t.status = 'revoked' THEN t.rev END,
+    CASE WHEN t.status = 'revoked' THEN t.reason END,
+    (ARRAY['131016','131041','141003','141305'])[p.i % 4 + 1],
+    decode(repeat('00', $preload_der), 'hex'), t.at,
+    sha256(convert_to('preload' || p.c, 'UTF8'))
+FROM pre p, LATERAL (SELECT
+    CASE WHEN p.slot = 1 THEN 'sign' ELSE 'auth' END AS type,
+    now() - (p.i % 1500) * interval '1 day' - CASE WHEN p.slot = 2 THEN interval '4 years'
+        ELSE interval '0' END AS at,
+    now() - (p.i % 1500) * interval '1 day' AS rev,
+    CASE WHEN p.slot = 2 OR (p.slot = 0 AND p.i % 20 = 0) OR (p.slot = 1 AND p.i % 25 = 0)
+        THEN 'revoked' ELSE 'valid' END AS status,
+    CASE p.slot WHEN 0 THEN 'keyCompromise' WHEN 1 THEN 'affiliationChanged'
+        ELSE 'superseded' END AS reason) AS t;
+INSERT INTO revocations (issuer, serial, crl_shard, revoked_at, reason, invalidity_date, not_after)
+SELECT issuer, serial, crl_shard, revoked_at, reason, invalidity_date, not_after
+FROM certificates WHERE status = 'revoked' AND resident_code LIKE '5%';
+SET LOCAL session_replication_role = origin;
+DO \$\$ BEGIN
+	IF EXISTS (SELECT 1 FROM certificates c LEFT JOIN serials s USING (issuer, serial)
+	        WHERE s.serial IS NULL) OR
+	    EXISTS (SELECT 1 FROM certificates c LEFT JOIN cards k USING (card_number, resident_code)
+	        WHERE k.card_number IS NULL) OR
+	    EXISTS (SELECT 1 FROM certificates c LEFT JOIN municipalities m ON m.code = c.crl_shard
+	        WHERE m.code IS NULL) OR
+	    EXISTS (SELECT 1 FROM cards k LEFT JOIN residents r USING (resident_code)
+	        WHERE r.resident_code IS NULL) OR
+	    EXISTS (SELECT 1 FROM residents r LEFT JOIN municipalities m ON m.code = r.municipality_code
+	        WHERE m.code IS NULL) OR
+	    EXISTS (SELECT 1 FROM certificates c LEFT JOIN revocations v USING (issuer, serial)
+	        WHERE (c.status = 'revoked') <> (v.serial IS NOT NULL)) OR
+	    EXISTS (SELECT resident_code, type FROM certificates WHERE status = 'valid'
+	        GROUP BY 1, 2 HAVING count(*) > 1) THEN
+		RAISE EXCEPTION 'preload: a foreign key, R9 or a revocations row does not hold';
+	END IF;
+END \$\$;
+SELECT stats_rebuild(now());
+COMMIT;
+VACUUM ANALYZE;
+SQL
 }
 
-# check_db SERIALS: what the client received against the database; prints a
-# line and returns 1 when they differ or R9 does not hold.
+# check_db SERIALS: what the client received against the database (the
+# bench's residents 131016xxxxx only: preloaded rows are not the client's);
+# prints a line and returns 1 when they differ or R9 does not hold.
 check_db() {
 	local serials=$1 received distinct in_db missing bad_r9 used superseded audit rc=0
 	received=$(wc -l < "$serials")
 	distinct=$(sort -u "$serials" | wc -l)
-	in_db=$(db "SELECT count(*) FROM certificates")
+	in_db=$(db "SELECT count(*) FROM certificates WHERE resident_code LIKE '131016%'")
 	missing=$(jpki_psql "$pg" jpkid -tA <<SQL
 CREATE TEMP TABLE got (serial text);
 \copy got FROM '$serials'
@@ -199,8 +363,10 @@ SQL
 	# R9: a resident who got certificates has exactly one valid AUTH.
 	read -r used bad_r9 < <(db "SELECT count(*), count(*) FILTER (WHERE valid <> 1) FROM
 	    (SELECT resident_code, count(*) FILTER (WHERE status = 'valid') AS valid
-	     FROM certificates WHERE type = 'auth' GROUP BY resident_code) AS r" | tr '|' ' ')
-	superseded=$(db "SELECT count(*) FROM certificates WHERE status = 'revoked' AND reason = 'superseded'")
+	     FROM certificates WHERE type = 'auth' AND resident_code LIKE '131016%'
+	     GROUP BY resident_code) AS r" | tr '|' ' ')
+	superseded=$(db "SELECT count(*) FROM certificates WHERE status = 'revoked' AND
+	    reason = 'superseded' AND resident_code LIKE '131016%'")
 	audit=$(db "SELECT count(*) FROM audit_log WHERE action = 'certificate.issue'")
 	echo "consistency: client received $received certificates ($distinct distinct serials), database holds $in_db, received but missing from the database: $missing; certificate.issue audit rows: $audit"
 	echo "consistency: R9: residents with certificates $used, of which without exactly one valid AUTH: $bad_r9; superseded $superseded (expected $((in_db - used)))"
@@ -219,17 +385,20 @@ api_errors=0
 db_errors=0
 note "machine: $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
 note "client: $nclients threads, $nres residents, ${seconds}s per setting, database reset before each; jpkid log_level=$log_level"
-n=0
-for s in $settings; do
+# run_setting N THREADS:POOL TEMPLATE: one timed run on a fresh copy of
+# TEMPLATE; sets rate (empty when none) and tag, prints the figures.
+run_setting() {
+	local n=$1 s=$2 template=$3 th pool conf log jp sampler crc t0 t1 j0 j1 p0 p1 busy0 idle0 \
+		busy1 idle1 ccpu total x0 x1 w0 w1 i
+	local -a pgp
 	th=${s%%:*}
 	pool=${s#*:}
 	case $th:$pool in *[!0-9:]* | :* | *: | *:*:*) fail "setting $s: want THREADS:POOL" ;; esac
-	n=$((n + 1))
 	tag=$n-$th-$pool
 	conf=$work/jpkid-$tag.conf
 	log=$work/jpkid-$tag.log
 	write_conf "$conf" "$th" "$pool"
-	reset_db || fail "database reset"
+	reset_db "$template" || fail "database reset"
 	: > "$work/serials-$tag"
 	start_jpkid "$conf" "$log"
 	jp=$JPKID_PID
@@ -245,13 +414,16 @@ for s in $settings; do
 	) > "$work/inuse-$tag" 2>/dev/null &
 	sampler=$!
 	pids+=("$sampler")
+	pgc "SELECT pg_stat_statements_reset()" >/dev/null
+	x0=$(pgc "SELECT xact_commit FROM pg_stat_database WHERE datname = 'jpkid'")
+	w0=$(pgc "SELECT wal_sync || ' ' || wal_write FROM pg_stat_wal")
 	read -r busy0 idle0 < <(cpu_total)
 	j0=$(cpu_of "$jp")
 	read -ra pgp < <(pg_pids)
 	p0=$(cpu_of "${pgp[@]}")
 	t0=$(date +%s.%N)
 	"$client" --url "$API" --cacert "$ca/client-ca.crt" --cert "$ca/$term.crt" \
-		--key "$ca/$term.key" --csr "$work/holder.csr" --residents "$work/residents" \
+		--key "$ca/$term.key" --csrs "$work/csrs" --residents "$work/residents" \
 		--threads "$nclients" --seconds "$seconds" --serials "$work/serials-$tag" \
 		> "$work/client-$tag.out" 2> "$work/client-$tag.err"
 	crc=$?
@@ -264,6 +436,30 @@ for s in $settings; do
 	wait "$sampler" 2>/dev/null
 	curl -s "$ST/metrics" > "$work/metrics-$tag"
 	stop_jpkid "$jp"
+	# Backends report their counters when they exit: wait for them.
+	for ((i = 0; i < 50; i++)); do
+		[ "$(pgc "SELECT count(*) FROM pg_stat_activity WHERE datname = 'jpkid'")" = 0 ] && break
+		sleep 0.1
+	done
+	x1=$(pgc "SELECT xact_commit FROM pg_stat_database WHERE datname = 'jpkid'")
+	w1=$(pgc "SELECT wal_sync || ' ' || wal_write FROM pg_stat_wal")
+	pgc "SELECT coalesce(sum(calls) FILTER (WHERE toplevel), 0),
+	    coalesce(sum(calls) FILTER (WHERE toplevel AND query ~* '^(BEGIN|START|COMMIT|END)'), 0),
+	    coalesce(sum(calls) FILTER (WHERE NOT toplevel), 0)
+	    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+	    WHERE d.datname = 'jpkid'" > "$work/pgss-$tag"
+	pgc "SELECT round(total_exec_time::numeric, 1), calls,
+	    round(mean_exec_time::numeric, 3), toplevel,
+	    left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+	    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+	    WHERE d.datname = 'jpkid' ORDER BY total_exec_time DESC LIMIT 5" > "$work/top-$tag"
+	# The statements jpkid sends that read or write certificates (the
+	# million-row mode compares their means with the empty database's).
+	pgc "SELECT calls, round(mean_exec_time::numeric, 3),
+	    left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+	    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+	    WHERE d.datname = 'jpkid' AND toplevel AND query ~ 'certificates'
+	    ORDER BY mean_exec_time DESC" > "$work/certq-$tag"
 
 	sed 's/^/  /' "$work/client-$tag.out"
 	if [ "$crc" != 0 ]; then
@@ -271,6 +467,8 @@ for s in $settings; do
 		grep -q '^issuance:' "$work/client-$tag.out" || fail "client failed for $s"
 		api_errors=1
 	fi
+	grep -q 'the pool ran out' "$work/client-$tag.out" &&
+		echo "  # WARNING: the key pool ran out: the window was cut short; raise JPKI_BENCH_KEYS"
 	rate=$(sed -n 's/^issuance: .* = \([0-9.]*\)\/s .*/\1/p' "$work/client-$tag.out")
 	ccpu=$(sed -n 's/.*client CPU \([0-9.]*\) s user + \([0-9.]*\) s system.*/\1 \2/p' \
 		"$work/client-$tag.out" | awk '{ print $1 + $2 }')
@@ -295,16 +493,70 @@ for s in $settings; do
 		split($1, a, "\""); k = a[2]; if ($1 ~ /_sum/) sum[k] = $2; else cnt[k] = $2 }
 		END { for (k in cnt) if (cnt[k] > 0) printf "  [threads:pool %s] server time %s: mean %.1f ms over %d\n", s, k, 1000 * sum[k] / cnt[k], cnt[k] }' \
 		"$work/metrics-$tag"
+	# Per issuance, warm-up included (the counters cover the whole client run).
+	total=$(sed -n 's/^issued_total: \([0-9]*\) .*/\1/p' "$work/client-$tag.out")
+	read -r w1s w1w <<<"$w1"
+	read -r w0s w0w <<<"$w0"
+	IFS='|' read -r st_top st_bc st_nested < "$work/pgss-$tag"
+	awk -v s="$s" -v n="${total:-0}" -v top="$st_top" -v bc="$st_bc" -v nest="$st_nested" \
+		-v x="$((x1 - x0))" -v ws="$((w1s - w0s))" -v ww="$((w1w - w0w))" 'BEGIN {
+		if (n > 0) printf "  [threads:pool %s] per issuance (%d, warm-up included): statements sent %.1f (BEGIN/COMMIT %.1f), nested in PostgreSQL %.1f, transactions %.2f, WAL flushes %.2f (wal_sync), WAL writes %.2f\n",
+		    s, n, top / n, bc / n, nest / n, x / n, ws / n, ww / n }'
+	echo "  [threads:pool $s] costliest statements (total ms | calls | mean ms | top level | query):"
+	sed 's/^/      /' "$work/top-$tag"
+	echo "  [threads:pool $s] statements on certificates (calls | mean ms | query):"
+	sed 's/^/      /' "$work/certq-$tag"
+	check_db "$work/serials-$tag" > "$work/check-$tag" || db_errors=1
+	sed "s/^/  [threads:pool $s] /" "$work/check-$tag"
+}
+
+n=0
+for s in $settings; do
+	n=$((n + 1))
+	run_setting "$n" "$s" jpkid_seed
 	if [ -n "$rate" ] && awk -v a="$rate" -v b="$best_rate" 'BEGIN { exit !(a > b) }'; then
 		best_rate=$rate
 		best=$s
 		best_tag=$tag
-		best_out=$(head -n2 "$work/client-$tag.out")
+		best_out=$(head -n3 "$work/client-$tag.out")
 	fi
-	check_db "$work/serials-$tag" > "$work/check-$tag" || db_errors=1
-	sed "s/^/  [threads:pool $s] /" "$work/check-$tag"
 done
 [ -n "$best" ] || fail "no setting produced a rate"
+
+# ---------------------------------------------------------------- the million-row mode
+if [ "$preload" -gt 0 ]; then
+	echo
+	note "preload: $preload certificates (database jpkid_big) ..."
+	lt0=$(date +%s.%N)
+	preload_db "$preload" || fail "preload"
+	lt1=$(date +%s.%N)
+	jpki_psql "$pg" jpkid_big -tA -c "SELECT count(*), count(*) FILTER (WHERE status = 'valid'),
+	    count(*) FILTER (WHERE reason = 'superseded'),
+	    count(*) FILTER (WHERE status = 'revoked' AND reason <> 'superseded'),
+	    pg_size_pretty(pg_total_relation_size('certificates'))
+	    FROM certificates" | awk -F'|' -v t="$(awk -v a="$lt0" -v b="$lt1" 'BEGIN { print b - a }')" '{
+		printf "# preload: %d certificates (valid %d, superseded %d, revoked otherwise %d; table %s) in %.1f s (with VACUUM ANALYZE)\n",
+		    $1, $2, $3, $4, $5, t }'
+	n=$((n + 1))
+	echo "preloaded database, setting $best:"
+	run_setting "$n" "$best" jpkid_big
+	big_rate=${rate:-0}
+	# The plan of latest_certs (its text as jpkid prepared it, from
+	# pg_stat_statements) for a preloaded resident with all three slots.
+	q=$(pgc "SELECT s.query FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+	    WHERE d.datname = 'jpkid' AND s.toplevel AND s.query LIKE 'SELECT DISTINCT ON (type)%'
+	    LIMIT 1")
+	if [ -n "$q" ]; then
+		echo "  latest_certs on the preloaded database (custom plan):"
+		jpki_psql "$pg" jpkid -tA -c "PREPARE lc AS $q" \
+			-c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE lc('50000000002')" |
+			sed 's/^/      /'
+	fi
+	n=$((n + 1))
+	echo "empty database again, setting $best:"
+	run_setting "$n" "$best" jpkid_seed
+	again_rate=${rate:-0}
+fi
 
 # ---------------------------------------------------------------- the peer
 openssl speed -multi "$ncpu" -seconds "$seconds" rsa2048 > "$work/speed.out" 2>&1 ||
@@ -319,6 +571,12 @@ echo "issuance/s: $best_rate"
 echo "openssl rsa2048 sign/s (-multi $ncpu): $sign"
 awk -v x="$best_rate" -v y="$sign" 'BEGIN { printf "ratio: %.3f (target >= 0.25)\n", x / y }'
 grep -v '^#' "$work/check-$best_tag"
+if [ "$preload" -gt 0 ]; then
+	awk -v a="$best_rate" -v b="$again_rate" -v p="$big_rate" -v n="$preload" 'BEGIN {
+		e = (a + b) / 2
+		printf "issuance/s with %d certificates preloaded: %.1f; empty database: %.1f and %.1f (mean %.1f)\n", n, p, a, b, e
+		printf "preload ratio: %.3f (goal >= 0.90)\n", (e > 0 ? p / e : 0) }'
+fi
 
 ok=1
 [ "$api_errors" = 0 ] || { echo "# the API answered with errors (see above)"; ok=0; }

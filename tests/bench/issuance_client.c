@@ -13,14 +13,21 @@
  * --seconds, requests in flight then are finished and counted, and the wall
  * time runs until the last thread is done.
  *
+ * Every issuance takes the next CSR of the pool (--csrs: one base64 DER CSR
+ * a line, each of its own key): since issue 13 a key is certified once
+ * (R22, 409 key-in-use), so no CSR is sent twice. When the pool runs out the
+ * threads stop early; the rate is still issued / elapsed, and a line says so.
+ *
  * usage: issuance_client --url URL --cacert FILE --cert FILE --key FILE
- *	      --csr FILE.der --residents FILE [--threads N] [--seconds S]
+ *	      --csrs FILE --residents FILE [--threads N] [--seconds S]
  *	      [--warmup N] [--serials FILE]
  *
  * Prints (stdout):
  *	issuance: N certificates in T s = X/s (errors: none | ...)
  *	latency (certificate POST): p50 A ms, p99 B ms (application POST: p50 C ms, p99 D ms)
+ *	latency (issuance, both POSTs): p50 E ms, p99 F ms
  *	issued_total: M (warm-up included), connections: K, threads: N, client CPU ...
+ *	keys: U of P used[; the pool ran out after S s]
  * --serials FILE: every serial of a 201, one a line (warm-up included), for a
  * check against the database. Exit 0 when the run had no error, 1 otherwise.
  */
@@ -48,13 +55,18 @@ struct lat {
 };
 
 struct opts {
-	const char	*url, *cacert, *cert, *key, *csr, *residents, *serials;
+	const char	*url, *cacert, *cert, *key, *csrs, *residents, *serials;
 	int		 threads, seconds, warmup;
 };
 
 struct shared {
 	const struct opts	*o;
-	char			*csr_b64;
+	char			**csrs;		/* base64 DER, one per key */
+	size_t			 ncsrs;
+	size_t			 next_csr;	/* atomic */
+	int			 exhausted;	/* atomic: the pool ran out */
+	double			 exhausted_at;	/* seconds into the window */
+	double			 t0;
 	char			**residents;
 	size_t			 nresidents;
 	pthread_barrier_t	 ready;		/* warm-up done */
@@ -72,7 +84,7 @@ struct worker {
 	/* timed window */
 	unsigned long	 issued;
 	unsigned long	 app_err[MAX_STATUS], cert_err[MAX_STATUS];
-	struct lat	 cert_lat, app_lat;
+	struct lat	 cert_lat, app_lat, both_lat;
 	/* everything, warm-up included */
 	unsigned long	 issued_total;
 	long		 connects;
@@ -160,36 +172,6 @@ percentile(const double *v, size_t n, double pct)
 	return v[rank - 1];
 }
 
-static char *
-base64(const unsigned char *in, size_t n)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char *out, *o;
-	size_t i;
-	unsigned v;
-
-	if ((out = malloc((n + 2) / 3 * 4 + 1)) == NULL)
-		return NULL;
-	o = out;
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
-		*o++ = tab[v >> 18 & 63];
-		*o++ = tab[v >> 12 & 63];
-		*o++ = tab[v >> 6 & 63];
-		*o++ = tab[v & 63];
-	}
-	if (i < n) {
-		v = (unsigned)in[i] << 16 | (i + 1 < n ? (unsigned)in[i + 1] << 8 : 0);
-		*o++ = tab[v >> 18 & 63];
-		*o++ = tab[v >> 12 & 63];
-		*o++ = i + 1 < n ? tab[v >> 6 & 63] : '=';
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
 static int
 read_file(const char *path, struct buf *b)
 {
@@ -215,9 +197,35 @@ read_file(const char *path, struct buf *b)
 	return rc;
 }
 
-/* One resident code (11 digits) a line; blank lines and #comments skipped. */
+/* A resident code: 11 digits. */
 static int
-read_residents(const char *path, char ***out, size_t *nout)
+is_resident(const char *line)
+{
+	size_t i;
+
+	for (i = 0; line[i] >= '0' && line[i] <= '9'; i++)
+		continue;
+	return line[i] == '\0' && i == 11;
+}
+
+/* A base64 CSR (tests/bench/issuance.sh's key pool). */
+static int
+is_base64(const char *line)
+{
+	for (; *line != '\0'; line++)
+		if (!((*line >= 'A' && *line <= 'Z') || (*line >= 'a' && *line <= 'z') ||
+		    (*line >= '0' && *line <= '9') || *line == '+' || *line == '/' || *line == '='))
+			return 0;
+	return 1;
+}
+
+/*
+ * The lines of path, blanks trimmed, blank lines and #comments skipped;
+ * every other line must pass ok (what names it in the error).
+ */
+static int
+read_lines(const char *path, int (*ok)(const char *), const char *what, char ***out,
+    size_t *nout)
 {
 	struct buf b = { 0 };
 	char **v = NULL, **nv, *line, *save = NULL, *end;
@@ -236,11 +244,8 @@ read_residents(const char *path, char ***out, size_t *nout)
 			*--end = '\0';
 		if (*line == '\0' || *line == '#')
 			continue;
-		for (i = 0; line[i] != '\0'; i++)
-			if (line[i] < '0' || line[i] > '9')
-				break;
-		if (line[i] != '\0' || i != 11) {
-			fprintf(stderr, "issuance_client: %s: not a resident code: %s\n", path, line);
+		if (!ok(line)) {
+			fprintf(stderr, "issuance_client: %s: not %s: %.40s\n", path, what, line);
 			goto fail;
 		}
 		if ((nv = realloc(v, (n + 1) * sizeof(*v))) == NULL)
@@ -356,7 +361,7 @@ post(struct worker *w, CURL *c, const char *url, const char *body, struct buf *r
 
 /*
  * One issuance for resident code: 1 when a certificate was issued, 0 on an
- * error (counted when timed).
+ * error (counted when timed), -1 when the key pool is used up (nothing sent).
  */
 static int
 issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int timed)
@@ -365,9 +370,17 @@ issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int tim
 	char url[1024], id[128], serial[128], body[512];
 	char *certbody;
 	long status;
-	double secs;
-	size_t n;
+	double secs, both;
+	size_t n, k;
+	const char *csr;
 
+	k = __atomic_fetch_add(&w->sh->next_csr, 1, __ATOMIC_RELAXED);
+	if (k >= w->sh->ncsrs) {
+		if (__atomic_exchange_n(&w->sh->exhausted, 1, __ATOMIC_RELAXED) == 0)
+			w->sh->exhausted_at = now_s() - w->sh->t0;
+		return -1;
+	}
+	csr = w->sh->csrs[k];
 	snprintf(url, sizeof(url), "%s/v1/applications", o->url);
 	snprintf(body, sizeof(body),
 	    "{\"resident_code\":\"%s\",\"procedure\":\"issue\",\"types\":[\"auth\"],"
@@ -375,6 +388,7 @@ issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int tim
 	    "\"evidence\":{\"documents\":[{\"kind\":\"mynumber_card\",\"holder\":\"resident\"}]}}",
 	    code);
 	status = post(w, c, url, body, resp, &secs);
+	both = secs;
 	if (timed)
 		lat_add(&w->app_lat, secs);
 	if (status != 201 || json_top_string(resp->p, "id", id, sizeof(id)) != 0) {
@@ -388,10 +402,10 @@ issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int tim
 	}
 
 	snprintf(url, sizeof(url), "%s/v1/applications/%s/certificates", o->url, id);
-	n = strlen(w->sh->csr_b64) + 64;
+	n = strlen(csr) + 64;
 	if ((certbody = malloc(n)) == NULL)
 		return 0;
-	snprintf(certbody, n, "{\"type\":\"auth\",\"csr\":\"%s\"}", w->sh->csr_b64);
+	snprintf(certbody, n, "{\"type\":\"auth\",\"csr\":\"%s\"}", csr);
 	status = post(w, c, url, certbody, resp, &secs);
 	free(certbody);
 	if (status != 201 || json_top_string(resp->p, "serial", serial, sizeof(serial)) != 0) {
@@ -405,6 +419,7 @@ issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int tim
 	}
 	if (timed) {
 		lat_add(&w->cert_lat, secs);
+		lat_add(&w->both_lat, both + secs);
 		w->issued++;
 	}
 	w->issued_total++;
@@ -457,7 +472,7 @@ run(void *arg)
 		w->curl_error[0] = '\0';
 		/* Warm-up: the TLS handshake and the first requests, untimed. */
 		for (i = 0; i < o->warmup; i++) {
-			if (!issue_one(w, c, sh->residents[next], &resp, 0))
+			if (issue_one(w, c, sh->residents[next], &resp, 0) != 1)
 				w->failed_setup = 1;
 			next += (size_t)o->threads;
 			if (next >= sh->nresidents)
@@ -468,7 +483,8 @@ run(void *arg)
 	pthread_barrier_wait(&sh->go);	/* main has taken the start time */
 	if (c != NULL && hdrs != NULL && !w->failed_setup) {
 		while (!past(&sh->deadline)) {
-			issue_one(w, c, sh->residents[next], &resp, 1);
+			if (issue_one(w, c, sh->residents[next], &resp, 1) < 0)
+				break;	/* the key pool is used up */
 			next += (size_t)o->threads;
 			if (next >= sh->nresidents)
 				next = (size_t)w->index;
@@ -486,7 +502,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: issuance_client --url URL --cacert FILE --cert FILE --key FILE\n"
-	    "           --csr FILE.der --residents FILE [--threads N] [--seconds S]\n"
+	    "           --csrs FILE --residents FILE [--threads N] [--seconds S]\n"
 	    "           [--warmup N] [--serials FILE]\n");
 	exit(2);
 }
@@ -540,10 +556,9 @@ main(int argc, char **argv)
 	struct opts o = { .threads = 4, .seconds = 10, .warmup = 3 };
 	struct shared sh;
 	struct worker *w = NULL;
-	struct buf csr = { 0 };
 	unsigned long issued = 0, total = 0, app_err[MAX_STATUS] = { 0 },
 	    cert_err[MAX_STATUS] = { 0 }, nerr = 0;
-	struct lat cl = { 0 }, al = { 0 };
+	struct lat cl = { 0 }, al = { 0 }, bl = { 0 };
 	struct rusage ru;
 	long connects = 0;
 	double t0, elapsed;
@@ -565,8 +580,8 @@ main(int argc, char **argv)
 			o.cert = argv[++i];
 		else if (strcmp(a, "--key") == 0)
 			o.key = argv[++i];
-		else if (strcmp(a, "--csr") == 0)
-			o.csr = argv[++i];
+		else if (strcmp(a, "--csrs") == 0)
+			o.csrs = argv[++i];
 		else if (strcmp(a, "--residents") == 0)
 			o.residents = argv[++i];
 		else if (strcmp(a, "--serials") == 0)
@@ -581,17 +596,19 @@ main(int argc, char **argv)
 			usage();
 	}
 	if (o.url == NULL || o.cacert == NULL || o.cert == NULL || o.key == NULL ||
-	    o.csr == NULL || o.residents == NULL)
+	    o.csrs == NULL || o.residents == NULL)
 		usage();
 	sh.o = &o;
 
-	if (read_file(o.csr, &csr) != 0 || csr.len == 0) {
-		fprintf(stderr, "issuance_client: %s: no CSR\n", o.csr);
+	if (read_lines(o.csrs, is_base64, "a base64 CSR", &sh.csrs, &sh.ncsrs) != 0)
+		goto out;
+	if (sh.ncsrs < (size_t)o.threads * (size_t)o.warmup + 1) {
+		fprintf(stderr, "issuance_client: %zu CSRs: the warm-up alone needs %d\n",
+		    sh.ncsrs, o.threads * o.warmup + 1);
 		goto out;
 	}
-	if ((sh.csr_b64 = base64((const unsigned char *)csr.p, csr.len)) == NULL)
-		goto out;
-	if (read_residents(o.residents, &sh.residents, &sh.nresidents) != 0)
+	if (read_lines(o.residents, is_resident, "a resident code", &sh.residents,
+	    &sh.nresidents) != 0)
 		goto out;
 	if (sh.nresidents < (size_t)o.threads) {
 		fprintf(stderr, "issuance_client: %zu residents for %d threads: need one at least"
@@ -624,7 +641,7 @@ main(int argc, char **argv)
 	pthread_barrier_wait(&sh.ready);
 	for (i = 0; i < o.threads; i++)
 		setup_failed |= w[i].failed_setup;
-	t0 = now_s();
+	t0 = sh.t0 = now_s();
 	clock_gettime(CLOCK_MONOTONIC, &sh.deadline);
 	sh.deadline.tv_sec += o.seconds;
 	pthread_barrier_wait(&sh.go);
@@ -645,6 +662,8 @@ main(int argc, char **argv)
 			lat_add(&cl, w[i].cert_lat.v[k] * 1000.0);
 		for (k = 0; k < w[i].app_lat.n; k++)
 			lat_add(&al, w[i].app_lat.v[k] * 1000.0);
+		for (k = 0; k < w[i].both_lat.n; k++)
+			lat_add(&bl, w[i].both_lat.v[k] * 1000.0);
 		if (w[i].curl_error[0] != '\0')
 			fprintf(stderr, "issuance_client: thread %d: first error: %s\n", i,
 			    w[i].curl_error);
@@ -657,6 +676,8 @@ main(int argc, char **argv)
 		qsort(cl.v, cl.n, sizeof(*cl.v), cmp_double);
 	if (al.n > 0)
 		qsort(al.v, al.n, sizeof(*al.v), cmp_double);
+	if (bl.n > 0)
+		qsort(bl.v, bl.n, sizeof(*bl.v), cmp_double);
 	format_errors(app_err, cert_err, errs, sizeof(errs));
 	printf("issuance: %lu certificates in %.2f s = %.1f/s (errors: %s)\n", issued, elapsed,
 	    elapsed > 0 ? (double)issued / elapsed : 0.0, errs);
@@ -664,23 +685,33 @@ main(int argc, char **argv)
 	    " (application POST: p50 %.1f ms, p99 %.1f ms)\n",
 	    percentile(cl.v, cl.n, 50), percentile(cl.v, cl.n, 99),
 	    percentile(al.v, al.n, 50), percentile(al.v, al.n, 99));
+	printf("latency (issuance, both POSTs): p50 %.1f ms, p99 %.1f ms\n",
+	    percentile(bl.v, bl.n, 50), percentile(bl.v, bl.n, 99));
 	getrusage(RUSAGE_SELF, &ru);
 	printf("issued_total: %lu (warm-up included), connections: %ld, threads: %d,"
 	    " client CPU %.2f s user + %.2f s system\n", total, connects, o.threads,
 	    (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
 	    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+	k = sh.next_csr < sh.ncsrs ? sh.next_csr : sh.ncsrs;
+	if (sh.exhausted)
+		printf("keys: %zu of %zu used; the pool ran out after %.1f s of the window\n",
+		    k, sh.ncsrs, sh.exhausted_at);
+	else
+		printf("keys: %zu of %zu used\n", k, sh.ncsrs);
 	rc = nerr == 0 && issued > 0 ? 0 : 1;
 
 out_threads:
 	for (i = 0; i < o.threads; i++) {
 		free(w[i].cert_lat.v);
 		free(w[i].app_lat.v);
+		free(w[i].both_lat.v);
 	}
 	pthread_barrier_destroy(&sh.ready);
 	pthread_barrier_destroy(&sh.go);
 	pthread_mutex_destroy(&sh.serials_mu);
 	free(cl.v);
 	free(al.v);
+	free(bl.v);
 out_curl:
 	free(w);
 	curl_global_cleanup();
@@ -692,7 +723,8 @@ out:
 	for (k = 0; k < sh.nresidents; k++)
 		free(sh.residents[k]);
 	free(sh.residents);
-	free(sh.csr_b64);
-	free(csr.p);
+	for (k = 0; k < sh.ncsrs; k++)
+		free(sh.csrs[k]);
+	free(sh.csrs);
 	return rc;
 }
