@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include <openssl/asn1.h>
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -31,7 +32,80 @@ const unsigned policy_key_roca_primes[POLICY_KEY_ROCA_PRIMES] = {
 
 #define ROCA_GENERATOR	65537u
 
-/* R22: one key, one fingerprint: SHA-256 of the SPKI DER OpenSSL encodes. */
+/* i2d of an INTEGER for bn; the length, or -1. */
+static int
+der_integer(const BIGNUM *bn, unsigned char **pp)
+{
+	ASN1_INTEGER *ai = BN_to_ASN1_INTEGER(bn, NULL);
+	int len = ai != NULL ? i2d_ASN1_INTEGER(ai, pp) : -1;
+
+	ASN1_INTEGER_free(ai);
+	return len;
+}
+
+int
+policy_key_rsa_public_der(EVP_PKEY *pk, unsigned char **out)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	unsigned char *buf = NULL, *p;
+	int ln, le, total, rc = -1;
+
+	*out = NULL;
+	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA ||
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) != 1 ||
+	    EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) != 1 ||
+	    (ln = der_integer(n, NULL)) <= 0 || (le = der_integer(e, NULL)) <= 0 ||
+	    (total = ASN1_object_size(1, ln + le, V_ASN1_SEQUENCE)) <= 0 ||
+	    (buf = OPENSSL_malloc((size_t)total)) == NULL)
+		goto out;
+	p = buf;
+	ASN1_put_object(&p, 1, ln + le, V_ASN1_SEQUENCE, V_ASN1_UNIVERSAL);
+	if (der_integer(n, &p) != ln || der_integer(e, &p) != le || p != buf + total)
+		goto out;
+	*out = buf;
+	buf = NULL;
+	rc = total;
+out:
+	OPENSSL_free(buf);
+	BN_free(n);
+	BN_free(e);
+	ERR_clear_error();
+	return rc;
+}
+
+/*
+ * i2d of pk's SubjectPublicKeyInfo. For RSA: rsaEncryption with NULL
+ * parameters around policy_key_rsa_public_der(), the bytes i2d_PUBKEY
+ * gives (DER has one encoding) without OpenSSL 3's encoder lookup, which
+ * cost more per issuance than the RSA signature (issue 15).
+ */
+static int
+spki_der(EVP_PKEY *pk, unsigned char **out)
+{
+	X509_PUBKEY *xp;
+	unsigned char *bits = NULL;
+	int len, rc;
+
+	*out = NULL;
+	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
+		return i2d_PUBKEY(pk, out);
+	if ((len = policy_key_rsa_public_der(pk, &bits)) <= 0 ||
+	    (xp = X509_PUBKEY_new()) == NULL) {
+		OPENSSL_free(bits);
+		return -1;
+	}
+	if (!X509_PUBKEY_set0_param(xp, OBJ_nid2obj(NID_rsaEncryption), V_ASN1_NULL,
+	    NULL, bits, len)) {
+		OPENSSL_free(bits);
+		X509_PUBKEY_free(xp);
+		return -1;
+	}
+	rc = i2d_X509_PUBKEY(xp, out);
+	X509_PUBKEY_free(xp);
+	return rc;
+}
+
+/* R22: one key, one fingerprint: SHA-256 of the SPKI DER (canonical, as i2d_PUBKEY). */
 int
 policy_key_fingerprint(EVP_PKEY *pk, unsigned char fp[POLICY_KEY_FP_LEN])
 {
@@ -39,7 +113,7 @@ policy_key_fingerprint(EVP_PKEY *pk, unsigned char fp[POLICY_KEY_FP_LEN])
 	unsigned int n = 0;
 	int len, rc = -1;
 
-	if (pk == NULL || (len = i2d_PUBKEY(pk, &der)) <= 0)
+	if (pk == NULL || (len = spki_der(pk, &der)) <= 0)
 		goto out;
 	if (EVP_Digest(der, (size_t)len, fp, &n, EVP_sha256(), NULL) == 1 &&
 	    n == POLICY_KEY_FP_LEN)

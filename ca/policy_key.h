@@ -32,6 +32,13 @@
 #define POLICY_KEY_ROCA_PRIMES	38
 extern const unsigned policy_key_roca_primes[POLICY_KEY_ROCA_PRIMES];
 
+/*
+ * The DER RSAPublicKey {n, e} of RSA key pk (rsaEncryption), built from
+ * n and e: the subjectPublicKey bits of its SPKI. The length and *out
+ * (OPENSSL_free), or -1 (not RSA, or failure).
+ */
+int	policy_key_rsa_public_der(EVP_PKEY *pk, unsigned char **out);
+
 /* 0 and fp, or -1 (encoding failed). */
 int	policy_key_fingerprint(EVP_PKEY *pk, unsigned char fp[POLICY_KEY_FP_LEN]);
 
