@@ -2,8 +2,9 @@
  * profile: see profile.h. The certificate is built from structures only
  * (docs/foundation.md "C": never X509V3_EXT_conf_nid or config strings), in the order
  * R22-R25 give, and issued the Boulder way: a throwaway signature, the
- * lint over what a relying party would parse, the real signature, and a
- * byte-for-byte comparison of the two TBSCertificates.
+ * lint over the DER parsed back once (what a relying party would parse),
+ * the real signature on that parsed certificate, and a byte-for-byte
+ * comparison of its TBSCertificate with the linted bytes.
  *
  * Building refuses what it cannot write correctly (a missing value, an
  * OID that does not parse, a date past UTCTime); those refusals carry
@@ -712,65 +713,32 @@ pf_tbs(X509 *x, unsigned char **out)
 	return i2d_re_X509_tbs(x, out);
 }
 
-/* The TBSCertificate bytes of a certificate's DER (its first element), copied. */
-static int
-pf_der_tbs(const unsigned char *der, int len, unsigned char **out)
-{
-	const unsigned char	*q = der, *tbs;
-	long			 l;
-	int			 tag, cls;
-
-	*out = NULL;
-	if ((ASN1_get_object(&q, &l, &tag, &cls, len) & 0x80) || tag != V_ASN1_SEQUENCE)
-		return -1;
-	tbs = q;
-	if ((ASN1_get_object(&q, &l, &tag, &cls, len - (q - der)) & 0x80) ||
-	    tag != V_ASN1_SEQUENCE || (*out = OPENSSL_memdup(tbs, (size_t)(q + l - tbs))) == NULL)
-		return -1;
-	return (int)(q + l - tbs);
-}
-
 /*
  * Sign x with the lint key and lint what a relying party would read: the
- * DER parsed back, once. That parsed certificate is returned with *tbs,
- * the linted TBSCertificate bytes (NULL on failure, p->rule set when the
- * lint refused); the CA then signs that parsed certificate.
+ * DER parsed back once (lint_der). That parsed certificate is returned
+ * with *tbs, the linted TBSCertificate bytes (NULL on failure, p->rule set
+ * when the lint refused); the CA then signs that parsed certificate.
  */
 static X509 *
 pf_lint(struct pf *p, X509 *x, EVP_PKEY *lint_key, unsigned char **tbs, int *ntbs)
 {
-	unsigned char		*der = NULL;
-	const unsigned char	*q;
-	X509			*parsed = NULL;
-	int			 len;
+	unsigned char	*der = NULL;
+	X509		*parsed = NULL;
+	int		 len, refused = 0;
 
-	if (X509_sign(x, lint_key, EVP_sha256()) <= 0) {
+	if (X509_sign(x, lint_key, EVP_sha256()) <= 0)
 		pf_ossl(p, "signature with the lint key");
-		goto fail;
-	}
-	if ((len = i2d_X509(x, &der)) <= 0) {
+	else if ((len = i2d_X509(x, &der)) <= 0)
 		pf_ossl(p, "DER encoding");
-		goto fail;
-	}
-	q = der;
-	if ((parsed = d2i_X509(NULL, &q, len)) == NULL || q != der + len) {
-		pf_ossl(p, "re-reading the certificate");
-		goto fail;
-	}
-	if (lint_cert(parsed, p->req, p->err, p->errlen) == -1) {
-		p->rule = 1;
-		goto fail;
-	}
-	if ((*ntbs = pf_der_tbs(der, len, tbs)) <= 0) {
-		pf_err(p, "profile: no TBSCertificate in the DER");
-		goto fail;
+	else if (lint_der(der, len, p->req, &parsed, tbs, ntbs, &refused, p->err,
+	    p->errlen) == -1) {
+		if (refused)
+			p->rule = 1;
+		else
+			pf_ossl(p, "re-reading the certificate");
 	}
 	OPENSSL_free(der);
 	return parsed;
-fail:
-	X509_free(parsed);
-	OPENSSL_free(der);
-	return NULL;
 }
 
 int
