@@ -384,3 +384,50 @@ out:
 	ERR_clear_error();
 	return rc;
 }
+
+/* The TBSCertificate of a certificate's DER (its first element), copied; its length or -1. */
+static int
+lint_der_tbs(const unsigned char *der, int len, unsigned char **out)
+{
+	const unsigned char	*q = der, *tbs;
+	long			 l;
+	int			 tag, cls;
+
+	*out = NULL;
+	if ((ASN1_get_object(&q, &l, &tag, &cls, len) & 0x80) || tag != V_ASN1_SEQUENCE)
+		return -1;
+	tbs = q;
+	if ((ASN1_get_object(&q, &l, &tag, &cls, len - (int)(q - der)) & 0x80) ||
+	    tag != V_ASN1_SEQUENCE || (*out = OPENSSL_memdup(tbs, (size_t)(q + l - tbs))) == NULL)
+		return -1;
+	return (int)(q + l - tbs);
+}
+
+int
+lint_der(const unsigned char *der, int len, const struct profile_req *req, X509 **parsed,
+    unsigned char **tbs, int *ntbs, int *refused, char *err, size_t errlen)
+{
+	const unsigned char	*q = der;
+	X509			*x = NULL;
+
+	*parsed = NULL;
+	*tbs = NULL;
+	*refused = 0;
+	if (der != NULL && len > 0)
+		x = d2i_X509(NULL, &q, len);
+	if (x == NULL || q != der + len) {
+		X509_free(x);
+		return -1;
+	}
+	if (lint_cert(x, req, err, errlen) == -1) {
+		*refused = 1;
+		X509_free(x);
+		return -1;
+	}
+	if ((*ntbs = lint_der_tbs(der, len, tbs)) <= 0) {
+		X509_free(x);
+		return -1;
+	}
+	*parsed = x;
+	return 0;
+}

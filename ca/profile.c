@@ -2,8 +2,9 @@
  * profile: see profile.h. The certificate is built from structures only
  * (docs/foundation.md "C": never X509V3_EXT_conf_nid or config strings), in the order
  * R22-R25 give, and issued the Boulder way: a throwaway signature, the
- * lint over what a relying party would parse, the real signature, and a
- * byte-for-byte comparison of the two TBSCertificates.
+ * lint over the DER parsed back once (what a relying party would parse),
+ * the real signature on that parsed certificate, and a byte-for-byte
+ * comparison of its TBSCertificate with the linted bytes.
  *
  * Building refuses what it cannot write correctly (a missing value, an
  * OID that does not parse, a date past UTCTime); those refusals carry
@@ -31,6 +32,7 @@
 #include <openssl/x509v3.h>
 
 #include "ca/lint.h"
+#include "ca/policy_key.h"
 #include "ca/profile.h"
 #include "ca/serial.h"
 #include "ca/signer.h"
@@ -622,8 +624,31 @@ pf_ext_ski(struct pf *p, X509 *x)
 	return 0;
 }
 
+/*
+ * R22: the holder's key into x. For issuing (fast) an RSA key's SPKI is
+ * written from n and e (policy_key_rsa_public_der): X509_set_pubkey
+ * would run OpenSSL 3's encoder and decode the key once more (issue 15),
+ * and the lint reads the key back from the DER anyway.
+ */
+static int
+pf_pubkey(X509 *x, EVP_PKEY *key, int fast)
+{
+	unsigned char	*bits = NULL;
+	int		 len;
+
+	if (!fast || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA)
+		return X509_set_pubkey(x, key) == 1 ? 0 : -1;
+	if ((len = policy_key_rsa_public_der(key, &bits)) <= 0 ||
+	    !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_nid2obj(NID_rsaEncryption),
+	    V_ASN1_NULL, NULL, bits, len)) {
+		OPENSSL_free(bits);
+		return -1;
+	}
+	return 0;
+}
+
 static X509 *
-pf_build(struct pf *p)
+pf_build(struct pf *p, int fast)
 {
 	const struct profile_req	*r = p->req;
 	X509				*x = NULL;
@@ -642,7 +667,7 @@ pf_build(struct pf *p)
 	}
 	if (X509_set_version(x, X509_VERSION_3) != 1 ||
 	    X509_set_issuer_name(x, X509_get_subject_name(r->issuer)) != 1 ||
-	    X509_set_pubkey(x, r->subject_key) != 1) {
+	    pf_pubkey(x, r->subject_key, fast) != 0) {
 		pf_ossl(p, "certificate fields");
 		goto fail;
 	}
@@ -670,7 +695,7 @@ profile_build(const struct profile_req *req, char *err, size_t errlen)
 	p.req = req;
 	p.err = err;
 	p.errlen = errlen;
-	return pf_build(&p);
+	return pf_build(&p, 0);
 }
 
 EVP_PKEY *
@@ -690,38 +715,30 @@ pf_tbs(X509 *x, unsigned char **out)
 
 /*
  * Sign x with the lint key and lint what a relying party would read: the
- * DER parsed back. 0, or -1 (p->rule set when the lint refused).
+ * DER parsed back once (lint_der). That parsed certificate is returned
+ * with *tbs, the linted TBSCertificate bytes (NULL on failure, p->rule set
+ * when the lint refused); the CA then signs that parsed certificate.
  */
-static int
-pf_lint(struct pf *p, X509 *x, EVP_PKEY *lint_key)
+static X509 *
+pf_lint(struct pf *p, X509 *x, EVP_PKEY *lint_key, unsigned char **tbs, int *ntbs)
 {
-	unsigned char		*der = NULL;
-	const unsigned char	*q;
-	X509			*parsed = NULL;
-	int			 len, rc = -1;
+	unsigned char	*der = NULL;
+	X509		*parsed = NULL;
+	int		 len, refused = 0;
 
-	if (X509_sign(x, lint_key, EVP_sha256()) <= 0) {
+	if (X509_sign(x, lint_key, EVP_sha256()) <= 0)
 		pf_ossl(p, "signature with the lint key");
-		goto out;
-	}
-	if ((len = i2d_X509(x, &der)) <= 0) {
+	else if ((len = i2d_X509(x, &der)) <= 0)
 		pf_ossl(p, "DER encoding");
-		goto out;
+	else if (lint_der(der, len, p->req, &parsed, tbs, ntbs, &refused, p->err,
+	    p->errlen) == -1) {
+		if (refused)
+			p->rule = 1;
+		else
+			pf_ossl(p, "re-reading the certificate");
 	}
-	q = der;
-	if ((parsed = d2i_X509(NULL, &q, len)) == NULL || q != der + len) {
-		pf_ossl(p, "re-reading the certificate");
-		goto out;
-	}
-	if (lint_cert(parsed, p->req, p->err, p->errlen) == -1) {
-		p->rule = 1;
-		goto out;
-	}
-	rc = 0;
-out:
-	X509_free(parsed);
 	OPENSSL_free(der);
-	return rc;
+	return parsed;
 }
 
 int
@@ -729,7 +746,7 @@ profile_issue(const struct profile_req *req, struct signer *ca, EVP_PKEY *lint_k
     unsigned char **der, size_t *derlen, int *lint_failed, char *err, size_t errlen)
 {
 	struct pf	 p;
-	X509		*x = NULL;
+	X509		*built, *x = NULL;
 	unsigned char	*tbs_lint = NULL, *tbs_real = NULL, *out = NULL;
 	int		 nlint, nreal, len, rc = -1;
 
@@ -746,14 +763,12 @@ profile_issue(const struct profile_req *req, struct signer *ca, EVP_PKEY *lint_k
 		pf_err(&p, "profile: no CA signer or lint key");
 		goto out;
 	}
-	if ((x = pf_build(&p)) == NULL)
+	if ((built = pf_build(&p, 1)) == NULL)
 		goto out;
-	if (pf_lint(&p, x, lint_key) == -1)
+	x = pf_lint(&p, built, lint_key, &tbs_lint, &nlint);
+	X509_free(built);
+	if (x == NULL)
 		goto out;
-	if ((nlint = pf_tbs(x, &tbs_lint)) <= 0) {
-		pf_ossl(&p, "TBS encoding");
-		goto out;
-	}
 	/* Linted and fine; from here on only the CA may touch it. */
 	if (!signer_matches_cert(ca, req->issuer)) {
 		pf_err(&p, "profile: the CA signer's key is not the issuing CA "

@@ -85,8 +85,9 @@ GENERAL_NAMES *profile_crldp_names(enum profile_type, const char *prefecture,
 EVP_PKEY *profile_lint_key_new(void);
 
 /*
- * Issue: build, sign with lint_key, lint (ca/lint.h), sign with ca through
- * signer_sign_x509(), check the TBS is unchanged. Returns 0 with *der /
+ * Issue: build, sign with lint_key, lint the DER parsed once (lint_der,
+ * ca/lint.h), sign that parsed certificate with ca through
+ * signer_sign_x509(), check its TBS is the linted bytes. Returns 0 with *der /
  * *derlen (OPENSSL_malloc'd; caller OPENSSL_free()s), or -1 with err; a
  * lint failure sets *lint_failed = 1 and err starts with the rule id
  * ("R24: ..."). Nothing is signed by ca when a lint fails.

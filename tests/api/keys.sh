@@ -105,6 +105,13 @@ expect test_r22_small_prime_factor_key_refused_422 eval 'is_problem 422 && jq_eq
 ks_weak fermat "$ks_app3"
 expect test_r22_close_primes_key_refused_422 eval 'is_problem 422 && jq_eq .rule R22 &&
 	grep -q "Fermat" "$work/body" && [ "$(ks_count 13101666003)" = 0 ]'
+# issue 15: the fast checks still reach the last small prime and the last Fermat steps.
+ks_weak smallfactor65521 "$ks_app3"
+expect test_r22_small_prime_factor_65521_key_refused_422 eval 'is_problem 422 && jq_eq .rule R22 &&
+	grep -q "small prime factor (65521)" "$work/body" && [ "$(ks_count 13101666003)" = 0 ]'
+ks_weak fermatlate "$ks_app3"
+expect test_r22_close_primes_found_late_refused_422 eval 'is_problem 422 && jq_eq .rule R22 &&
+	grep -q "Fermat" "$work/body" && [ "$(ks_count 13101666003)" = 0 ]'
 new_csr ks_k4
 ks_issue "$ks_app3" auth "$ks_k4"
 expect test_r22_normal_key_after_weak_ones_issued eval '[ "$STATUS" = 201 ]'

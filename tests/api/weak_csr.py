@@ -1,12 +1,17 @@
 #!/usr/bin/env python3
 """Write a DER PKCS#10 request for an RSA-2048 key that R22 refuses, with a
 valid proof of possession (so today's checks of size, exponent and signature
-all pass): usage weak_csr.py roca|smallfactor|fermat OUT.der
+all pass): usage weak_csr.py roca|smallfactor|smallfactor65521|fermat|fermatlate OUT.der
 
 roca:        p, q of RSALib's form k * M + (65537^a mod M), M = 2 * 3 * ... * 167
              (Nemec et al. 2017): n carries the ROCA fingerprint.
 smallfactor: n = 3 * q (q a 2046-bit prime).
+smallfactor65521: n = 65521 * q, the largest prime below 2^16 (issue 15: the
+             gcd with the product of the primes must reach the last one).
 fermat:      q = the next prime after p.
+fermatlate:  q about 20 * sqrt(p) above p: Fermat's method finds the factors
+             only at step 40..63 of its 64 (issue 15: the square filter must
+             not skip the step).
 """
 import math
 import secrets
@@ -94,6 +99,22 @@ def main():
             if math.gcd(q - 1, E) == 1:
                 break
         k = key(3, q)
+    elif kind == "smallfactor65521":
+        q = rand_prime(-(-(1 << 2047) // 65521), (1 << 2048) // 65521)
+        k = key(65521, q)
+    elif kind == "fermatlate":
+        while True:
+            p = rand_prime(3 << 1022, 1 << 1024)
+            q = p + 20 * math.isqrt(p)
+            q |= 1
+            while not is_prime(q) or math.gcd(q - 1, E) != 1:
+                q += 2
+            n = p * q
+            a0 = math.isqrt(n)
+            a0 += a0 * a0 < n
+            if 40 <= (p + q) // 2 - a0 < 64 and n.bit_length() == 2048:
+                break
+        k = key(p, q)
     elif kind == "fermat":
         p = rand_prime(3 << 1022, 1 << 1024)
         q = p + 2
@@ -101,7 +122,7 @@ def main():
             q += 2
         k = key(p, q)
     else:
-        sys.exit("usage: weak_csr.py roca|smallfactor|fermat OUT.der")
+        sys.exit("usage: weak_csr.py roca|smallfactor|smallfactor65521|fermat|fermatlate OUT.der")
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "weak")]))
            .sign(k, hashes.SHA256()))
