@@ -150,6 +150,8 @@ struct api_req {
 	 */
 	int		(*authenticate)(struct api_req *, struct api_resp *);
 	void		*conn;		/* HTTP layer's connection, for authenticate */
+	/* The connection's auth cache (API listener; NULL: none, e.g. table full). */
+	struct api_auth_cache *auth_cache;
 	/*
 	 * Set by the router before authenticate: the matched route's principal
 	 * mask (0: the route needs no principal, e.g. POST /v1/session; -1: no
@@ -277,9 +279,54 @@ PGresult *api_read(struct api_req *, struct api_resp *, enum query_id q, int n,
 	    const char *const *v);
 
 /*
+ * What one TLS connection has already established about its client
+ * certificate. daemon/conns.c keeps one per connection, zeroed when the
+ * connection starts (so a new connection verifies everything again):
+ *  - verified: the chain was verified and api_client_cert_problem() passed
+ *    for the certificate whose SHA-256 is md, valid until verified_until
+ *    (real time, the clock GnuTLS checks validity with: the certificate's
+ *    notAfter, at most API_AUTH_REVERIFY_S after the verification);
+ *  - the principal last touched (api_principal_touch) and when (clock_now()).
+ * Never the principal itself: its registration (enabled, role, municipality)
+ * is read on every request, so disabling or re-keying a terminal, operator,
+ * ... takes effect on the very next request of an open connection, whoever
+ * changed the row (this jpkid, another one, jpkictl, psql).
+ */
+#define API_AUTH_REVERIFY_S	300
+#define API_AUTH_TOUCH_S	60	/* last_seen_at's own granularity (0008) */
+struct api_auth_cache {
+	int		 verified;
+	unsigned char	 md[32];
+	time_t		 verified_until;
+	enum principal_kind touched_kind;
+	long long	 touched_id;
+	time_t		 touched_at;
+};
+/*
+ * Whether the certificate of SHA-256 md was already verified on this
+ * connection and still is at real time now (then the chain check and
+ * api_client_cert_problem() are skipped). Pure; accepts NULL (0).
+ */
+int	api_auth_cache_verified(const struct api_auth_cache *, const unsigned char md[32],
+	    time_t now);
+/* Record a successful verification of md at now, the certificate valid until not_after. */
+void	api_auth_cache_store(struct api_auth_cache *, const unsigned char md[32], time_t now,
+	    time_t not_after);
+/*
+ * Whether api_authenticate must run api_principal_touch for principal
+ * (kind, id) at clock_now() now: always without a cache, for another
+ * principal, or API_AUTH_TOUCH_S after the connection's last touch (or
+ * when the clock went back). Pure.
+ */
+int	api_auth_touch_due(const struct api_auth_cache *, enum principal_kind, long long id,
+	    time_t now);
+
+/*
  * Map a verified client certificate (DER) to a principal registered in the
  * database by its SHA-256. Returns 0 with req->principal filled, or -1 with
  * resp set (401 unknown/disabled certificate, 503 database unavailable).
+ * One query per request; last_seen_at is touched at most once a minute per
+ * connection (req->auth_cache).
  */
 int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
 	    struct api_resp *resp);

@@ -126,6 +126,40 @@ api_client_cert_problem(const unsigned char *der, size_t len)
 }
 
 int
+api_auth_cache_verified(const struct api_auth_cache *ac, const unsigned char md[32], time_t now)
+{
+	return ac != NULL && ac->verified && memcmp(ac->md, md, sizeof(ac->md)) == 0 &&
+	    now < ac->verified_until;
+}
+
+void
+api_auth_cache_store(struct api_auth_cache *ac, const unsigned char md[32], time_t now,
+    time_t not_after)
+{
+	if (ac == NULL)
+		return;
+	memcpy(ac->md, md, sizeof(ac->md));
+	ac->verified_until = now + API_AUTH_REVERIFY_S;
+	if (not_after < ac->verified_until)
+		ac->verified_until = not_after;
+	ac->verified = 1;
+}
+
+int
+api_auth_touch_due(const struct api_auth_cache *ac, enum principal_kind kind, long long id,
+    time_t now)
+{
+	return ac == NULL || ac->touched_at == 0 || ac->touched_kind != kind ||
+	    ac->touched_id != id || now < ac->touched_at ||
+	    now - ac->touched_at >= API_AUTH_TOUCH_S;
+}
+
+/*
+ * The principal's row is read on every request (enabled, role, municipality
+ * as of now); only the last_seen_at touch is skipped within a minute of the
+ * connection's previous one.
+ */
+int
 api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
     struct api_resp *resp)
 {
@@ -136,6 +170,7 @@ api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
 	struct store_conn *c;
 	struct store_err err;
 	PGresult *res = NULL;
+	time_t now;
 	int rc = -1;
 
 	SHA256(der, len, md);
@@ -147,7 +182,15 @@ api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
 	    kind_from_name(PQgetvalue(res, 0, 0)) != PRINCIPAL_NONE) {
 		p->kind = kind_from_name(PQgetvalue(res, 0, 0));
 		p->id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		api_principal_touch(c, req);
+		now = clock_now();
+		if (api_auth_touch_due(req->auth_cache, p->kind, p->id, now)) {
+			api_principal_touch(c, req);
+			if (req->auth_cache != NULL) {
+				req->auth_cache->touched_kind = p->kind;
+				req->auth_cache->touched_id = p->id;
+				req->auth_cache->touched_at = now;
+			}
+		}
 	}
 	store_release(c);
 	if (res == NULL)

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "api/api.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "daemon/conns.h"
@@ -38,6 +39,7 @@ struct conn {
 	unsigned char	 key[CONNS_ADDR_KEY];
 	uint64_t	 win_start_ms;
 	unsigned long long win_bytes;
+	struct api_auth_cache auth;	/* the connection's thread only: no lock */
 };
 
 struct conns {
@@ -364,6 +366,14 @@ conn_of(struct MHD_Connection *mc)
 
 	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	return ci != NULL ? ci->socket_context : NULL;
+}
+
+struct api_auth_cache *
+conns_auth_cache(struct MHD_Connection *mc)
+{
+	struct conn *c = conn_of(mc);
+
+	return c != NULL ? &c->auth : NULL;
 }
 
 void

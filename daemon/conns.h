@@ -60,6 +60,13 @@ void		 conns_notify(void *cls, struct MHD_Connection *, void **socket_context,
 void		 conns_on_access(struct MHD_Connection *, int first, size_t upload_size);
 /* From the request-completed callback: the connection waits for a head again. */
 void		 conns_on_completed(struct MHD_Connection *);
+/*
+ * The connection's client-certificate cache (api/api.h), zeroed when the
+ * connection starts; NULL for a connection the table could not hold. Used
+ * only by the thread handling the connection's request.
+ */
+struct api_auth_cache;
+struct api_auth_cache *conns_auth_cache(struct MHD_Connection *);
 
 /*
  * Pure parts, for tests. An entry as the policy sees it. conns_pick_victim:

@@ -42,12 +42,14 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
+#include <openssl/sha.h>
 
 #include "api/metrics.h"
 #include "common/clock.h"
@@ -201,12 +203,35 @@ peer_address(struct MHD_Connection *conn, char *buf, size_t len)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, buf, len);
 }
 
+/* The certificate's notAfter (real time), or 0 when GnuTLS cannot read it. */
+static time_t
+peer_not_after(const gnutls_datum_t *der)
+{
+	gnutls_x509_crt_t crt;
+	time_t t = 0;
+
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return 0;
+	if (gnutls_x509_crt_import(crt, der, GNUTLS_X509_FMT_DER) == GNUTLS_E_SUCCESS)
+		t = gnutls_x509_crt_get_expiration_time(crt);
+	gnutls_x509_crt_deinit(crt);
+	return t == (time_t)-1 ? 0 : t;
+}
+
 /*
  * Verify the peer's certificate chain against the client-CA bundle (the
  * trust libmicrohttpd was given) for the TLS client purpose, and map it to
  * a principal. libmicrohttpd only *requests* a certificate, so a handshake
  * without one succeeds: this check is what enforces it, on every request
  * (on its head: on_request). Returns 0, or -1 with resp set to 401/503.
+ *
+ * The chain and api_client_cert_problem() are checked once per connection
+ * (issue 15: 14% of jpkid's CPU on kept-alive connections): the
+ * connection's api_auth_cache remembers the SHA-256 of the certificate that
+ * passed, so a request presenting another one (after a renegotiation)
+ * is verified again, as is every request API_AUTH_REVERIFY_S after the
+ * verification or once the certificate has expired. A refusal is never
+ * cached. The registration (api_authenticate) is read on every request.
  */
 static int
 authenticate(struct api_req *req, struct api_resp *resp)
@@ -222,6 +247,8 @@ authenticate(struct api_req *req, struct api_resp *resp)
 	unsigned int status = 0, npeers = 0;
 	const char *why = NULL;
 	gnutls_datum_t pretty = { NULL, 0 };
+	unsigned char md[32];
+	time_t now;
 	int rc;
 
 	ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -234,6 +261,11 @@ authenticate(struct api_req *req, struct api_resp *resp)
 		why = "no client certificate";
 		goto fail;
 	}
+	req->auth_cache = conns_auth_cache(conn);
+	SHA256(peers[0].data, peers[0].size, md);
+	now = time(NULL);
+	if (api_auth_cache_verified(req->auth_cache, md, now))
+		return api_authenticate(req, peers[0].data, peers[0].size, resp);
 	rc = gnutls_certificate_verify_peers(s, &purpose, 1, &status);
 	if (rc != GNUTLS_E_SUCCESS) {
 		why = gnutls_strerror(rc);
@@ -249,6 +281,7 @@ authenticate(struct api_req *req, struct api_resp *resp)
 	}
 	if ((why = api_client_cert_problem(peers[0].data, peers[0].size)) != NULL)
 		goto fail;
+	api_auth_cache_store(req->auth_cache, md, now, peer_not_after(&peers[0]));
 	return api_authenticate(req, peers[0].data, peers[0].size, resp);
 fail:
 	log_kv(LOG_LVL_WARN, "client certificate rejected", "request_id", req->request_id,
