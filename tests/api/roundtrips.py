@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Round trips and transactions of the role jpkid in a PostgreSQL server log.
+
+usage: roundtrips.py LOG OFFSET [LIST]
+LOG was written with log_statement = 'all' and a log_line_prefix of
+'%m [%p] user=%u '; OFFSET is its size in bytes before the request. Prints
+"ROUND_TRIPS TRANSACTIONS WRITE_TRANSACTIONS": every statement a jpkid
+backend executed counts as one round trip (extended protocol: one Execute
+each; simple protocol: one query each), a transaction is an explicit
+BEGIN..COMMIT or a statement run outside one (autocommit), and a write
+transaction is one that ran an INSERT, UPDATE, DELETE or a nextval (those
+flush the WAL at commit). LIST: the statements, one a line (pid, text).
+"""
+import re
+import sys
+
+LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] user=(\S*) LOG:  (?:statement|execute [^:]*): (.*)$")
+WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|nextval)\b", re.I)
+
+
+def main():
+    log, offset = sys.argv[1], int(sys.argv[2])
+    with open(log, "rb") as f:
+        f.seek(offset)
+        text = f.read().decode("utf-8", "replace")
+    trips = txs = writes = 0
+    intx = {}
+    seen = []
+    wrote = {}
+    for line in text.splitlines():
+        m = LINE.match(line)
+        if m is None or m.group(2) != "jpkid":
+            continue
+        pid, sql = m.group(1), m.group(3).strip()
+        trips += 1
+        seen.append("%s %s" % (pid, sql[:90]))
+        word = sql.split(None, 1)[0].upper() if sql else ""
+        if word == "BEGIN":
+            intx[pid], wrote[pid] = True, False
+            continue
+        if word in ("COMMIT", "ROLLBACK", "END"):
+            if intx.get(pid):
+                txs += 1
+                writes += word != "ROLLBACK" and wrote.get(pid, False)
+            intx[pid] = False
+            continue
+        w = bool(WRITE.search(sql))
+        if intx.get(pid):
+            wrote[pid] = wrote[pid] or w
+        else:
+            txs += 1
+            writes += w
+    if len(sys.argv) > 3:
+        with open(sys.argv[3], "w") as f:
+            f.write("\n".join(seen) + "\n")
+    print(trips, txs, writes)
+
+
+if __name__ == "__main__":
+    main()
