@@ -9,12 +9,15 @@ backend executed counts as one round trip (extended protocol: one Execute
 each; simple protocol: one query each), a transaction is an explicit
 BEGIN..COMMIT or a statement run outside one (autocommit), and a write
 transaction is one that ran an INSERT, UPDATE, DELETE or a nextval (those
-flush the WAL at commit). LIST: the statements, one a line (pid, text).
+flush the WAL at commit). The transactions of jpkid's background jobs (the
+audit sealer, the stats fold) are left out: they run on their own clock, not
+for the request. LIST: the statements, one a line (pid, text).
 """
 import re
 import sys
 
 LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] user=(\S*) LOG:  (?:statement|execute [^:]*): (.*)$")
+BACKGROUND = re.compile(r"pg_try_advisory_xact_lock\(7678488339081176180\)|stats_fold\(")
 WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|nextval)\b", re.I)
 
 
@@ -24,32 +27,33 @@ def main():
         f.seek(offset)
         text = f.read().decode("utf-8", "replace")
     trips = txs = writes = 0
-    intx = {}
     seen = []
-    wrote = {}
+    tx = {}     # pid -> statements of its open transaction
     for line in text.splitlines():
         m = LINE.match(line)
         if m is None or m.group(2) != "jpkid":
             continue
         pid, sql = m.group(1), m.group(3).strip()
-        trips += 1
-        seen.append("%s %s" % (pid, sql[:90]))
         word = sql.split(None, 1)[0].upper() if sql else ""
         if word == "BEGIN":
-            intx[pid], wrote[pid] = True, False
+            tx[pid] = [sql]
             continue
-        if word in ("COMMIT", "ROLLBACK", "END"):
-            if intx.get(pid):
-                txs += 1
-                writes += word != "ROLLBACK" and wrote.get(pid, False)
-            intx[pid] = False
-            continue
-        w = bool(WRITE.search(sql))
-        if intx.get(pid):
-            wrote[pid] = wrote[pid] or w
-        else:
+        if pid in tx:
+            tx[pid].append(sql)
+            if word not in ("COMMIT", "ROLLBACK", "END"):
+                continue
+            stmts = tx.pop(pid)
+            if any(BACKGROUND.search(x) for x in stmts):
+                continue
+            trips += len(stmts)
             txs += 1
-            writes += w
+            writes += word != "ROLLBACK" and any(WRITE.search(x) for x in stmts)
+            seen += ["%s %s" % (pid, x[:90]) for x in stmts]
+            continue
+        trips += 1
+        txs += 1
+        writes += bool(WRITE.search(sql))
+        seen.append("%s %s" % (pid, sql[:90]))
     if len(sys.argv) > 3:
         with open(sys.argv[3], "w") as f:
             f.write("\n".join(seen) + "\n")
