@@ -10,14 +10,15 @@ each; simple protocol: one query each), a transaction is an explicit
 BEGIN..COMMIT or a statement run outside one (autocommit), and a write
 transaction is one that ran an INSERT, UPDATE, DELETE or a nextval (those
 flush the WAL at commit). The transactions of jpkid's background jobs (the
-audit sealer, the stats fold) are left out: they run on their own clock, not
-for the request. LIST: the statements, one a line (pid, text).
+audit sealer, the stats fold, the register-change sweep) are left out: they
+run on their own clock, not for the request. LIST: the statements, one a line (pid, text).
 """
 import re
 import sys
 
 LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] user=(\S*) LOG:  (?:statement|execute [^:]*): (.*)$")
-BACKGROUND = re.compile(r"pg_try_advisory_xact_lock\(7678488339081176180\)|stats_fold\(")
+BACKGROUND = re.compile(r"pg_try_advisory_xact_lock\(7678488339081176180\)|stats_fold\("
+                        r"|FROM register_changes ch\s+WHERE ch\.processed_at IS NULL")
 WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|nextval)\b", re.I)
 
 
