@@ -6,7 +6,8 @@ LOG was written with log_statement = 'all' and a log_line_prefix of
 '%m [%p] user=%u '; OFFSET is its size in bytes before the request. Prints
 "ROUND_TRIPS TRANSACTIONS WRITE_TRANSACTIONS": every statement a jpkid
 backend executed counts as one round trip (extended protocol: one Execute
-each; simple protocol: one query each), a transaction is an explicit
+each; simple protocol: one query each) but a BEGIN sent in one pipeline with
+the transaction's first statement, a transaction is an explicit
 BEGIN..COMMIT or a statement run outside one (autocommit), and a write
 transaction is one that ran an INSERT, UPDATE, DELETE or a nextval (those
 flush the WAL at commit). The transactions of jpkid's background jobs (the
@@ -16,7 +17,7 @@ run on their own clock, not for the request. LIST: the statements, one a line (p
 import re
 import sys
 
-LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] user=(\S*) LOG:  (?:statement|execute [^:]*): (.*)$")
+LINE = re.compile(r"^\S+ \S+ \S+ \[(\d+)\] user=(\S*) LOG:  (statement|execute [^:]*): (.*)$")
 BACKGROUND = re.compile(r"pg_try_advisory_xact_lock\(7678488339081176180\)|stats_fold\("
                         r"|FROM register_changes ch\s+WHERE ch\.processed_at IS NULL")
 WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE|nextval)\b", re.I)
@@ -34,10 +35,12 @@ def main():
         m = LINE.match(line)
         if m is None or m.group(2) != "jpkid":
             continue
-        pid, sql = m.group(1), m.group(3).strip()
+        pid, sql = m.group(1), m.group(4).strip()
         word = sql.split(None, 1)[0].upper() if sql else ""
         if word == "BEGIN":
-            tx[pid] = [sql]
+            # db/store.c pipelines its BEGIN with the first statement (an
+            # unnamed Execute): no round trip of its own
+            tx[pid] = [] if m.group(3) == "execute <unnamed>" else [sql]
             continue
         if pid in tx:
             tx[pid].append(sql)
