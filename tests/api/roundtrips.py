@@ -54,6 +54,8 @@ def main():
             writes += word != "ROLLBACK" and any(WRITE.search(x) for x in stmts)
             seen += ["%s %s" % (pid, x[:90]) for x in stmts]
             continue
+        if BACKGROUND.search(sql):
+            continue
         trips += 1
         txs += 1
         writes += bool(WRITE.search(sql))
