@@ -10,13 +10,10 @@
 #include "api/audit.h"
 #include "common/log.h"
 
-int
-audit_write(struct store_conn *c, const struct api_req *req, const char *action,
-    const char *object, json_t *detail, struct store_err *err)
+char *
+audit_detail_json(const struct api_req *req, json_t *detail)
 {
-	char actor[160], *js;
-	const char *v[4];
-	PGresult *res;
+	char *js;
 
 	if (detail == NULL)
 		detail = json_object();
@@ -25,6 +22,17 @@ audit_write(struct store_conn *c, const struct api_req *req, const char *action,
 	json_decref(detail);
 	if (js == NULL)
 		abort();
+	return js;
+}
+
+int
+audit_write(struct store_conn *c, const struct api_req *req, const char *action,
+    const char *object, json_t *detail, struct store_err *err)
+{
+	char actor[160], *js = audit_detail_json(req, detail);
+	const char *v[4];
+	PGresult *res;
+
 	v[0] = api_principal_id(req, actor, sizeof(actor));
 	v[1] = action;
 	v[2] = object;

@@ -20,6 +20,12 @@
  */
 int	audit_write(struct store_conn *, const struct api_req *, const char *action,
 	    const char *object, json_t *detail, struct store_err *err);
+/*
+ * The detail as audit_write stores it (request_id added; detail may be
+ * NULL, stolen otherwise), for a statement that writes its audit row
+ * itself (Q_CERT_RECORD). Never NULL; free() it.
+ */
+char	*audit_detail_json(const struct api_req *, json_t *detail);
 /* Same, in its own short transaction (for refusals that roll back the main one). */
 int	audit_write_now(struct app *, const struct api_req *, const char *action,
 	    const char *object, json_t *detail);

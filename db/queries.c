@@ -241,12 +241,23 @@ const struct query queries[Q__COUNT] = {
 	    " application_id::text"
 	    " FROM certificates WHERE resident_code = $1::char(11)"
 	    " ORDER BY issued_at DESC, serial", 1 },
+	/*
+	 * Per type (auth, then sign) the unrevoked certificate that ends last:
+	 * LIMIT 1 per type in the order of the partial index
+	 * certificates_resident_type_idx (its predicate is this status <>
+	 * 'revoked'), so the planner reads at most one index entry per type
+	 * instead of every certificate of the resident (issue 15: with a
+	 * million rows and DISTINCT ON it chose certificates_resident_idx).
+	 */
 	[Q_LATEST_CERTS] = { Q_LATEST_CERTS, "latest_certs",
-	    "SELECT DISTINCT ON (type) type, encode(serial, 'hex'),"
-	    " extract(epoch FROM not_before)::bigint::text,"
-	    " extract(epoch FROM not_after)::bigint::text"
-	    " FROM certificates WHERE resident_code = $1::char(11) AND status <> 'revoked'"
-	    " ORDER BY type, not_after DESC", 1 },
+	    "SELECT t.type, encode(c.serial, 'hex'),"
+	    " extract(epoch FROM c.not_before)::bigint::text,"
+	    " extract(epoch FROM c.not_after)::bigint::text"
+	    " FROM (VALUES ('auth'), ('sign')) AS t(type)"
+	    " CROSS JOIN LATERAL (SELECT x.serial, x.not_before, x.not_after FROM certificates x"
+	    "  WHERE x.resident_code = $1::char(11) AND x.type = t.type AND x.status <> 'revoked'"
+	    "  ORDER BY x.not_after DESC LIMIT 1) AS c"
+	    " ORDER BY t.type", 1 },
 	/*
 	 * R19 in one round trip: the latest end of an active suspension (NULL
 	 * when none) and the municipality's counter hours (minutes after
@@ -270,14 +281,23 @@ const struct query queries[Q__COUNT] = {
 	    "  UNION SELECT day FROM holidays"
 	    "  WHERE day = (to_timestamp($1::bigint) AT TIME ZONE 'Asia/Tokyo')::date), ',') END"
 	    " FROM municipalities m WHERE m.code = $2::char(6)", 2 },
+	/*
+	 * The application and its application.create audit row in one
+	 * statement (issue 15): $16 actor, $17 audit detail (JSON) without
+	 * the application id, which is added here.
+	 */
 	[Q_APP_INSERT] = { Q_APP_INSERT, "app_insert",
-	    "INSERT INTO applications (municipality_code, resident_code, terminal_id,"
+	    "WITH a AS (INSERT INTO applications (municipality_code, resident_code, terminal_id,"
 	    " card_number, procedure, types, applicant_kind, applicant,"
 	    " delegation_covers_revocation, evidence, plan, state, fee_yen, idempotency_key,"
 	    " created_at)"
 	    " VALUES ($1::char(6), $2::char(11), $3::bigint, $4, $5, $6::text[], $7, $8::jsonb,"
 	    " $9::boolean, $10::jsonb, $11::jsonb, $12, $13::int, $14, to_timestamp($15::bigint))"
-	    " RETURNING id::text", 15 },
+	    " RETURNING id),"
+	    " au AS (INSERT INTO audit_log (actor, action, object, detail)"
+	    "  SELECT $16, 'application.create', $2::char(11)::text,"
+	    "  $17::jsonb || jsonb_build_object('application', a.id::text) FROM a RETURNING 1)"
+	    " SELECT a.id::text FROM a WHERE (SELECT count(*) FROM au) = 1", 17 },
 	[Q_INQUIRY_INSERT] = { Q_INQUIRY_INSERT, "inquiry_insert",
 	    "INSERT INTO inquiries (application_id, addressee, address, answer_hash, answer_salt,"
 	    " created_at, expires_at)"
@@ -324,30 +344,68 @@ const struct query queries[Q__COUNT] = {
 	    " RETURNING 1", 6 },
 	[Q_APP_SET_STATE] = { Q_APP_SET_STATE, "app_set_state",
 	    "UPDATE applications SET state = $2 WHERE id = $1::uuid", 2 },
-	/* Committed on its own before anything is signed with it (Boulder). */
+	/*
+	 * Committed on its own before anything is signed with one of them
+	 * (Boulder), a block at a time (api/counter/issue.c hands them out):
+	 * $1 comma-separated hex serials, $2 issuer. A serial drawn before
+	 * (ON CONFLICT: the random draw repeated, or this statement ran again
+	 * after a lost reply) is not returned, so never handed out twice; a
+	 * reserved serial that is never used stays reserved and unused.
+	 */
 	[Q_SERIAL_RESERVE] = { Q_SERIAL_RESERVE, "serial_reserve",
-	    "INSERT INTO serials (serial, issuer) VALUES ($1::bytea, $2)", 2 },
+	    "INSERT INTO serials (serial, issuer)"
+	    " SELECT decode(h, 'hex'), $2 FROM unnest(string_to_array($1, ',')) AS h"
+	    " ON CONFLICT DO NOTHING RETURNING encode(serial, 'hex')", 2 },
 	/* R23: the 5-digit sequence and the terminal's window code (default: its id). */
 	[Q_SIGN_SEQ] = { Q_SIGN_SEQ, "sign_seq",
 	    "SELECT lpad(nextval('sign_subject_seq')::text, 5, '0'),"
 	    " coalesce((SELECT coalesce(window_code, lpad(id::text, 4, '0')) FROM terminals"
 	    "  WHERE id = $1::bigint), '0000')", 1 },
-	[Q_CERT_SUPERSEDE] = { Q_CERT_SUPERSEDE, "cert_supersede",
-	    "UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($3::bigint),"
-	    " reason = 'superseded'"
-	    " WHERE resident_code = $1::char(11) AND type = $2 AND status = 'valid'"
-	    " AND not_after > to_timestamp($3::bigint)"
-	    " RETURNING encode(serial, 'hex')", 3 },
-	[Q_CERT_EXPIRE] = { Q_CERT_EXPIRE, "cert_expire",
-	    "UPDATE certificates SET status = 'expired'"
-	    " WHERE resident_code = $1::char(11) AND type = $2 AND status = 'valid'"
-	    " AND not_after <= to_timestamp($3::bigint)", 3 },
-	[Q_CERT_INSERT] = { Q_CERT_INSERT, "cert_insert",
-	    "INSERT INTO certificates (issuer, serial, type, resident_code, card_number, subject,"
-	    " not_before, not_after, crl_shard, der, application_id, issued_at, key_sha256)"
-	    " VALUES ($1, $2::bytea, $1, $3::char(11), $4, $5, to_timestamp($6::bigint),"
-	    " to_timestamp($7::bigint), $8::char(6), $9::bytea, $10::uuid,"
-	    " to_timestamp($11::bigint), $12::bytea)", 12 },
+	/*
+	 * The issuance's writes in one statement (issue 15: one round trip
+	 * instead of five): R8 an expired predecessor leaves the R9 index,
+	 * R9 a valid one is revoked as superseded, then (after both: ins reads
+	 * prior, so the predecessor is out of certificates_one_valid_per_type
+	 * before the new row goes in) the certificate, the application's
+	 * issued types and state, and the certificate.issue audit row with
+	 * the superseded serials added to its detail.
+	 * $1 type (= issuer), $2 serial (binary), $3 resident, $4 card,
+	 * $5 subject, $6 not_before, $7 not_after, $8 CRL shard, $9 DER
+	 * (binary), $10 application, $11 now, $12 key SHA-256 (binary),
+	 * $13 audit actor, $14 audit detail (JSON, without superseded)
+	 * -> superseded serials (JSON array), the application's state.
+	 */
+	[Q_CERT_RECORD] = { Q_CERT_RECORD, "cert_record",
+	    "WITH ex AS ("
+	    "  UPDATE certificates SET status = 'expired'"
+	    "  WHERE resident_code = $3::char(11) AND type = $1 AND status = 'valid'"
+	    "  AND not_after <= to_timestamp($11::bigint) RETURNING 1),"
+	    " sup AS ("
+	    "  UPDATE certificates SET status = 'revoked', revoked_at = to_timestamp($11::bigint),"
+	    "  reason = 'superseded'"
+	    "  WHERE resident_code = $3::char(11) AND type = $1 AND status = 'valid'"
+	    "  AND not_after > to_timestamp($11::bigint) RETURNING encode(serial, 'hex') AS hex),"
+	    " prior AS MATERIALIZED (SELECT (SELECT count(*) FROM ex) AS expired,"
+	    "  coalesce((SELECT jsonb_agg(hex ORDER BY hex) FROM sup), '[]'::jsonb) AS superseded),"
+	    " ins AS ("
+	    "  INSERT INTO certificates (issuer, serial, type, resident_code, card_number, subject,"
+	    "  not_before, not_after, crl_shard, der, application_id, issued_at, key_sha256)"
+	    "  SELECT $1, $2::bytea, $1, $3::char(11), $4, $5, to_timestamp($6::bigint),"
+	    "  to_timestamp($7::bigint), $8::char(6), $9::bytea, $10::uuid,"
+	    "  to_timestamp($11::bigint), $12::bytea FROM prior RETURNING 1),"
+	    " app AS ("
+	    "  UPDATE applications SET issued_types = issued_types || $1::text,"
+	    "  state = CASE WHEN cardinality(issued_types) + 1 = cardinality(types)"
+	    "   THEN 'completed' ELSE state END,"
+	    "  completed_at = CASE WHEN cardinality(issued_types) + 1 = cardinality(types)"
+	    "   THEN to_timestamp($11::bigint) END"
+	    "  WHERE id = $10::uuid AND (SELECT count(*) FROM ins) = 1 RETURNING state),"
+	    " au AS ("
+	    "  INSERT INTO audit_log (actor, action, object, detail)"
+	    "  SELECT $13, 'certificate.issue', $3, $14::jsonb ||"
+	    "  jsonb_build_object('superseded', prior.superseded) FROM prior, app RETURNING 1)"
+	    " SELECT prior.superseded::text, app.state FROM prior, app"
+	    " WHERE (SELECT count(*) FROM au) = 1", 14 },
 	/*
 	 * R22 (migration 0012): one key, one holder, one type. The lock (on
 	 * the fingerprint's first 32 bits, two-int4 key space, first key

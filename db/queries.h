@@ -41,11 +41,9 @@ enum query_id {
 	Q_APP_SCOPE,		/* $1 id -> resident_code (an R1 denial: the application exists) */
 	Q_INQUIRY_UPDATE,	/* $1 inquiry id, $2 wrong_attempts, $3 state, $4 now, $5/$6 as read -> 1 row */
 	Q_APP_SET_STATE,	/* $1 id, $2 state */
-	Q_SERIAL_RESERVE,	/* $1 serial (binary), $2 issuer */
+	Q_SERIAL_RESERVE,	/* $1 hex serials "a,b,...", $2 issuer -> the hex serials reserved */
 	Q_SIGN_SEQ,		/* $1 terminal id -> 5-digit sequence, window code (R23 CN) */
-	Q_CERT_SUPERSEDE,	/* $1 resident, $2 type, $3 now -> revoked serials (R9) */
-	Q_CERT_EXPIRE,		/* $1 resident, $2 type, $3 now: valid but past notAfter -> expired (R8) */
-	Q_CERT_INSERT,		/* see queries.c */
+	Q_CERT_RECORD,		/* R8, R9, certificate, application, audit: see queries.c */
 	Q_KEY_LOCK,		/* $1 key sha256 (binary): R22, serializes issuances of one key */
 	Q_KEY_HOLDER,		/* $1 key sha256 (binary), $2 resident, $3 type -> first certificate with it (R22) */
 	Q_APP_ISSUED,		/* $1 id, $2 type -> state */

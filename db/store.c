@@ -13,6 +13,12 @@
  * jpkid borrows a connection to run the migrations) is prepared again on
  * its first use, so a pool opened before migrating works after it.
  *
+ * BEGIN is lazy (issue 15): store_begin only notes it, and it goes to the
+ * server in one round trip with the transaction's first prepared statement
+ * (libpq pipeline mode: BEGIN, the statement, one sync). A COMMIT of a
+ * transaction that ran nothing sends nothing; a literal statement or
+ * store_pgconn sends the BEGIN first, on its own.
+ *
  * Connection strings are never logged; libpq's own connection error
  * messages name the host or socket, never the password.
  */
@@ -39,6 +45,8 @@ struct store_conn {
 	int		 in_use;	/* st->mtx */
 	int		 healthy;	/* st->mtx; for store_get_stats only */
 	int		 broken;	/* owner: reconnect at the next borrow */
+	/* owner: store_begin's BEGIN, not sent yet: it goes with the first statement */
+	const char	*begin_pending;
 	unsigned char	 prepared[Q__COUNT];	/* owner */
 };
 
@@ -455,6 +463,7 @@ store_borrow(struct store *st, int wait_ms, struct store_err *err)
 	}
 	c->in_use = 1;
 	pthread_mutex_unlock(&st->mtx);
+	c->begin_pending = NULL;
 
 	rc = conn_ensure(c, err);
 
@@ -481,6 +490,7 @@ store_release(struct store_conn *c)
 	if (c == NULL)
 		return;
 	st = c->st;
+	c->begin_pending = NULL;	/* a transaction that never reached the server */
 	if (c->pg != NULL && !c->broken) {
 		switch (PQtransactionStatus(c->pg)) {
 		case PQTRANS_IDLE:
@@ -507,10 +517,77 @@ store_release(struct store_conn *c)
 	pthread_mutex_unlock(&st->mtx);
 }
 
+/* Send a pending BEGIN on its own. 0, or -1 with err (the connection is then marked broken). */
+static int
+begin_flush(struct store_conn *c, struct store_err *err)
+{
+	PGresult *res;
+	int rc = 0;
+
+	if (c->begin_pending == NULL)
+		return 0;
+	res = PQexec(c->pg, c->begin_pending);
+	c->begin_pending = NULL;
+	if (!result_ok(res)) {
+		store_classify(c->pg, res, err);
+		if (err->status == STORE_CONN)
+			c->broken = 1;
+		rc = -1;
+	}
+	PQclear(res);
+	return rc;
+}
+
+/* The raw connection; a pending BEGIN is sent first (its caller runs inside the transaction). */
 PGconn *
 store_pgconn(struct store_conn *c)
 {
+	struct store_err err;
+
+	if (c->begin_pending != NULL && c->pg != NULL && !c->broken)
+		(void)begin_flush(c, &err);	/* a failure shows in the caller's next statement */
 	return c->pg;
+}
+
+/*
+ * The pending BEGIN and prepared statement q in one round trip (pipeline
+ * mode). Returns the statement's result (or the BEGIN's when the BEGIN
+ * failed, or NULL when libpq could not send) for run_once to judge; the
+ * pending BEGIN is cleared when the server ran it.
+ */
+static PGresult *
+exec_with_begin(struct store_conn *c, int q, int n, const char *const *values,
+    const int *lengths, const int *formats, int resfmt)
+{
+	PGresult *r, *got[2] = { NULL, NULL };
+	int i, sync = 0;
+
+	if (!PQenterPipelineMode(c->pg))
+		return NULL;
+	if (PQsendQueryParams(c->pg, c->begin_pending, 0, NULL, NULL, NULL, NULL, 0) &&
+	    PQsendQueryPrepared(c->pg, queries[q].name, n, values, lengths, formats, resfmt) &&
+	    PQpipelineSync(c->pg)) {
+		for (i = 0; i < 2; i++)
+			while ((r = PQgetResult(c->pg)) != NULL) {
+				if (got[i] == NULL)
+					got[i] = r;
+				else
+					PQclear(r);
+			}
+		if ((r = PQgetResult(c->pg)) != NULL) {
+			sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+			PQclear(r);
+		}
+	}
+	if (!PQexitPipelineMode(c->pg) || !sync)
+		c->broken = 1;	/* the session's state is unknown: reconnect */
+	if (got[0] != NULL && PQresultStatus(got[0]) == PGRES_COMMAND_OK) {
+		c->begin_pending = NULL;
+		PQclear(got[0]);
+		return got[1];
+	}
+	PQclear(got[1]);
+	return got[0];	/* the BEGIN failed (or NULL: nothing came back) */
 }
 
 /*
@@ -526,7 +603,9 @@ run_once(struct store_conn *c, int q, const char *sql, int n,
 
 	if (q >= 0 && !c->prepared[q] && prepare_one(c, (enum query_id)q, err) != 0)
 		return NULL;
-	if (q >= 0)
+	if (q >= 0 && c->begin_pending != NULL)
+		res = exec_with_begin(c, q, n, values, lengths, formats, resfmt);
+	else if (q >= 0)
 		res = PQexecPrepared(c->pg, queries[q].name, n, values, lengths, formats,
 		    resfmt);
 	else
@@ -561,6 +640,7 @@ run(struct store_conn *c, int q, const char *sql, int n,
     int resfmt, struct store_err *err)
 {
 	struct store_err rerr;
+	const char *pending = c->begin_pending;
 	PGresult *res;
 	int idle;
 
@@ -569,6 +649,17 @@ run(struct store_conn *c, int q, const char *sql, int n,
 		    "connection lost earlier; release it and borrow again");
 		return NULL;
 	}
+	if (q < 0 && pending != NULL) {
+		if (strcmp(sql, "COMMIT") == 0) {	/* the transaction ran nothing */
+			c->begin_pending = NULL;
+			err_clear(err);
+			return PQmakeEmptyPGresult(c->pg, PGRES_COMMAND_OK);
+		}
+		if (begin_flush(c, err) != 0)
+			return NULL;
+		pending = NULL;
+	}
+	/* A pending BEGIN: nothing of the transaction reached the server yet. */
 	idle = PQtransactionStatus(c->pg) == PQTRANS_IDLE;
 	if ((res = run_once(c, q, sql, n, values, lengths, formats, resfmt, err)) != NULL)
 		return res;
@@ -582,6 +673,7 @@ run(struct store_conn *c, int q, const char *sql, int n,
 		*err = rerr;
 		return NULL;
 	}
+	c->begin_pending = pending;	/* the server rolled back whatever it had begun */
 	if ((res = run_once(c, q, sql, n, values, lengths, formats, resfmt, err)) == NULL &&
 	    err->status == STORE_CONN)
 		c->broken = 1;
@@ -641,16 +733,32 @@ store_command(struct store_conn *c, const char *sql, struct store_err *err)
 	return 0;
 }
 
+/* Lazy (see the top of this file): noted here, sent with the first statement. */
+static int
+begin_lazy(struct store_conn *c, const char *sql, struct store_err *err)
+{
+	struct store_err dummy;
+
+	if (err == NULL)
+		err = &dummy;
+	if (c->pg == NULL || c->broken || c->begin_pending != NULL ||
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return store_command(c, sql, err);	/* as before: the server says what it is */
+	c->begin_pending = sql;
+	err_clear(err);
+	return 0;
+}
+
 int
 store_begin(struct store_conn *c, struct store_err *err)
 {
-	return store_command(c, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
+	return begin_lazy(c, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
 }
 
 int
 store_begin_serializable(struct store_conn *c, struct store_err *err)
 {
-	return store_command(c, "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
+	return begin_lazy(c, "BEGIN ISOLATION LEVEL SERIALIZABLE", err);
 }
 
 /*
@@ -685,6 +793,7 @@ store_rollback(struct store_conn *c)
 {
 	PGresult *res;
 
+	c->begin_pending = NULL;
 	if (c->pg == NULL || c->broken ||
 	    PQtransactionStatus(c->pg) == PQTRANS_IDLE)
 		return;

@@ -251,10 +251,11 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	unsigned char salt[ANSWER_SALT_LEN], hash[ANSWER_HASH_MAX];
 	size_t hashlen = 0;
 	char nowbuf[24], fee[16], tid[24], expbuf[24], addressee[300], tbuf[24];
-	const char *v[15];
-	int l[15], fm[15];
+	const char *v[17];
+	int l[17], fm[17];
 	json_t *plan = NULL, *types = NULL, *o = NULL, *inq = NULL;
-	char *plan_s = NULL, *types_s = NULL, *app_s = NULL, *ev_s = NULL;
+	char *plan_s = NULL, *types_s = NULL, *app_s = NULL, *ev_s = NULL, *detail = NULL;
+	char actor[160];
 	PGresult *res = NULL;
 	struct api_resp stored;
 	int rc = -1, supersedes = 0, t;
@@ -358,8 +359,21 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	v[12] = fee;
 	v[13] = req->header(req->hctx, "Idempotency-Key");
 	v[14] = nowbuf;
-	if ((res = store_exec(c, Q_APP_INSERT, 15, v, NULL, NULL, err)) == NULL)
+	/* The audit row goes in with the application (Q_APP_INSERT adds its id). */
+	v[15] = api_principal_id(req, actor, sizeof(actor));
+	detail = audit_detail_json(req, json_pack("{s:s, s:O, s:s, s:i, s:s, s:o}",
+	    "procedure", policy_procedure_name(cr->procedure), "types", types,
+	    "applicant_kind", policy_applicant_name(cr->applicant), "fee_yen", atoi(fee),
+	    "state", v[11], "evidence", evidence_record(&cr->ev)));
+	v[16] = detail;
+	if ((res = store_exec(c, Q_APP_INSERT, 17, v, NULL, NULL, err)) == NULL)
 		goto out;
+	if (PQntuples(res) != 1) {
+		/* cannot happen: the audit row has no constraint */
+		snprintf(err->message, sizeof(err->message), "app_insert: no row");
+		err->status = STORE_ERROR;
+		goto out;
+	}
 	o = json_pack("{s:s, s:s, s:s, s:s, s:O, s:s, s:i, s:O, s:s}",
 	    "id", PQgetvalue(res, 0, 0), "state", v[11], "resident_code", cr->resident_code,
 	    "procedure", v[4], "types", types, "applicant_kind", v[6], "fee_yen", atoi(fee),
@@ -402,13 +416,6 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 		    "expires_at", counter_rfc3339(expires, tbuf, sizeof(tbuf)));
 		json_object_set_new(o, "inquiry", inq);
 	}
-	if (audit_write(c, req, "application.create", cr->resident_code,
-	    json_pack("{s:s, s:s, s:O, s:s, s:i, s:s, s:o}", "application", json_string_value(
-	    json_object_get(o, "id")), "procedure", policy_procedure_name(cr->procedure),
-	    "types", types, "applicant_kind", policy_applicant_name(cr->applicant),
-	    "fee_yen", atoi(fee), "state", json_string_value(json_object_get(o, "state")),
-	    "evidence", evidence_record(&cr->ev)), err) != 0)
-		goto out;
 	/* Stored for replays: without the answer code (never stored anywhere). */
 	api_json(&stored, 201, json_incref(o));
 	if (idem_finish(c, req, &stored, err) != 0)
@@ -429,6 +436,7 @@ out:
 	free(types_s);
 	free(app_s);
 	free(ev_s);
+	free(detail);
 	PQclear(res);
 	counter_facts_free(&f);
 	return rc;

@@ -4,20 +4,23 @@
  *
  *  1. parse the CSR: RSA-2048, e=65537, not weak (R22), signature verifies
  *     (proof of possession); its subject is ignored;
- *  2. reserve a fresh serial in its own committed transaction, before
- *     anything is signed with it;
+ *  2. take a fresh serial, recorded (committed) before anything is signed
+ *     with it: serials are reserved a block at a time in their own
+ *     transaction (serial_take), so most issuances reserve none;
  *  3. one transaction: Idempotency-Key, R19 gate, the application (locked),
  *     the resident (locked: two terminals at once are serialized, R9), the
  *     rules again at this instant (ca/policy.c), build the profile, sign with
- *     the throwaway key, lint, sign for real (ca/profile.c), mark an expired
- *     predecessor expired (R8), revoke a valid one as superseded (R9),
- *     insert the certificate, update the application, audit, store the
- *     response for replays, COMMIT;
+ *     the throwaway key, lint, sign for real (ca/profile.c), then one
+ *     statement (Q_CERT_RECORD): mark an expired predecessor expired (R8),
+ *     revoke a valid one as superseded (R9), insert the certificate,
+ *     update the application, audit; store the response for replays,
+ *     COMMIT;
  *  4. only then answer 201 with the certificate and its chain.
  */
 #include <config.h>
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +44,7 @@
 
 #define CSR_MAX		8192	/* DER bytes; an RSA-2048 CSR is about 700 */
 #define SERIAL_TRIES	3
+#define SERIAL_BLOCK	32	/* serials reserved per round trip (issue 15) */
 
 struct issue {
 	struct api_req		*req;
@@ -124,34 +128,103 @@ pem_of(X509 *x)
 	return out;
 }
 
-/* Step 2: a serial recorded (committed) before it is used. */
+/*
+ * Step 2: serials recorded (committed) before any is used, SERIAL_BLOCK
+ * at a time (issue 15: the reservation was a round trip, a transaction
+ * and a WAL flush of its own per issuance). The pool belongs to one store
+ * (one database) and one issuer per type; a serial leaves it exactly once.
+ * After a crash or a stop the serials still in the pool stay reserved and
+ * are never used, as a serial reserved before a failed issuance always did.
+ */
+static struct {
+	pthread_mutex_t	 mtx;
+	const struct store *st;
+	int		 n[POLICY_NTYPES];
+	unsigned char	 s[POLICY_NTYPES][SERIAL_BLOCK][SERIAL_MAX];
+	size_t		 len[POLICY_NTYPES][SERIAL_BLOCK];
+} serial_pool = { .mtx = PTHREAD_MUTEX_INITIALIZER };
+
+/* A reserved serial of this store and type into is; 0, or -1 when the pool is empty. */
 static int
-reserve_serial(struct issue *is, struct store_err *err)
+pool_pop(struct issue *is)
+{
+	int t = (int)is->type, rc = -1;
+
+	pthread_mutex_lock(&serial_pool.mtx);
+	if (serial_pool.st != is->req->app->store) {
+		memset(serial_pool.n, 0, sizeof(serial_pool.n));
+		serial_pool.st = is->req->app->store;
+	}
+	if (serial_pool.n[t] > 0) {
+		serial_pool.n[t]--;
+		is->serial_len = serial_pool.len[t][serial_pool.n[t]];
+		memcpy(is->serial, serial_pool.s[t][serial_pool.n[t]], is->serial_len);
+		OPENSSL_cleanse(serial_pool.s[t][serial_pool.n[t]], SERIAL_MAX);
+		rc = 0;
+	}
+	pthread_mutex_unlock(&serial_pool.mtx);
+	return rc;
+}
+
+/* Reserve a block; the first serial goes to is, the others to the pool. */
+static int
+pool_fill(struct issue *is, struct store_err *err)
 {
 	struct store_conn *c;
+	unsigned char s[SERIAL_MAX];
+	size_t len, i;
+	char list[SERIAL_BLOCK * (2 * SERIAL_MAX + 1)], *p;
 	const char *v[2];
-	int l[2] = { 0, 0 }, f[2] = { 1, 0 }, tries;
-	PGresult *res;
+	PGresult *res = NULL;
+	int t = (int)is->type, tries, row, got = 0;
 
 	if ((c = store_borrow(is->req->app->store, is->req->app->borrow_timeout_ms, err)) == NULL)
 		return -1;
-	for (tries = 0; tries < SERIAL_TRIES; tries++) {
-		if (serial_new(is->serial, &is->serial_len) != 0)
-			break;
-		v[0] = (const char *)is->serial;
-		l[0] = (int)is->serial_len;
-		v[1] = policy_type_name(is->type);
-		if ((res = store_exec(c, Q_SERIAL_RESERVE, 2, v, l, f, err)) != NULL) {
-			PQclear(res);
-			store_release(c);
-			serial_hex(is->serial, is->serial_len, is->serial_hex, sizeof(is->serial_hex));
-			return 0;
+	for (tries = 0; tries < SERIAL_TRIES && !got; tries++) {
+		p = list;
+		for (i = 0; i < SERIAL_BLOCK; i++) {
+			if (serial_new(s, &len) != 0)
+				goto out;
+			if (i > 0)
+				*p++ = ',';
+			serial_hex(s, len, p, sizeof(list) - (size_t)(p - list));
+			p += 2 * len;
 		}
-		if (err->status != STORE_UNIQUE)	/* 23505 on a serial: draw again */
-			break;
+		v[0] = list;
+		v[1] = policy_type_name(is->type);
+		if ((res = store_exec(c, Q_SERIAL_RESERVE, 2, v, NULL, NULL, err)) == NULL)
+			goto out;
+		pthread_mutex_lock(&serial_pool.mtx);
+		for (row = 0; row < PQntuples(res); row++) {
+			if (serial_parse_hex(PQgetvalue(res, row, 0), s, &len) != 0)
+				continue;	/* cannot happen: we drew it */
+			if (!got) {
+				memcpy(is->serial, s, len);
+				is->serial_len = len;
+				got = 1;
+			} else if (serial_pool.st == is->req->app->store &&
+			    serial_pool.n[t] < SERIAL_BLOCK) {
+				memcpy(serial_pool.s[t][serial_pool.n[t]], s, len);
+				serial_pool.len[t][serial_pool.n[t]++] = len;
+			}	/* else: reserved and never used */
+		}
+		pthread_mutex_unlock(&serial_pool.mtx);
+		PQclear(res);
+		res = NULL;
 	}
+out:
+	PQclear(res);
 	store_release(c);
-	return -1;
+	return got ? 0 : -1;
+}
+
+static int
+serial_take(struct issue *is, struct store_err *err)
+{
+	if (pool_pop(is) != 0 && pool_fill(is, err) != 0)
+		return -1;
+	serial_hex(is->serial, is->serial_len, is->serial_hex, sizeof(is->serial_hex));
+	return 0;
 }
 
 /* R23: SIGN CN = JST timestamp YYYYMMDDhhmmss + 5-digit sequence + window code. */
@@ -264,15 +337,16 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	struct policy_refusal r;
 	struct profile_req pr;
 	PGresult *res = NULL, *x = NULL;
-	const char *tname = policy_type_name(is->type), *v[12];
-	int l[12], fm[12], rc = -1, lint_failed = 0, delegation;
+	const char *tname = policy_type_name(is->type), *v[14];
+	int l[14], fm[14], rc = -1, lint_failed = 0, delegation;
 	char cn[64], crlurl[512], ocsp_url[512], ca_url[512], nowbuf[24], nb[24], na[24],
 	    msg[512], resident[12], card[20], nabuf[24], procedure[16], types[16], issued[16];
 	unsigned char *der = NULL;
 	size_t derlen = 0;
 	char *cert_pem = NULL, *chain_pem = NULL;
 	X509 *issuer;
-	json_t *superseded = json_array(), *o;
+	json_t *superseded = NULL, *o;
+	char *detail = NULL, actor[160];
 	enum policy_applicant applicant;
 	enum policy_procedure proc;
 	struct keypair *kp;
@@ -422,22 +496,18 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	if ((cert_pem = der_pem(der, derlen)) == NULL || chain_pem == NULL)
 		abort();	/* out of memory */
 
-	/* R8: an expired predecessor leaves the R9 index; R9: a valid one is revoked. */
+	/*
+	 * One statement (Q_CERT_RECORD): R8 an expired predecessor leaves the
+	 * R9 index, R9 a valid one is revoked as superseded, the certificate,
+	 * the application's update and the audit row.
+	 */
 	snprintf(nowbuf, sizeof(nowbuf), "%lld", (long long)is->now);
-	v[0] = resident;
-	v[1] = tname;
-	v[2] = nowbuf;
-	if ((x = store_exec(c, Q_CERT_EXPIRE, 3, v, NULL, NULL, err)) == NULL)
-		goto out;
-	PQclear(x);
-	if ((x = store_exec(c, Q_CERT_SUPERSEDE, 3, v, NULL, NULL, err)) == NULL)
-		goto out;
-	for (i = 0; i < PQntuples(x); i++)
-		json_array_append_new(superseded, json_string(PQgetvalue(x, i, 0)));
-	PQclear(x);
-
 	snprintf(nb, sizeof(nb), "%lld", (long long)plan.not_before);
 	snprintf(na, sizeof(na), "%lld", (long long)plan.not_after);
+	counter_rfc3339(plan.not_after, nabuf, sizeof(nabuf));
+	detail = audit_detail_json(req, json_pack("{s:s, s:s, s:s, s:s, s:s}", "application", is->id,
+	    "type", tname, "serial", is->serial_hex, "not_after", nabuf,
+	    "renewal", policy_renewal_name(plan.renewal)));
 	memset(l, 0, sizeof(l));
 	memset(fm, 0, sizeof(fm));
 	v[0] = tname;
@@ -458,31 +528,27 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	v[11] = (const char *)is->key_fp;
 	l[11] = POLICY_KEY_FP_LEN;
 	fm[11] = 1;
-	if ((x = store_exec(c, Q_CERT_INSERT, 12, v, l, fm, err)) == NULL)
+	v[12] = api_principal_id(req, actor, sizeof(actor));
+	v[13] = detail;
+	if ((x = store_exec(c, Q_CERT_RECORD, 14, v, l, fm, err)) == NULL)
 		goto out;
-	PQclear(x);
-	v[0] = is->id;
-	v[1] = tname;
-	v[2] = nowbuf;
-	if ((x = store_exec(c, Q_APP_ISSUED, 3, v, NULL, NULL, err)) == NULL)
+	if (PQntuples(x) != 1 || (superseded = json_loads(PQgetvalue(x, 0, 0), 0, NULL)) == NULL) {
+		/* cannot happen: the application is locked, the audit row has no constraint */
+		snprintf(err->message, sizeof(err->message), "cert_record: no row");
+		err->status = STORE_ERROR;
+		PQclear(x);
 		goto out;
+	}
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:{s:s, s:s}}",
 	    "serial", is->serial_hex, "type", tname, "subject", cn,
 	    "certificate", cert_pem, "chain", chain_pem,
 	    "not_before", counter_rfc3339(plan.not_before, nb, sizeof(nb)),
-	    "not_after", counter_rfc3339(plan.not_after, nabuf, sizeof(nabuf)),
+	    "not_after", nabuf,
 	    "renewal", policy_renewal_name(plan.renewal), "superseded", superseded,
-	    "application", "id", is->id, "state", PQgetvalue(x, 0, 0));
+	    "application", "id", is->id, "state", PQgetvalue(x, 0, 1));
 	PQclear(x);
 	json_object_set_new(o, "capped_by", plan.capped_by != NULL ?
 	    json_string(plan.capped_by) : json_null());
-	if (audit_write(c, req, "certificate.issue", resident,
-	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:O}", "application", is->id,
-	    "type", tname, "serial", is->serial_hex, "not_after", nabuf,
-	    "renewal", policy_renewal_name(plan.renewal), "superseded", superseded), err) != 0) {
-		json_decref(o);
-		goto out;
-	}
 	api_json(resp, 201, o);
 	if (idem_finish(c, req, resp, err) != 0)
 		goto out;
@@ -496,6 +562,7 @@ out:
 	OPENSSL_free(der);
 	free(cert_pem);
 	free(chain_pem);
+	free(detail);
 	return rc;
 }
 
@@ -556,7 +623,7 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 	fields = NULL;
 	is.now = clock_now();
 	memset(&err, 0, sizeof(err));
-	if (reserve_serial(&is, &err) != 0) {
+	if (serial_take(&is, &err) != 0) {
 		api_db_unavailable(req, resp, &err);
 		goto out;
 	}

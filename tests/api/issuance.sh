@@ -425,6 +425,52 @@ else
 	not_ok test_interop_script_present
 fi
 
+# ---------------------------------------------------------------- round trips (issue 15)
+# Statements and transactions of jpkid per POST /v1/applications and per POST
+# .../certificates, counted in the server log (log_statement = all, jpkid's
+# backends only). The least of three issuances: a background task of jpkid
+# (the audit sealer, the stats fold: roundtrips.py leaves their transactions
+# out) can only add statements to a window, a serial block reservation (one
+# issuance in 32) too. With the principal lookup and the last-seen touch of
+# the authentication (2 round trips, 2 transactions), for an AUTH
+# certificate without an Idempotency-Key. Before issue 15: 11 and 18 round
+# trips, 3 and 4 transactions (the serial reservation its own, 3 writing);
+# now 9 and 12, 3 and 3 (the touch, which writes at most once a minute,
+# and the issuance; BEGIN goes with the first statement).
+jpki_psql "$pg" postgres -q -c "ALTER SYSTEM SET log_statement = 'all'" \
+	-c "ALTER SYSTEM SET log_line_prefix = '%m [%p] user=%u '" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+rt_app=() rt_iss=()
+for i in 1 2 3; do
+	rcode=1310169950$i
+	st_resident "$rcode" 131016
+	off=$(stat -c %s "$pg/log")
+	call POST "$API/v1/applications" $(tls "$term_a") -H 'Content-Type: application/json' \
+		--data-binary "{\"resident_code\":\"$rcode\",\"procedure\":\"issue\",\"types\":[\"auth\"],\"applicant\":{\"kind\":\"self\"},\"evidence\":$ST_EV}"
+	[ "$STATUS" = 201 ] || break
+	rt_app+=("$($PY "$top/tests/api/roundtrips.py" "$pg/log" "$off" "$work/rt-app-$i")")
+	rapp=$(st_jv .id)
+	new_csr rcsr
+	off=$(stat -c %s "$pg/log")
+	call POST "$API/v1/applications/$rapp/certificates" $(tls "$term_a") \
+		-H 'Content-Type: application/json' --data-binary "{\"type\":\"auth\",\"csr\":\"$rcsr\"}"
+	[ "$STATUS" = 201 ] || break
+	rt_iss+=("$($PY "$top/tests/api/roundtrips.py" "$pg/log" "$off" "$work/rt-iss-$i")")
+done
+jpki_psql "$pg" postgres -q -c "ALTER SYSTEM RESET log_statement" \
+	-c "ALTER SYSTEM RESET log_line_prefix" -c "SELECT pg_reload_conf()" >/dev/null
+least() { printf '%s\n' "$@" | sort -n -k1,1 -k2,2 | head -n1; }
+read -r app_rt app_tx app_wtx <<< "$(least "${rt_app[@]}")"
+read -r iss_rt iss_tx iss_wtx <<< "$(least "${rt_iss[@]}")"
+if [ -n "${JPKI_RT_LIST:-}" ]; then	# the statements of each window, for a look
+	cat "$work"/rt-app-* > "$JPKI_RT_LIST.app"; cat "$work"/rt-iss-* > "$JPKI_RT_LIST.iss"
+fi
+echo "# figure: POST /v1/applications: $app_rt round trips, $app_tx transactions ($app_wtx writing); POST .../certificates: $iss_rt round trips, $iss_tx transactions ($iss_wtx writing)"
+expect test_application_create_round_trips_and_transactions eval \
+	'[ "${#rt_app[@]}" = 3 ] && [ "$app_rt" -le 9 ] && [ "$app_tx" -le 3 ]'
+expect test_certificate_issue_round_trips_and_one_writing_transaction eval \
+	'[ "${#rt_iss[@]}" = 3 ] && [ "$iss_rt" -le 12 ] && [ "$iss_tx" -le 3 ] && [ "$iss_wtx" -le 2 ]'
+
 # ---------------------------------------------------------------- the quickstart walkthrough
 # deploy/demo/walkthrough.sh against the main daemon (real clock) and the
 # demo register: self (both types), legal representative (SIGN refused
