@@ -93,7 +93,9 @@ expect test_authcache_rekeyed_terminal_401_on_its_open_connection eval 'ac_same_
 jpki_psql "$pg" jpkid -qc "UPDATE terminals SET cert_sha256 = decode('$(openssl x509 -in "$ca/$term_b.crt" -outform DER | sha256sum | cut -d' ' -f1)', 'hex') WHERE id = $ac_id"
 
 # R1: a terminal moved to another municipality sees the new one on its
-# next request, not the one it had when the connection was verified.
+# next request, not the one it had when the connection was verified. (Only
+# a terminal that has filed no application can move: run.sh runs this
+# section before the ones that file through terminal-141003.)
 ac_run "$term_b" GET:/v1/municipality \
 	"$(ac_psql "UPDATE terminals SET municipality_code = '131016' WHERE id = $ac_id")" \
 	GET:/v1/municipality
