@@ -58,8 +58,10 @@ export JPKID_TEST_DB="host=$pgdir port=$(cat "$pgdir/port") user=postgres dbname
 # Unit suites (Check): count individual checks from each suite's summary line
 # "NN%: Checks: C, Failures: F, Errors: E".
 unit_suites() {	# NAME BUILDDIR
-	local name=$1 dir=$2 p=0 f=0 log c fl er
-	make -C "$dir" -s -j"$(nproc)" check >/dev/null 2>&1	# each DB suite makes its own database
+	local name=$1 dir=$2 p=0 f=0 log c fl er rc
+	# each DB suite makes its own database, so they run in parallel
+	make -C "$dir" -s -j"$(nproc)" check > "$work/$name.make" 2>&1
+	rc=$?
 	for log in "$dir"/tests/unit/*.log; do
 		[ -f "$log" ] || continue
 		if grep -q '^SKIP' "${log%.log}.trs" 2>/dev/null ||
@@ -79,6 +81,13 @@ unit_suites() {	# NAME BUILDDIR
 		[ $((fl + er)) -gt 0 ] && grep -E ':(F|E):' "$log" | sed 's/^/    /'
 		c=
 	done
+	# A suite that does not build runs nothing and leaves no log: make's
+	# failure is a failure of its own.
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "  make check failed (exit $rc) with no failed suite:"
+		grep -E 'error|Error' "$work/$name.make" | head -n 10 | sed 's/^/    /'
+		f=1
+	fi
 	count "$name" "$p" "$f"
 }
 unit_suites "unit" "$build"

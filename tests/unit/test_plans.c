@@ -86,16 +86,19 @@ static const struct plan_case {
 	enum query_id	 q;
 	const char	*args;
 	const char	*index;
+	int		 scans;		/* index scans of certificates at least (0: 1) */
 } cases[] = {
-	{ Q_LATEST_CERTS, "'50000000002'", "certificates_resident_type_idx" },
-	{ Q_CERT_SUPERSEDE, "'50000000002', 'auth', 1700000000",
-	    "certificates_one_valid_per_type|certificates_resident_type_idx" },
-	{ Q_CERT_EXPIRE, "'50000000002', 'auth', 1700000000",
-	    "certificates_one_valid_per_type|certificates_resident_type_idx" },
+	{ Q_LATEST_CERTS, "'50000000002'", "certificates_resident_type_idx", 0 },
+	/* R8's expire and R9's supersede, both inside the recording statement. */
+	{ Q_CERT_RECORD, "'auth', '\\x01'::bytea, '50000000002', '550000000002', 'CN=plan',"
+	    " 1700000000, 1800000000, '131016', '\\x00'::bytea,"
+	    " '00000000-0000-0000-0000-000000000000', 1700000000, '\\x02'::bytea,"
+	    " 'terminal:1', '{}'",
+	    "certificates_one_valid_per_type|certificates_resident_type_idx", 2 },
 	{ Q_KEY_HOLDER, "sha256(convert_to('plan2', 'UTF8')), '50000000002', 'auth'",
-	    "certificates_key_idx" },
-	{ Q_CARD_FACTS, "'550000000002', '50000000002'", "certificates_card_idx" },
-	{ Q_CERTS_OF_RESIDENT, "'50000000002'", "certificates_resident_idx" },
+	    "certificates_key_idx", 0 },
+	{ Q_CARD_FACTS, "'550000000002', '50000000002'", "certificates_card_idx", 0 },
+	{ Q_CERTS_OF_RESIDENT, "'50000000002'", "certificates_resident_idx", 0 },
 };
 #define NCASES	((int)(sizeof(cases) / sizeof(cases[0])))
 
@@ -191,7 +194,7 @@ START_TEST(test_hot_query_uses_index)
 	PGresult *res;
 	json_t *plan;
 	json_error_t jerr;
-	char sql[512];
+	char sql[1024];
 	int used = 0, seq = 0;
 
 	snprintf(sql, sizeof(sql), "SET plan_cache_mode = %s", mode);
@@ -208,7 +211,7 @@ START_TEST(test_hot_query_uses_index)
 	plan = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
 	ck_assert_msg(plan != NULL, "EXPLAIN JSON: %s", jerr.text);
 	walk(json_object_get(json_array_get(plan, 0), "Plan"), c->index, &used, &seq);
-	ck_assert_msg(used > 0 && seq == 0,
+	ck_assert_msg(used >= (c->scans > 0 ? c->scans : 1) && seq == 0,
 	    "%s (%s): expected an index scan on %s, no Seq Scan on certificates; plan: %.2000s",
 	    queries[c->q].name, mode, c->index,
 	    PQgetvalue(res, 0, 0));
