@@ -483,6 +483,7 @@ policy_plan_application(const struct policy_ctx *ctx, unsigned mask, enum policy
 			rc = -1;
 	}
 	policy_r18_fee(mask, plans, ctx->card, &ctx->fees);
+	/* R7/R8: a renewal that would not extend a certificate is warned about. */
 	policy_int_warn(ctx, mask, proc, plans);
 	return rc;
 }

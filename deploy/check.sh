@@ -162,7 +162,7 @@ lane_b_count() {	# wait for lane B, print its log, add its counts
 lane_b > "$work/lane-b.log" 2>&1 &
 lane_b_pid=$!
 # ... and stopped with the rest if check.sh is.
-trap 'kill -- -$lane_b_pid 2>/dev/null; kill $lane_b_pid 2>/dev/null; cleanup' EXIT
+trap 'kill $lane_b_pid 2>/dev/null; cleanup' EXIT
 
 script_suite interop-devca bash tests/interop/devca.sh "$build/jpkictl"
 script_suite systemd-units bash tests/interop/units.sh

@@ -105,19 +105,13 @@ static const struct plan_case {
 static void
 setup(void)
 {
-	PGconn *admin, *conn;
-	char sql[160], err[512], *sql_load;
+	PGconn *conn;
+	char err[512], *sql_load;
 	const char *env;
 	int n, nres;
 
 	snprintf(dbname, sizeof(dbname), "jpkid_test_%ld_plans", (long)getpid());
-	admin = connect_or_fail(testlib_db());
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", dbname);
-	must(admin, sql);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0", dbname);
-	must(admin, sql);
-	PQfinish(admin);
-	db_ci = conninfo_with_db(testlib_db(), dbname);
+	db_ci = fresh_db(testlib_db(), dbname);
 	conn = connect_or_fail(db_ci);
 	n = migrate_apply(conn, err, sizeof(err));
 	ck_assert_msg(n == (int)migrations_count, "migrate_apply: %d %s", n, err);

@@ -41,17 +41,12 @@ static char *db_ci;		/* the suite's migrated database */
 static void
 setup_db(void)
 {
-	char name[64], sql[128], err[512];
-	PGconn *admin = connect_or_fail(testlib_db()), *conn;
+	char name[64], err[512];
+	PGconn *conn;
 	int n;
 
 	snprintf(name, sizeof(name), "jpkid_test_%ld_r10", run_pid);
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-	must(admin, sql);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0", name);
-	must(admin, sql);
-	PQfinish(admin);
-	db_ci = conninfo_with_db(testlib_db(), name);
+	db_ci = fresh_db(testlib_db(), name);
 	conn = connect_or_fail(db_ci);
 	n = migrate_apply(conn, err, sizeof(err));
 	ck_assert_msg(n == (int)migrations_count, "migrate_apply: %d %s", n, err);

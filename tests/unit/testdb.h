@@ -80,6 +80,24 @@ must(PGconn *conn, const char *sql)
 	PQclear(res);
 }
 
+/*
+ * A new empty database name (dropped first if an earlier run left it) on
+ * the server of base; its conninfo, which the caller frees.
+ */
+static inline char *
+fresh_db(const char *base, const char *name)
+{
+	PGconn *admin = connect_or_fail(base);
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
+	must(admin, sql);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0", name);
+	must(admin, sql);
+	PQfinish(admin);
+	return conninfo_with_db(base, name);
+}
+
 /* The single value of a one-row, one-column query, as a long. */
 static inline long
 scalar(PGconn *conn, const char *sql)
