@@ -30,26 +30,19 @@ static long run_pid;		/* the runner's pid, inherited by forked tests */
 
 /* Create jpkid_test_<pid>_<tag> (empty) and return its conninfo. */
 static char *
-fresh_db(const char *tag)
+tag_db(const char *tag)
 {
-	char name[64], sql[128];
-	PGconn *admin;
+	char name[64];
 
 	snprintf(name, sizeof(name), "jpkid_test_%ld_%s", run_pid, tag);
-	admin = connect_or_fail(testlib_db());
-	snprintf(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s WITH (FORCE)", name);
-	must(admin, sql);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s TEMPLATE template0", name);
-	must(admin, sql);
-	PQfinish(admin);
-	return conninfo_with_db(testlib_db(), name);
+	return fresh_db(testlib_db(), name);
 }
 
 /* Fresh database with the schema applied; returns a connection to it. */
 static PGconn *
 migrated_db(const char *tag)
 {
-	char err[512], *ci = fresh_db(tag);
+	char err[512], *ci = tag_db(tag);
 	PGconn *conn = connect_or_fail(ci);
 	int n;
 
@@ -149,7 +142,7 @@ START_TEST(test_apply_creates_schema)
 		"notice_batches", "notices", "audit_log", "idempotency", "schema_migrations",
 		"pin_reset_challenges",
 	};
-	char err[512], sql[256], *ci = fresh_db("create");
+	char err[512], sql[256], *ci = tag_db("create");
 	PGconn *conn = connect_or_fail(ci);
 	size_t i;
 	int n;
@@ -262,7 +255,7 @@ END_TEST
  */
 START_TEST(test_failed_migration_rolls_back)
 {
-	char err[512], *ci = fresh_db("fails");
+	char err[512], *ci = tag_db("fails");
 	PGconn *conn = connect_or_fail(ci);
 
 	must(conn, "CREATE TABLE audit_log (x int)");
@@ -302,7 +295,7 @@ unlock_later(void *arg)
  */
 START_TEST(test_lock_wait_ignores_statement_timeout)
 {
-	char err[512], sql[96], *ci = fresh_db("timeout");
+	char err[512], sql[96], *ci = tag_db("timeout");
 	PGconn *conn = connect_or_fail(ci), *holder = connect_or_fail(ci);
 	PGresult *res;
 	pthread_t th;
@@ -358,7 +351,7 @@ START_TEST(test_concurrent_apply_once)
 	struct migrator m[NMIGRATORS];
 	pthread_t th[NMIGRATORS];
 	pthread_barrier_t start;
-	char *ci = fresh_db("concurrent");
+	char *ci = tag_db("concurrent");
 	PGconn *conn;
 	int i, total = 0;
 
