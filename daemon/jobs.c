@@ -143,21 +143,22 @@ listener_main(void *arg)
 		now = clock_mono_ms();
 		if (pg == NULL && now >= retry_at) {
 			if ((pg = listen_connect(j)) == NULL) {
-				retry_at = now + 1000;
+				retry_at = now + 250;
 			} else {
 				/* Notifications may have been missed while away. */
 				log_info("jobs: listening for revocations and register changes");
-				if (j->app->ocsp_cache != NULL)
-					ocsp_cache_clear(j->app->ocsp_cache);
+				ocsp_cache_set_live(j->app->ocsp_cache, 1);
 				sweep_now = 1;
 			}
 		}
 		if (pg != NULL && wait_input(j, pg, sweep_now ? 0 : 250)) {
 			if (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK) {
 				log_warn("jobs: lost the LISTEN connection; reconnecting");
+				/* Until it is back no revocation reaches the cache: bypass it. */
+				ocsp_cache_set_live(j->app->ocsp_cache, 0);
 				PQfinish(pg);
 				pg = NULL;
-				retry_at = clock_mono_ms() + 1000;
+				retry_at = clock_mono_ms() + 250;
 				continue;
 			}
 			while ((n = PQnotifies(pg)) != NULL) {

@@ -145,7 +145,12 @@ jpki_pg_start() {
 		echo "$port" > "$dir/port"
 		sed -i "s/^port = .*/port = $port/" "$dir/data/postgresql.conf"
 	fi
-	jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null
+	if ! jpki_as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null; then
+		# Say why (a port taken in the meantime, shared memory, the disk).
+		echo "PostgreSQL in $dir did not start; the end of $dir/log:" >&2
+		tail -n 15 "$dir/log" 2>/dev/null | sed 's/^/  /' >&2
+		return 1
+	fi
 }
 
 jpki_pg_stop() {

@@ -46,6 +46,7 @@ struct ocsp_cache {
 	struct shard	 shards[NSHARDS];
 	uint64_t	 seed;
 	atomic_ulong	 epoch;
+	atomic_int	 live;			/* 0: bypassed (ocsp_cache_set_live) */
 	pthread_mutex_t	 ids_lock;		/* guards ids, ids_for */
 	X509		*ids_for[OCSP_NISSUERS];	/* referenced: pointers stay unique */
 	struct ocsp_ids	 ids;
@@ -88,6 +89,7 @@ ocsp_cache_new(size_t max_entries)
 		c->seed = (uint64_t)clock_mono_us();
 	pthread_mutex_init(&c->ids_lock, NULL);
 	atomic_init(&c->epoch, 1);
+	atomic_init(&c->live, 1);
 	for (i = 0; i < NSHARDS; i++) {
 		struct shard *sh = &c->shards[i];
 
@@ -190,6 +192,22 @@ ocsp_cache_clear(struct ocsp_cache *c)
 }
 
 void
+ocsp_cache_set_live(struct ocsp_cache *c, int live)
+{
+	if (c == NULL)
+		return;
+	/* Off first, then the clear: a put racing with this finds either. */
+	atomic_store(&c->live, live ? 1 : 0);
+	ocsp_cache_clear(c);
+}
+
+int
+ocsp_cache_live(struct ocsp_cache *c)
+{
+	return c != NULL && atomic_load(&c->live);
+}
+
+void
 ocsp_etag(const unsigned char *der, size_t len, char etag[20])
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -232,7 +250,7 @@ ocsp_cache_get(struct ocsp_cache *c, const void *key, size_t keylen, time_t now,
 	int found = 0;
 
 	memset(hit, 0, sizeof(*hit));
-	if (c == NULL)
+	if (c == NULL || !atomic_load(&c->live))
 		return 0;
 	h = hash(c->seed, key, keylen);
 	sh = &c->shards[h % NSHARDS];
@@ -283,7 +301,8 @@ ocsp_cache_put(struct ocsp_cache *c, unsigned long epoch, const void *key, size_
 	struct entry *e, *old;
 	size_t b;
 
-	if (c == NULL || serial_len == 0 || serial_len > sizeof(e->serial))
+	if (c == NULL || serial_len == 0 || serial_len > sizeof(e->serial) ||
+	    !atomic_load(&c->live))
 		return;
 	if ((e = calloc(1, sizeof(*e))) == NULL ||
 	    (e->key = malloc(keylen + certid_len + len)) == NULL) {
@@ -310,7 +329,7 @@ ocsp_cache_put(struct ocsp_cache *c, unsigned long epoch, const void *key, size_
 	sh = &c->shards[e->khash % NSHARDS];
 	pthread_mutex_lock(&sh->lock);
 	/* A revocation or clear since the caller's database read: keep nothing. */
-	if (atomic_load(&c->epoch) != epoch) {
+	if (atomic_load(&c->epoch) != epoch || !atomic_load(&c->live)) {
 		pthread_mutex_unlock(&sh->lock);
 		entry_free(e);
 		return;

@@ -32,6 +32,18 @@ void			 ocsp_cache_free(struct ocsp_cache *);
  */
 void			 ocsp_cache_clear(struct ocsp_cache *);
 /*
+ * live 0: bypass the cache (every lookup misses, nothing is stored) and
+ * drop it; 1: use it again (dropped once more: what was missed while away
+ * is gone). The daemon starts it at 0 and the jobs thread turns it on once
+ * LISTEN jpkid_revocation is in place, off the moment that connection is
+ * lost: a revocation committed while nobody listens is never answered
+ * "good" from memory (the gap a reconnect-time clear alone left open: the
+ * pool back before the listener, tests/fault/run.sh). A new cache is live
+ * (for tests without a listener). Accepts NULL.
+ */
+void			 ocsp_cache_set_live(struct ocsp_cache *, int live);
+int			 ocsp_cache_live(struct ocsp_cache *);
+/*
  * NOTIFY jpkid_revocation, payload "<issuer>:<hex serial>": drop that
  * serial's entries and sign them again at once (status from the database),
  * so the next request is served the revoked status from the cache. Called

@@ -56,6 +56,9 @@ cleanup() {
 	if [ "$failed" -gt 0 ]; then
 		echo "# jpkid log (last 40 lines):"
 		tail -n 40 "$work/jpkid.log" 2>/dev/null | sed 's/^/# /'
+		# A cluster that would not start (setup_postgresql, a restart) says why here.
+		echo "# PostgreSQL log (last 30 lines):"
+		tail -n 30 "$pg/log" 2>/dev/null | sed 's/^/# /'
 	fi
 	if [ "${JPKI_FAULT_KEEP:-0}" = 1 ]; then echo "# kept $work"; else rm -rf "$work"; fi
 }

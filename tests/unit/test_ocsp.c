@@ -556,6 +556,38 @@ START_TEST(test_cache_epoch_guards_put_and_clear_empties)
 }
 END_TEST
 
+/*
+ * While the LISTEN connection is away (set_live 0) the cache holds and
+ * answers nothing: a revocation it could not hear about is read from the
+ * database; back on, it starts empty (tests/fault/run.sh's race).
+ */
+START_TEST(test_cache_not_live_bypassed_then_empty_when_back)
+{
+	struct ocsp_cache *c = ocsp_cache_new(64);
+	struct ocsp_hit h;
+	unsigned long e;
+
+	ck_assert_int_eq(ocsp_cache_live(c), 1);	/* new: live */
+	put(c, ocsp_cache_epoch(c), "Gabc", "\x01", 1000);
+	e = ocsp_cache_epoch(c);	/* a miss in flight when the connection goes */
+	ocsp_cache_set_live(c, 0);
+	ck_assert_int_eq(ocsp_cache_live(c), 0);
+	ck_assert_int_eq(ocsp_cache_get(c, "Gabc", 4, 1000, 1800, &h), 0);
+	put(c, ocsp_cache_epoch(c), "Gdef", "\x02", 1000);	/* not stored */
+	ocsp_cache_set_live(c, 1);
+	ck_assert_int_eq(ocsp_cache_get(c, "Gabc", 4, 1000, 1800, &h), 0);
+	ck_assert_int_eq(ocsp_cache_get(c, "Gdef", 4, 1000, 1800, &h), 0);
+	put(c, e, "Gabc", "\x01", 1000);	/* read before the loss: dropped */
+	ck_assert_int_eq(ocsp_cache_get(c, "Gabc", 4, 1000, 1800, &h), 0);
+	put(c, ocsp_cache_epoch(c), "Gabc", "\x01", 1000);
+	ck_assert_int_eq(ocsp_cache_get(c, "Gabc", 4, 1000, 1800, &h), 1);
+	free(h.der);
+	ocsp_cache_set_live(NULL, 0);	/* accepts NULL */
+	ck_assert_int_eq(ocsp_cache_live(NULL), 0);
+	ocsp_cache_free(c);
+}
+END_TEST
+
 START_TEST(test_cache_bounded_and_replaces)
 {
 	struct ocsp_cache *c = ocsp_cache_new(16);	/* one entry per shard */
@@ -613,6 +645,7 @@ ocsp_suite(void)
 	tcase_add_test(tc, test_cache_hit_copy_and_staleness);
 	tcase_add_test(tc, test_cache_epoch_guards_put_and_clear_empties);
 	tcase_add_test(tc, test_cache_bounded_and_replaces);
+	tcase_add_test(tc, test_cache_not_live_bypassed_then_empty_when_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
