@@ -1,7 +1,8 @@
 # A client certificate is verified once per TLS connection (issue 15: the
 # chain and the certificate's own checks are cached on the connection,
-# daemon/http.c), but the principal's registration is read on every
-# request: disabling, re-keying or moving a terminal takes effect on the
+# daemon/http.c), and the principal's registration is kept in memory
+# (api/principal_cache.c) only until a change to it is notified (migration
+# 0016): disabling, re-keying or moving a terminal takes effect on the
 # very next request of a connection that stays open. Each test below keeps
 # one kept-alive connection (python http.client, no reconnection allowed:
 # every answer names the connection's local port) and changes the row with

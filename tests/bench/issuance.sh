@@ -57,6 +57,7 @@
 #   JPKI_BENCH_KEYS	  holder keys in the pool (default 200 x SECONDS + 3 x threads)
 #   JPKI_KEYPOOL	  where they are kept (default BUILDDIR/tests/keypool)
 #   JPKI_BENCH_PRELOAD	  certificates to preload for the million-row mode (default 0: off)
+#   JPKI_BENCH_TOP	  costliest statements listed per setting (default 5)
 #   JPKI_BENCH_PRELOAD_DER  bytes of the placeholder DER of a preloaded row (default 1200,
 #			  about a real AUTH certificate)
 #
@@ -450,13 +451,13 @@ run_setting() {
 	    WHERE d.datname = 'jpkid'" > "$work/pgss-$tag"
 	pgc "SELECT round(total_exec_time::numeric, 1), calls,
 	    round(mean_exec_time::numeric, 3), toplevel,
-	    left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+	    left(regexp_replace(query, '\s+', ' ', 'g'), ${JPKI_BENCH_QLEN:-110})
 	    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
-	    WHERE d.datname = 'jpkid' ORDER BY total_exec_time DESC LIMIT 5" > "$work/top-$tag"
+	    WHERE d.datname = 'jpkid' ORDER BY total_exec_time DESC LIMIT ${JPKI_BENCH_TOP:-5}" > "$work/top-$tag"
 	# The statements jpkid sends that read or write certificates (the
 	# million-row mode compares their means with the empty database's).
 	pgc "SELECT calls, round(mean_exec_time::numeric, 3),
-	    left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+	    left(regexp_replace(query, '\s+', ' ', 'g'), ${JPKI_BENCH_QLEN:-110})
 	    FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
 	    WHERE d.datname = 'jpkid' AND toplevel AND query ~ 'certificates'
 	    ORDER BY mean_exec_time DESC" > "$work/certq-$tag"
