@@ -51,7 +51,6 @@ struct crl_builder {
 	size_t		 exts_len;
 	size_t		 count;
 	int		 finished;
-	size_t		 entries_len, der_start;	/* once finished */
 };
 
 /* R26: the reason names and codes are ca/policy_revoke.c's one table. */
@@ -446,7 +445,6 @@ crl_builder_finish(struct crl_builder *b, struct signer *ca, const unsigned char
 		return -1;
 	}
 	b->finished = 1;
-	b->entries_len = entries;
 	if (append(b, b->exts, b->exts_len) != 0) {
 		util_errf(err, errlen, "out of memory");
 		return -1;
@@ -482,23 +480,9 @@ crl_builder_finish(struct crl_builder *b, struct signer *ca, const unsigned char
 	h = hdr_len(b->len - tbs_start);
 	start = tbs_start - h;
 	put_hdr(b->buf + start, 0x30, b->len - tbs_start);
-	b->der_start = start;
 	*der = b->buf + start;
 	*len = b->len - start;
 	return 0;
-}
-
-void
-crl_builder_entries(const struct crl_builder *b, const unsigned char **p, size_t *len)
-{
-	*p = b->buf + b->reserve;
-	*len = b->finished ? b->entries_len : b->len - b->reserve;
-}
-
-size_t
-crl_builder_entries_offset(const struct crl_builder *b)
-{
-	return b->finished ? b->reserve - b->der_start : 0;
 }
 
 void

@@ -86,18 +86,6 @@ struct crl_builder;
 struct crl_builder *crl_builder_new(const struct crl_params *, char *err, size_t errlen);
 /* Append one entry. 0, or -1 (bad serial or reason, out of memory). */
 int		 crl_builder_add(struct crl_builder *, const struct crl_entry *);
-/*
- * The DER of the revokedCertificates entries added so far: final bytes
- * (only the lengths in front of them wait for crl_builder_finish), which a
- * caller may send on while it is still adding (api/status/crls.c streams
- * them into crl_parts). *p is valid until the next add or finish: the
- * buffer may move. After a successful finish: all the entries, found in
- * the DER at crl_builder_entries_offset().
- */
-void		 crl_builder_entries(const struct crl_builder *, const unsigned char **p,
-		    size_t *len);
-/* After a successful finish, where the entries start in its DER; else 0. */
-size_t		 crl_builder_entries_offset(const struct crl_builder *);
 /* Entries added so far. */
 size_t		 crl_builder_count(const struct crl_builder *);
 /*

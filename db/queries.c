@@ -587,11 +587,6 @@ const struct query queries[Q__COUNT] = {
 	    "INSERT INTO crls (issuer, shard, number, this_update, next_update, entries, der,"
 	    " der_bytes) VALUES ($1, $2::char(6), $3::bigint, to_timestamp($4::bigint),"
 	    " to_timestamp($5::bigint), $6::int, $7::bytea, $8::bigint)", 8 },
-	/* A streamed CRL (api/status/crls.c): inserted with placeholders before its parts. */
-	[Q_CRL_PARTS_DONE] = { Q_CRL_PARTS_DONE, "crl_parts_done",
-	    "UPDATE crls SET entries = $4::int, der_bytes = $5::bigint"
-	    " WHERE issuer = $1 AND shard = $2::char(6) AND number = $3::bigint"
-	    " AND der IS NULL", 5 },
 	/*
 	 * No row: no such municipality. Else code, then number (0: nothing
 	 * published yet), thisUpdate, nextUpdate (epoch), publish hours.

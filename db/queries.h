@@ -76,7 +76,6 @@ enum query_id {
 	Q_CRL_UNLOCK,		/* $1 advisory lock key */
 	Q_CRL_TARGETS,		/* $1 now, $2/$3 default publish/next hours, $4 issuer, $5 municipality (NULL: all), $6 force -> shards to publish */
 	Q_CRL_INSERT,		/* $1 issuer, $2 shard, $3 number, $4 this, $5 next (epoch), $6 entries, $7 der (binary) */
-	Q_CRL_PARTS_DONE,	/* $1 issuer, $2 shard, $3 number, $4 entries, $5 DER length: the streamed row's real figures */
 	Q_CRL_META,		/* $1 issuer, $2 shard, $3 default publish hours -> municipality row + latest CRL (or NULLs) */
 	Q_CRL_DER,		/* $1 issuer, $2 shard, $3 number -> der (binary result) */
 	Q_CRL_LIST,		/* -> latest CRL per (issuer, shard): issuer, shard, number, this, next, entries, DER length */

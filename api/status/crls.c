@@ -170,12 +170,9 @@ bad:
  * certificate is invalid without a CRL), which keeps shards from growing
  * without end. Runs in the caller's transaction.
  */
-struct stream;
-static int stream_pump(struct stream *, struct crl_builder *);
-
 static int
 fetch_entries(struct store_conn *c, const struct target *t, time_t this_update,
-    struct crl_builder *b, struct stream *st, char *msg, size_t msglen, struct store_err *err)
+    struct crl_builder *b, char *msg, size_t msglen, struct store_err *err)
 {
 	PGconn *pg = store_pgconn(c);
 	PGresult *res;
@@ -204,10 +201,6 @@ fetch_entries(struct store_conn *c, const struct target *t, time_t this_update,
 				done = 1;
 			else if (r < 0)
 				bad = 1;	/* drain the rest, then fail */
-			else if (st != NULL && stream_pump(st, b) != 0) {
-				bad = 1;	/* the writing side failed: its err says why */
-				snprintf(msg, msglen, "streaming the CRL parts failed");
-			}
 		}
 		PQfreemem(buf);
 	}
@@ -234,31 +227,6 @@ fetch_entries(struct store_conn *c, const struct target *t, time_t this_update,
 	return 0;
 }
 
-/*
- * A large CRL's DER into crl_parts (0015) by COPY FROM STDIN (FORMAT
- * binary): no TOAST chunking, about half the time of one 55 MB bytea.
- * Streamed (issue 15): once the entries pass CRL_INLINE_MAX the crls row
- * goes in with a placeholder length, the COPY starts on the publishing
- * connection, and every CRL_PART octets of entries are sent while the
- * revocations are still being read on a second connection, so
- * PostgreSQL stores the parts while jpkid encodes the rest. The octets in
- * front of the entries (their lengths) are known only at the end: they
- * are part 0, sent last; the entries are parts 1..k, then the extensions
- * and the signature. Q_CRL_DER puts them together in seq order. Then the
- * crls row gets its entry count and length (Q_CRL_PARTS_DONE), in the
- * same transaction: nothing is visible before the COMMIT.
- */
-struct stream {
-	struct store_conn	*c;		/* the publishing transaction */
-	const struct target	*t;
-	const char		*v[8];		/* Q_CRL_INSERT's, the placeholder row */
-	long long		 number;
-	int			 started, failed;
-	size_t			 sent;		/* entry octets in parts so far */
-	uint32_t		 seq;		/* the next part (0 is the head, sent last) */
-	struct store_err	*err;
-};
-
 static unsigned char *
 put_be32(unsigned char *p, uint32_t v)
 {
@@ -269,159 +237,70 @@ put_be32(unsigned char *p, uint32_t v)
 	return p + 4;
 }
 
-/* One crl_parts row of the COPY: len (1..CRL_PART) octets as part seq. */
+/*
+ * The DER of a large CRL into crl_parts (0015), CRL_PART octets a row, by
+ * COPY FROM STDIN (FORMAT binary): no TOAST chunking, about half the time of
+ * one 55 MB bytea (tests/bench/crl.sh). Runs in the caller's transaction,
+ * after the crls row the parts refer to.
+ */
 static int
-part_put(struct stream *st, uint32_t seq, const unsigned char *p, size_t len)
-{
-	PGconn *pg = store_pgconn(st->c);
-	unsigned char row[64], *q = row;
-	size_t il = strlen(st->t->issuer);
-
-	*q++ = 0;
-	*q++ = 5;	/* fields */
-	q = put_be32(q, (uint32_t)il);
-	memcpy(q, st->t->issuer, il);
-	q += il;
-	q = put_be32(q, 6);
-	memcpy(q, st->t->shard, 6);
-	q += 6;
-	q = put_be32(q, 8);
-	q = put_be32(q, (uint32_t)((unsigned long long)st->number >> 32));
-	q = put_be32(q, (uint32_t)st->number);
-	q = put_be32(q, 4);
-	q = put_be32(q, seq);
-	q = put_be32(q, (uint32_t)len);
-	return PQputCopyData(pg, (const char *)row, (int)(q - row)) == 1 &&
-	    PQputCopyData(pg, (const char *)p, (int)len) == 1 ? 0 : -1;
-}
-
-/* The placeholder crls row and the COPY's start. */
-static int
-stream_start(struct stream *st)
+parts_copy(struct store_conn *c, const struct target *t, long long number,
+    const unsigned char *der, size_t len, struct store_err *err)
 {
 	static const unsigned char head[19] = {	/* signature, flags, extension length */
 		'P', 'G', 'C', 'O', 'P', 'Y', '\n', 0xff, '\r', '\n', 0, 0, 0, 0, 0, 0, 0, 0, 0
 	};
-	int l[8] = { 0 }, f[8] = { 0 };
-	PGconn *pg = store_pgconn(st->c);
+	static const unsigned char trailer[2] = { 0xff, 0xff };
+	PGconn *pg = store_pgconn(c);
 	PGresult *res;
+	unsigned char row[64], *q;
+	size_t il = strlen(t->issuer), o, k;
+	uint32_t seq = 0;
+	int ok = 1;
 
-	f[6] = 1;
-	if ((res = store_exec(st->c, Q_CRL_INSERT, 8, st->v, l, f, st->err)) == NULL)
-		return -1;
-	PQclear(res);
 	res = PQexec(pg, "COPY crl_parts (issuer, shard, number, seq, bytes) FROM STDIN"
 	    " (FORMAT binary)");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		store_classify(pg, res, st->err);
+		store_classify(pg, res, err);
 		PQclear(res);
 		return -1;
 	}
 	PQclear(res);
-	st->started = 1;
-	st->seq = 1;
-	return PQputCopyData(pg, (const char *)head, sizeof(head)) == 1 ? 0 : -1;
-}
-
-/* During the read: start once the entries pass CRL_INLINE_MAX, send whole parts. */
-static int
-stream_pump(struct stream *st, struct crl_builder *b)
-{
-	const unsigned char *p;
-	size_t len;
-
-	if (st->failed)
-		return -1;
-	crl_builder_entries(b, &p, &len);
-	if (!st->started && len <= CRL_INLINE_MAX)
-		return 0;
-	if (!st->started && stream_start(st) != 0)
-		goto fail;
-	for (; len - st->sent >= CRL_PART; st->sent += CRL_PART)
-		if (part_put(st, st->seq++, p + st->sent, CRL_PART) != 0)
-			goto fail;
-	return 0;
-fail:
-	st->failed = 1;
-	if (st->err->status == STORE_OK)	/* libpq could not send: say why */
-		store_classify(store_pgconn(st->c), NULL, st->err);
-	return -1;
-}
-
-/*
- * After the signature: the rest of the entries, the extensions and the
- * signature, part 0 (everything in front of the entries), the end of the
- * COPY, and the crls row's real count and length.
- */
-static int
-stream_finish(struct stream *st, struct crl_builder *b, const unsigned char *der,
-    size_t derlen)
-{
-	static const unsigned char trailer[2] = { 0xff, 0xff };
-	PGconn *pg = store_pgconn(st->c);
-	const unsigned char *p;
-	size_t len, off = crl_builder_entries_offset(b), o, k;
-	char cnt[24], dlen[24];
-	const char *v[5];
-	PGresult *res;
-	int ok = !st->failed;
-
-	crl_builder_entries(b, &p, &len);
-	/* from the first entry not sent yet to the end of the DER */
-	for (o = off + st->sent; ok && o < derlen; o += k) {
-		k = derlen - o < CRL_PART ? derlen - o : CRL_PART;
-		ok = part_put(st, st->seq++, der + o, k) == 0;
+	ok = PQputCopyData(pg, (const char *)head, sizeof(head)) == 1;
+	for (o = 0; ok && o < len; o += k, seq++) {
+		k = len - o < CRL_PART ? len - o : CRL_PART;
+		q = row;
+		*q++ = 0;
+		*q++ = 5;	/* fields */
+		q = put_be32(q, (uint32_t)il);
+		memcpy(q, t->issuer, il);
+		q += il;
+		q = put_be32(q, 6);
+		memcpy(q, t->shard, 6);
+		q += 6;
+		q = put_be32(q, 8);
+		q = put_be32(q, (uint32_t)((unsigned long long)number >> 32));
+		q = put_be32(q, (uint32_t)number);
+		q = put_be32(q, 4);
+		q = put_be32(q, seq);
+		q = put_be32(q, (uint32_t)k);
+		ok = PQputCopyData(pg, (const char *)row, (int)(q - row)) == 1 &&
+		    PQputCopyData(pg, (const char *)der + o, (int)k) == 1;
 	}
-	if (ok && off > 0)
-		ok = part_put(st, 0, der, off) == 0;	/* off < CRL_PART: a few hundred octets */
 	if (ok)
 		ok = PQputCopyData(pg, (const char *)trailer, sizeof(trailer)) == 1;
 	if (PQputCopyEnd(pg, ok ? NULL : "jpkid: sending the CRL parts failed") != 1)
 		ok = 0;
 	while ((res = PQgetResult(pg)) != NULL) {
-		if (PQresultStatus(res) != PGRES_COMMAND_OK && ok == 1) {
-			store_classify(pg, res, st->err);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK && ok) {
+			store_classify(pg, res, err);
 			ok = -1;
 		}
 		PQclear(res);
 	}
 	if (ok == 0)
-		store_classify(pg, NULL, st->err);
-	if (ok != 1)
-		return -1;
-	snprintf(cnt, sizeof(cnt), "%zu", crl_builder_count(b));
-	snprintf(dlen, sizeof(dlen), "%zu", derlen);
-	v[0] = st->t->issuer;
-	v[1] = st->t->shard;
-	v[2] = st->v[2];
-	v[3] = cnt;
-	v[4] = dlen;
-	if ((res = store_exec(st->c, Q_CRL_PARTS_DONE, 5, v, NULL, NULL, st->err)) == NULL)
-		return -1;
-	ok = atoi(PQcmdTuples(res)) == 1;
-	PQclear(res);
-	if (!ok) {
-		st->err->status = STORE_ERROR;
-		snprintf(st->err->message, sizeof(st->err->message), "CRL row missing after its parts");
-		return -1;
-	}
-	return 0;
-}
-
-/* A stream that was started and not finished: end its COPY (the transaction rolls back). */
-static void
-stream_abort(struct stream *st)
-{
-	PGconn *pg;
-	PGresult *res;
-
-	if (!st->started)
-		return;
-	pg = store_pgconn(st->c);
-	if (PQputCopyEnd(pg, "jpkid: CRL publication abandoned") == 1)
-		while ((res = PQgetResult(pg)) != NULL)
-			PQclear(res);
-	st->started = 0;
+		store_classify(pg, NULL, err);
+	return ok == 1 ? 0 : -1;
 }
 
 /* The shards to publish (Q_CRL_TARGETS) into a malloc'd array. */
@@ -498,17 +377,14 @@ publish_one(struct store_conn *c, struct app *app, const struct target *t, time_
 	const unsigned char *der;
 	size_t derlen;
 	char url[512], msg[256] = "", num[24], tu[24], nu[24], cnt[24], tus[24], nus[24];
+	char dlen[24];
 	const char *v[8];
-	int l[8] = { 0 }, f[8] = { 0 }, rc = -1, same;
+	int l[8] = { 0 }, f[8] = { 0 }, rc = -1, same, parts;
 	time_t back;
 	uint64_t t0 = clock_mono_us(), t1, t2, t3;
 	PGresult *res;
-	struct stream st;
-	struct store_conn *rd;
-	struct store_err ferr;
 
 	memset(&p, 0, sizeof(p));
-	memset(&st, 0, sizeof(st));
 	p.type = strcmp(t->issuer, "sign") == 0 ? PROFILE_SIGN : PROFILE_AUTH;
 	p.number = t->last_number + 1;
 	if (crl_next_times(now, t->last_this, t->next_h, &p.this_update, &p.next_update,
@@ -538,40 +414,8 @@ publish_one(struct store_conn *c, struct app *app, const struct target *t, time_
 	p.issuer = cert;
 	if ((b = crl_builder_new(&p, msg, sizeof(msg))) == NULL)
 		goto fail;
-	snprintf(num, sizeof(num), "%lld", p.number);
-	snprintf(tu, sizeof(tu), "%lld", (long long)p.this_update);
-	snprintf(nu, sizeof(nu), "%lld", (long long)p.next_update);
-	/* The placeholder row, should the entries go to crl_parts (stream_start). */
-	st.c = c;
-	st.t = t;
-	st.number = p.number;
-	st.err = err;
-	st.v[0] = t->issuer;
-	st.v[1] = t->shard;
-	st.v[2] = num;
-	st.v[3] = tu;
-	st.v[4] = nu;
-	st.v[5] = "0";
-	st.v[6] = NULL;
-	st.v[7] = "1";
-	/*
-	 * The revocations are read on a second connection when the pool has
-	 * one free at once, so that this one can take the parts meanwhile;
-	 * else on this one, and the parts after (no overlap, same result).
-	 */
-	memset(&ferr, 0, sizeof(ferr));
-	if ((rd = store_borrow(app->store, 0, &ferr)) != NULL) {
-		rc = fetch_entries(rd, t, p.this_update, b, &st, msg, sizeof(msg), &ferr);
-		store_release(rd);
-		if (rc != 0 && st.failed)
-			goto out;	/* the writing side: err is set */
-		if (rc != 0) {
-			*err = ferr;
-			goto out;
-		}
-	} else if (fetch_entries(c, t, p.this_update, b, NULL, msg, sizeof(msg), err) != 0)
+	if (fetch_entries(c, t, p.this_update, b, msg, sizeof(msg), err) != 0)
 		goto out;
-	rc = -1;
 	t1 = clock_mono_us();
 	/* Sign with the key of the certificate the CRL names (a SIGHUP may have swapped it). */
 	pthread_rwlock_rdlock(&app->keys_lock);
@@ -588,28 +432,27 @@ publish_one(struct store_conn *c, struct app *app, const struct target *t, time_
 		goto fail;
 	rc = -1;
 	t2 = clock_mono_us();
+	snprintf(num, sizeof(num), "%lld", p.number);
+	snprintf(tu, sizeof(tu), "%lld", (long long)p.this_update);
+	snprintf(nu, sizeof(nu), "%lld", (long long)p.next_update);
 	snprintf(cnt, sizeof(cnt), "%zu", crl_builder_count(b));
-	if (!st.started && derlen > CRL_INLINE_MAX && stream_start(&st) != 0)
-		goto out;	/* read on this connection: the parts now, all at once */
-	if (st.started) {
-		if (stream_finish(&st, b, der, derlen) != 0)
-			goto out;
-		st.started = 0;
-	} else {
-		v[0] = t->issuer;
-		v[1] = t->shard;
-		v[2] = num;
-		v[3] = tu;
-		v[4] = nu;
-		v[5] = cnt;
-		v[6] = (const char *)der;
-		l[6] = (int)derlen;
-		f[6] = 1;
-		v[7] = NULL;
-		if ((res = store_exec(c, Q_CRL_INSERT, 8, v, l, f, err)) == NULL)
-			goto out;
-		PQclear(res);
-	}
+	v[0] = t->issuer;
+	v[1] = t->shard;
+	v[2] = num;
+	v[3] = tu;
+	v[4] = nu;
+	v[5] = cnt;
+	snprintf(dlen, sizeof(dlen), "%zu", derlen);
+	parts = derlen > CRL_INLINE_MAX;
+	v[6] = parts ? NULL : (const char *)der;
+	l[6] = parts ? 0 : (int)derlen;
+	f[6] = 1;
+	v[7] = parts ? dlen : NULL;
+	if ((res = store_exec(c, Q_CRL_INSERT, 8, v, l, f, err)) == NULL)
+		goto out;
+	PQclear(res);
+	if (parts && parts_copy(c, t, p.number, der, derlen, err) != 0)
+		goto out;
 	t3 = clock_mono_us();
 	{
 		char ms_fetch[32], ms_sign[32], ms_insert[32], bytes[24];
@@ -638,7 +481,6 @@ out:
 		    "shard", t->shard, "status", store_status_name(err->status),
 		    "sqlstate", err->sqlstate, "error", err->message[0] ? err->message : "-",
 		    (char *)NULL);
-	stream_abort(&st);
 	crl_builder_free(b);
 	X509_free(cert);
 	return rc;

@@ -57,8 +57,7 @@ CREATE TRIGGER municipalities_principal_change
 -- jpki_grant_runtime() with a copy of the whole list; from here the list
 -- is the table runtime_grants, and a later migration that needs a right
 -- changes a row (then calls jpki_grant_runtime for the jpkid role, as
--- below). New here: UPDATE of crls.entries and crls.der_bytes, which a
--- CRL streamed into crl_parts (api/status/crls.c) fills in after its parts.
+-- below). The rights are those 0015 granted.
 CREATE TABLE runtime_grants (
 	tbl			text PRIMARY KEY,
 	privs			text NOT NULL
@@ -92,7 +91,7 @@ INSERT INTO runtime_grants (tbl, privs) VALUES
 		('serials',			'SELECT, INSERT'),
 		('certificates',		'SELECT, INSERT, UPDATE'),
 		('revocations',			'SELECT, INSERT'),	-- certificates_revoked trigger
-		('crls',			'SELECT, INSERT, UPDATE (entries, der_bytes)'),	-- a streamed CRL (0016)
+		('crls',			'SELECT, INSERT'),
 		('crl_parts',			'SELECT, INSERT'),
 		('suspensions',			'SELECT, INSERT, UPDATE'),
 		('notice_batches',		'SELECT, INSERT'),

@@ -68,16 +68,13 @@ gr_refused test_grants_no_delete_residents "DELETE FROM residents" \
 	'permission denied for table residents'
 gr_refused test_grants_no_write_schema_migrations "DELETE FROM schema_migrations" \
 	'permission denied for table schema_migrations'
-# A published CRL: only a streamed one's count and length are filled in
-# afterwards (0016), never its DER, number or times; none is deleted.
-gr_refused test_grants_crls_der_not_updatable "UPDATE crls SET der = NULL WHERE false" \
-	'permission denied for table crls'
-gr_refused test_grants_crls_number_not_updatable "UPDATE crls SET number = number + 1 WHERE false" \
+# A published CRL is never changed or deleted (its parts neither).
+gr_refused test_grants_crls_not_updatable "UPDATE crls SET entries = entries WHERE false" \
 	'permission denied for table crls'
 gr_refused test_grants_no_delete_crls "DELETE FROM crls WHERE false" \
 	'permission denied for table crls'
-expect test_grants_crls_entries_and_length_updatable \
-	gr_as_jpkid "UPDATE crls SET entries = entries, der_bytes = der_bytes WHERE false"
+gr_refused test_grants_crl_parts_not_updatable "UPDATE crl_parts SET seq = seq WHERE false" \
+	'permission denied for table crl_parts'
 gr_refused test_grants_runtime_grants_read_only "DELETE FROM runtime_grants" \
 	'permission denied for table runtime_grants'
 # stats_rebuild empties the statistics: an operator's tool, not jpkid's.

@@ -19,9 +19,7 @@
 #
 # JPKI_BENCH_BUSY=N runs N CPU-bound processes (openssl speed sha256)
 # beside the timed part: the "machine busy" case of issue 15 (N = nproc
-# keeps every core busy). Ours runs three times with the daemon's overlap
-# (the revocations read on a second pool connection while the parts are
-# stored on the first) and three times on one connection.
+# keeps every core busy).
 #
 # Reported, not asserted: "1 passed, 0 failed" when both ran and both CRLs
 # list ENTRIES certificates (and ours verifies); the 2 s target and the ratio
@@ -93,20 +91,13 @@ if [ "$busy" -gt 0 ]; then
 	echo "# busy: $busy CPU burners (openssl speed sha256) running beside the timed part"
 fi
 
-# --- ours: the daemon's path, three runs with the overlap (a second pool
-# connection reads while the first stores), three on one connection
+# --- ours: the daemon's path, three runs
 "$build/tests/bench/crl_bench" "$conninfo" "$ca" 3 > "$work/ours.out" 2> "$work/ours.log" ||
 	fail "crl_bench: $(tail -n 5 "$work/ours.log")"
 sed 's/^/# jpkid: /' "$work/ours.out"
 best=$(sed -n 's/^run [0-9]*: \([0-9]*\) ms.*/\1/p' "$work/ours.out" | sort -n | head -n1)
 median=$(sed -n 's/^run [0-9]*: \([0-9]*\) ms.*/\1/p' "$work/ours.out" | sort -n | sed -n 2p)
 grep 'msg="CRL built" issuer=sign' "$work/ours.log" | sed 's/.*entries=/# jpkid sign shard: entries=/'
-CRL_BENCH_POOL=1 "$build/tests/bench/crl_bench" "$conninfo" "$ca" 3 > "$work/one.out" 2> "$work/one.log" ||
-	fail "crl_bench (one connection): $(tail -n 5 "$work/one.log")"
-sed 's/^/# jpkid, one connection: /' "$work/one.out"
-grep 'msg="CRL built" issuer=sign' "$work/one.log" | sed 's/.*entries=/# jpkid sign shard, one connection: entries=/'
-one_best=$(sed -n 's/^run [0-9]*: \([0-9]*\) ms.*/\1/p' "$work/one.out" | sort -n | head -n1)
-one_median=$(sed -n 's/^run [0-9]*: \([0-9]*\) ms.*/\1/p' "$work/one.out" | sort -n | sed -n 2p)
 # The DER as GET /crl serves it: crls.der, or its crl_parts in order (0015).
 jpki_psql "$pg" jpkid -tAc "SELECT encode(coalesce(c.der, (SELECT string_agg(p.bytes, ''::bytea
     ORDER BY p.seq) FROM crl_parts p WHERE (p.issuer, p.shard, p.number) = (c.issuer, c.shard, c.number))),
@@ -145,7 +136,6 @@ stop_burners
 ossl_entries=$(openssl crl -in "$work/openssl.pem" -noout -text | grep -c "Serial Number:")
 
 echo "# ours:    $best ms (median of 3: $median ms) for $ours_entries entries ($(stat -c %s "$work/ours.der") bytes DER), signature ${ours_ok/1/verifies}"
-echo "# ours on one connection (no overlap): $one_best ms (median $one_median ms)"
 echo "# openssl: $ossl ms for $ossl_entries entries (openssl ca -gencrl, index.txt already exported)"
 echo "# ratio:   openssl / ours = $(awk "BEGIN { printf \"%.1f\", $ossl / ($best > 0 ? $best : 1) }")"
 if [ "$best" -le 2000 ]; then

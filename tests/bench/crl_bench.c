@@ -4,7 +4,7 @@
  * ca/crl.c build, signature, INSERT INTO crls) against a prepared database.
  * Used by tests/bench/crl.sh.
  *
- * usage: [CRL_BENCH_POOL=N] crl_bench CONNINFO CADIR RUNS
+ * usage: crl_bench CONNINFO CADIR RUNS
  *
  * Each run pretends to be 25 hours after the previous one so every shard is
  * due again. Prints one line per run: "run N: M ms, K CRLs"; the daemon's
@@ -32,7 +32,7 @@ main(int argc, char **argv)
 	struct keyring_spec s[4];
 	char paths[8][512], err[512];
 	const char *names[4] = { "sign-ca", "auth-ca", "sign-ocsp", "auth-ocsp" };
-	int i, runs, pool, rc = 0;
+	int i, runs, rc = 0;
 	long published;
 	struct timespec t0, t1;
 
@@ -53,18 +53,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "crl_bench: %s\n", err);
 		return 1;
 	}
-	/*
-	 * CRL_BENCH_POOL connections (default 2, as any daemon pool has): with
-	 * a second one free the revocations are read on it while the parts go
-	 * in on the first (api/status/crls.c); 1 measures the same work without
-	 * that overlap.
-	 */
-	pool = getenv("CRL_BENCH_POOL") != NULL ? atoi(getenv("CRL_BENCH_POOL")) : 2;
-	if (pool < 1 || pool > 8) {
-		fprintf(stderr, "crl_bench: CRL_BENCH_POOL 1..8\n");
-		return 2;
-	}
-	if ((app.store = store_open(argv[1], pool, 0)) == NULL)
+	if ((app.store = store_open(argv[1], 1, 0)) == NULL)
 		return 1;
 	pthread_rwlock_init(&app.keys_lock, NULL);
 	app.borrow_timeout_ms = 10000;
