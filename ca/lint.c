@@ -13,6 +13,8 @@
  * serial, signature algorithm, issuer, validity, subject, key). The
  * extensions, SIGN's R25 otherNames among them, are in lint_ext.c.
  */
+/* d2i_RSAPublicKey: the key as encoded, without OpenSSL 3.0's decoder (lint_key) */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <config.h>
 
 #include <stdarg.h>
@@ -25,6 +27,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 
 #include "ca/lint.h"
@@ -331,27 +334,48 @@ lint_subject(struct lint *l)
 }
 
 /* R22: the requested key, RSA (rsaEncryption) 2048 bits, e = 65537. */
+/*
+ * R22: the SubjectPublicKeyInfo as encoded: rsaEncryption, RSA-2048,
+ * e = 65537, and the requested key's n and e. Read from the octets
+ * (d2i_RSAPublicKey), so the lint needs no decoded key in the
+ * certificate: ca/profile.c writes the SPKI from n and e.
+ */
 static int
 lint_key(struct lint *l)
 {
-	EVP_PKEY	*pk = X509_get0_pubkey(l->cert);
-	BIGNUM		*e = NULL;
-	int		 ok;
+	X509_PUBKEY	*xp = X509_get_X509_PUBKEY(l->cert);
+	ASN1_OBJECT	*alg = NULL;
+	const unsigned char *bits = NULL, *q;
+	const BIGNUM	*n = NULL, *e = NULL;
+	BIGNUM		*rn = NULL, *re = NULL;
+	RSA		*rsa = NULL;
+	int		 blen = 0, rc = -1;
 
-	if (pk == NULL || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
+	if (xp == NULL || !X509_PUBKEY_get0_param(&alg, &bits, &blen, NULL, xp) ||
+	    OBJ_obj2nid(alg) != NID_rsaEncryption)
 		return lint_fail(l, "R22: subject key must be RSA (rsaEncryption)");
-	if (EVP_PKEY_get_bits(pk) != LINT_RSA_BITS)
-		return lint_fail(l, "R22: subject key must be RSA-%d, not %d bits",
-		    LINT_RSA_BITS, EVP_PKEY_get_bits(pk));
-	ok = EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
-	    BN_is_word(e, LINT_RSA_E);
-	BN_free(e);
-	if (!ok)
-		return lint_fail(l, "R22: subject key exponent must be %d",
-		    LINT_RSA_E);
-	if (l->req->subject_key == NULL || EVP_PKEY_eq(pk, l->req->subject_key) != 1)
-		return lint_fail(l, "R22: subject key is not the requested key");
-	return 0;
+	q = bits;
+	if ((rsa = d2i_RSAPublicKey(NULL, &q, blen)) == NULL || q != bits + blen) {
+		RSA_free(rsa);
+		return lint_fail(l, "R22: subject key is not a readable RSAPublicKey");
+	}
+	RSA_get0_key(rsa, &n, &e, NULL);
+	if (BN_num_bits(n) != LINT_RSA_BITS)
+		rc = lint_fail(l, "R22: subject key must be RSA-%d, not %d bits",
+		    LINT_RSA_BITS, BN_num_bits(n));
+	else if (!BN_is_word(e, LINT_RSA_E))
+		rc = lint_fail(l, "R22: subject key exponent must be %d", LINT_RSA_E);
+	else if (l->req->subject_key == NULL ||
+	    EVP_PKEY_get_bn_param(l->req->subject_key, OSSL_PKEY_PARAM_RSA_N, &rn) != 1 ||
+	    EVP_PKEY_get_bn_param(l->req->subject_key, OSSL_PKEY_PARAM_RSA_E, &re) != 1 ||
+	    BN_cmp(rn, n) != 0 || BN_cmp(re, e) != 0)
+		rc = lint_fail(l, "R22: subject key is not the requested key");
+	else
+		rc = 0;
+	BN_free(rn);
+	BN_free(re);
+	RSA_free(rsa);
+	return rc;
 }
 
 int
@@ -383,51 +407,4 @@ lint_cert(X509 *cert, const struct profile_req *req, char *err, size_t errlen)
 out:
 	ERR_clear_error();
 	return rc;
-}
-
-/* The TBSCertificate of a certificate's DER (its first element), copied; its length or -1. */
-static int
-lint_der_tbs(const unsigned char *der, int len, unsigned char **out)
-{
-	const unsigned char	*q = der, *tbs;
-	long			 l;
-	int			 tag, cls;
-
-	*out = NULL;
-	if ((ASN1_get_object(&q, &l, &tag, &cls, len) & 0x80) || tag != V_ASN1_SEQUENCE)
-		return -1;
-	tbs = q;
-	if ((ASN1_get_object(&q, &l, &tag, &cls, len - (int)(q - der)) & 0x80) ||
-	    tag != V_ASN1_SEQUENCE || (*out = OPENSSL_memdup(tbs, (size_t)(q + l - tbs))) == NULL)
-		return -1;
-	return (int)(q + l - tbs);
-}
-
-int
-lint_der(const unsigned char *der, int len, const struct profile_req *req, X509 **parsed,
-    unsigned char **tbs, int *ntbs, int *refused, char *err, size_t errlen)
-{
-	const unsigned char	*q = der;
-	X509			*x = NULL;
-
-	*parsed = NULL;
-	*tbs = NULL;
-	*refused = 0;
-	if (der != NULL && len > 0)
-		x = d2i_X509(NULL, &q, len);
-	if (x == NULL || q != der + len) {
-		X509_free(x);
-		return -1;
-	}
-	if (lint_cert(x, req, err, errlen) == -1) {
-		*refused = 1;
-		X509_free(x);
-		return -1;
-	}
-	if ((*ntbs = lint_der_tbs(der, len, tbs)) <= 0) {
-		X509_free(x);
-		return -1;
-	}
-	*parsed = x;
-	return 0;
 }

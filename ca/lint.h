@@ -25,15 +25,4 @@
  */
 int	lint_cert(X509 *cert, const struct profile_req *req, char *err, size_t errlen);
 
-/*
- * lint_cert() over what a relying party reads: der parsed once (strict,
- * no trailing bytes). 0 with *parsed (X509_free) and *tbs / *ntbs, a copy
- * of the TBSCertificate bytes exactly as linted (OPENSSL_free), for the
- * caller to sign that parsed certificate and compare; -1 with *refused = 1
- * and err when the lint refused, *refused = 0 when der cannot be read.
- */
-int	lint_der(const unsigned char *der, int len, const struct profile_req *req,
-	    X509 **parsed, unsigned char **tbs, int *ntbs, int *refused, char *err,
-	    size_t errlen);
-
 #endif
