@@ -138,3 +138,19 @@ BEGIN
 	END IF;
 END
 $$;
+
+-- Part 3: indexes an issuance maintains (issue 15: each certificate row is
+-- inserted once and, when superseded, updated once without HOT, through
+-- every index of certificates; two audit rows go through every index of
+-- audit_log). audit_log_object_idx (object) duplicates 0006's
+-- audit_log_object_seq_idx (object, seq), same predicate: dropped. The
+-- resident and card indexes keep their names and lead with the same column
+-- and take the type (and the resident's the issue order) too, so
+-- Q_CARD_FACTS reads the newest SIGN / AUTH of a resident as the first
+-- entry of a range and counts a card's certificates of one type in the
+-- index (tests/unit/test_plans.c checks they are used).
+DROP INDEX audit_log_object_idx;
+DROP INDEX certificates_resident_idx;
+CREATE INDEX certificates_resident_idx ON certificates (resident_code, type, issued_at DESC, serial DESC);
+DROP INDEX certificates_card_idx;
+CREATE INDEX certificates_card_idx ON certificates (card_number, type);
