@@ -108,3 +108,23 @@ jpki_psql "$pg" jpkid -qc "UPDATE terminals SET municipality_code = '141003' WHE
 # Back as it was: a fresh connection of the same terminal is served.
 ac_run "$term_b" GET:/v1/municipality
 expect test_authcache_terminal_restored eval 'ac_same_conn 1 && [ "$(ac_status 1)" = 200 ] && [ "$(ac_jv 1 .code)" = 141003 ]'
+
+# The registrations above were read from memory between the changes and
+# from the database after each (every change empties the cache): /metrics
+# counts both.
+ac_run "$term_b" GET:/v1/whoami GET:/v1/whoami GET:/v1/whoami
+call GET "$ST/metrics"
+expect test_authcache_principal_cache_hits_and_misses_on_metrics eval 'ac_same_conn 3 &&
+	[ "$(ac_status 3)" = 200 ] &&
+	grep -Eq "^jpkid_principal_cache_lookups_total\{result=\"hit\"\} [1-9][0-9]*$" "$work/body" &&
+	grep -Eq "^jpkid_principal_cache_lookups_total\{result=\"miss\"\} [1-9][0-9]*$" "$work/body"'
+
+# A terminal's principal carries its municipality's name (migration 0016
+# notifies on a rename too): the open connection sees the new name next.
+ac_muni=$(jpki_psql "$pg" jpkid -tAc "SELECT name FROM municipalities WHERE code = '141003'")
+ac_run "$term_b" GET:/v1/whoami \
+	"$(ac_psql "UPDATE municipalities SET name = name || '（改）' WHERE code = '141003'")" GET:/v1/whoami
+expect test_authcache_r1_renamed_municipality_seen_on_open_connection eval 'ac_same_conn 2 &&
+	[ "$(ac_jv 1 .municipality.name)" = "$ac_muni" ] &&
+	[ "$(ac_jv 2 .municipality.name)" = "${ac_muni}（改）" ]'
+jpki_psql "$pg" jpkid -qc "UPDATE municipalities SET name = '$ac_muni' WHERE code = '141003'"
