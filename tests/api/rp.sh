@@ -154,7 +154,10 @@ rp_pid=$JPKID_PID
 RST=http://127.0.0.1:$rst
 RAPI=https://127.0.0.1:$rapi
 RCON=https://127.0.0.1:$rcon
-expect test_rp_gate_second_jpkid_requires_relying_parties eval 'wait_ready "$RST" 30 && grep -q "^require_relying_party = true" "$rconf"'
+rp_ready=0
+wait_ready "$RST" 30 && rp_ready=1
+[ "$rp_ready" = 1 ] || tail -n 20 "$work/jpkid-rp.log" | sed 's/^/# jpkid-rp: /'
+expect test_rp_gate_second_jpkid_requires_relying_parties eval '[ "$rp_ready" = 1 ] && grep -q "^require_relying_party = true" "$rconf"'
 
 # rq BASE ISSUER TOKEN [openssl ocsp args]: OCSP through openssl, output in $work/rpo.out
 rq() {

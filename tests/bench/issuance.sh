@@ -24,7 +24,8 @@
 # pipelined) and those run inside PostgreSQL for them (nested: triggers,
 # foreign-key checks), transactions (pg_stat_database xact_commit), WAL
 # flushes and writes (pg_stat_wal wal_sync, wal_write; the whole cluster),
-# the five costliest statements by total time; and the consistency checks:
+# the five costliest statements by total time, the six costliest functions
+# and triggers (track_functions); and the consistency checks:
 # every serial the client received is in the database and nothing else is,
 # one certificate.issue audit row each, and R9 (each resident has exactly
 # one valid AUTH, all others superseded).
@@ -173,6 +174,7 @@ cat >> "$pg/data/postgresql.conf" <<CONF
 shared_preload_libraries = 'pg_stat_statements'
 pg_stat_statements.track = all
 pg_stat_statements.max = 1000
+track_functions = all
 max_wal_size = 6GB
 checkpoint_timeout = 30min
 CONF
@@ -507,6 +509,13 @@ run_setting() {
 	sed 's/^/      /' "$work/top-$tag"
 	echo "  [threads:pool $s] statements on certificates (calls | mean ms | query):"
 	sed 's/^/      /' "$work/certq-$tag"
+	# Triggers and SQL functions (track_functions = all; a fresh database
+	# per setting, so the counters are this run's), by their own time.
+	db "SELECT round(self_time::numeric, 1) || '|' || calls || '|' ||
+	    round((self_time / greatest(calls, 1))::numeric, 3) || '|' || funcname
+	    FROM pg_stat_user_functions ORDER BY self_time DESC LIMIT 6" > "$work/funcs-$tag"
+	echo "  [threads:pool $s] functions and triggers (self ms | calls | mean ms | function):"
+	sed 's/^/      /' "$work/funcs-$tag"
 	check_db "$work/serials-$tag" > "$work/check-$tag" || db_errors=1
 	sed "s/^/  [threads:pool $s] /" "$work/check-$tag"
 }

@@ -70,7 +70,9 @@ conninfo="host=$pg port=$(cat "$pg/port") user=postgres dbname=jpkid"
 term_a=$(basename "$(ls "$ca"/terminal-131016.crt)" .crt)
 term_b=$(basename "$(ls "$ca"/terminal-141003.crt)" .crt)
 # A random base: several runs at once (helpers, CI neighbours) must not meet.
-api_port=$(jpki_free_port $((30000 + RANDOM % 25000)))
+# 40000-49999: clear of the API suites (28443+, lane B 56443+), the fault
+# suite (30443+) and the PostgreSQL clusters (54330-56329).
+api_port=$(jpki_free_port $((40000 + RANDOM % 10000)))
 status_port=$(jpki_free_port $((api_port + 1)))
 console_port=$(jpki_free_port $((status_port + 1)))
 conf=$work/jpkid.conf
