@@ -92,7 +92,6 @@ struct status_cfg {
 };
 
 struct ocsp_cache;		/* api/status/ocsp_cache.h */
-struct principal_cache;		/* api/principal_cache.h */
 struct rp_usage;		/* api/status/rp.h */
 struct dashboard;		/* api/dashboard/static.h */
 
@@ -109,7 +108,6 @@ struct app {
 	struct issuance_cfg	 issuance;
 	struct status_cfg	 status;
 	struct ocsp_cache	*ocsp_cache;	/* signed OCSP responses (api/status/ocsp_cache.h) */
-	struct principal_cache	*principal_cache;	/* api/principal_cache.h; NULL: none */
 	struct rp_usage		*rp_usage;	/* relying-party check counters (api/status/rp.h) */
 	EVP_PKEY		*lint_key;	/* throwaway key of ca/profile.h */
 	/* ---- pin resets ---- */
@@ -327,9 +325,8 @@ int	api_auth_touch_due(const struct api_auth_cache *, enum principal_kind, long 
  * Map a verified client certificate (DER) to a principal registered in the
  * database by its SHA-256. Returns 0 with req->principal filled, or -1 with
  * resp set (401 unknown/disabled certificate, 503 database unavailable).
- * From app->principal_cache when it holds the certificate (kept coherent by
- * NOTIFY, api/principal_cache.h), else one query; last_seen_at is touched
- * at most once a minute per connection (req->auth_cache).
+ * One query per request; last_seen_at is touched at most once a minute per
+ * connection (req->auth_cache).
  */
 int	api_authenticate(struct api_req *, const unsigned char *der, size_t len,
 	    struct api_resp *resp);

@@ -4,8 +4,7 @@
  * certificate must also be registered (terminals, register_feeds,
  * relying_parties, operators, kiosks tables, by SHA-256 of the DER) and enabled.
  * Registration, not the subject, decides who a caller is: disabling a row
- * takes effect on the next request (the principal cache is emptied by the
- * change's NOTIFY, migration 0016).
+ * takes effect on the next request.
  */
 #include <config.h>
 
@@ -18,7 +17,6 @@
 #include <openssl/x509v3.h>
 
 #include "api/api.h"
-#include "api/principal_cache.h"
 #include "common/clock.h"
 #include "common/log.h"
 #include "common/util.h"
@@ -156,51 +154,10 @@ api_auth_touch_due(const struct api_auth_cache *ac, enum principal_kind kind, lo
 	    now - ac->touched_at >= API_AUTH_TOUCH_S;
 }
 
-/* The last_seen_at touch when due for this connection (api_auth_touch_due). */
-static void
-touch_if_due(struct store_conn *c, struct api_req *req)
-{
-	struct principal *p = &req->principal;
-	time_t now = clock_now();
-
-	if (!api_auth_touch_due(req->auth_cache, p->kind, p->id, now))
-		return;
-	api_principal_touch(c, req);
-	if (req->auth_cache != NULL) {
-		req->auth_cache->touched_kind = p->kind;
-		req->auth_cache->touched_id = p->id;
-		req->auth_cache->touched_at = now;
-	}
-}
-
 /*
- * A principal found in memory (api/principal_cache.h): no query, and no
- * pool connection unless the minute's last_seen_at touch is due (a borrow
- * that fails then only skips the touch, as a failed touch always did).
- */
-static int
-from_cache(struct api_req *req, const unsigned char md[SHA256_DIGEST_LENGTH])
-{
-	struct principal *p = &req->principal;
-	struct store_conn *c;
-	struct store_err err;
-
-	if (!principal_cache_get(req->app->principal_cache, md, p))
-		return 0;
-	if (api_auth_touch_due(req->auth_cache, p->kind, p->id, clock_now())) {
-		if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) != NULL) {
-			touch_if_due(c, req);
-			store_release(c);
-		}
-	}
-	return 1;
-}
-
-/*
- * The principal's registration as of now (enabled, role, municipality):
- * from the principal cache, which every change to it empties (NOTIFY,
- * migration 0016), else read; the last_seen_at touch is skipped within a
- * minute of the connection's previous one.
+ * The principal's row is read on every request (enabled, role, municipality
+ * as of now); only the last_seen_at touch is skipped within a minute of the
+ * connection's previous one.
  */
 int
 api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
@@ -213,15 +170,11 @@ api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
 	struct store_conn *c;
 	struct store_err err;
 	PGresult *res = NULL;
-	unsigned long epoch;
+	time_t now;
 	int rc = -1;
 
 	SHA256(der, len, md);
-	if (from_cache(req, md))
-		return 0;
 	util_hex(md, sizeof(md), p->cert_sha256);
-	/* Before the read: a change committed after it empties the cache in time. */
-	epoch = principal_cache_epoch(req->app->principal_cache);
 	if ((c = store_borrow(req->app->store, req->app->borrow_timeout_ms, &err)) == NULL)
 		goto unavailable;
 	res = store_exec(c, Q_PRINCIPAL_BY_CERT, 1, vals, lens, fmts, &err);
@@ -229,7 +182,15 @@ api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
 	    kind_from_name(PQgetvalue(res, 0, 0)) != PRINCIPAL_NONE) {
 		p->kind = kind_from_name(PQgetvalue(res, 0, 0));
 		p->id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-		touch_if_due(c, req);
+		now = clock_now();
+		if (api_auth_touch_due(req->auth_cache, p->kind, p->id, now)) {
+			api_principal_touch(c, req);
+			if (req->auth_cache != NULL) {
+				req->auth_cache->touched_kind = p->kind;
+				req->auth_cache->touched_id = p->id;
+				req->auth_cache->touched_at = now;
+			}
+		}
 	}
 	store_release(c);
 	if (res == NULL)
@@ -249,7 +210,6 @@ api_authenticate(struct api_req *req, const unsigned char *der, size_t len,
 	copy_field(p->municipality_name, sizeof(p->municipality_name), res, 4);
 	copy_field(p->prefecture, sizeof(p->prefecture), res, 5);
 	copy_field(p->role, sizeof(p->role), res, 6);
-	principal_cache_put(req->app->principal_cache, epoch, md, p);
 	rc = 0;
 	goto out;
 unavailable:

@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "api/metrics.h"
-#include "api/principal_cache.h"
 #include "api/status/ocsp_cache.h"
 
 #define MAX_COUNTERS	256
@@ -184,16 +183,6 @@ metrics_render(struct metrics *m, struct store *st, size_t *len)
 
 		if (ocsp_metrics_text(ob, sizeof(ob)) > 0)
 			sb_printf(&sb, "%s", ob);
-	}
-	{	/* issue 15: client-certificate principals from memory (api/principal_cache.c) */
-		unsigned long long ph, pm;
-
-		principal_cache_lookups(&ph, &pm);
-		sb_printf(&sb, "# HELP jpkid_principal_cache_lookups_total Client-certificate "
-		    "principals found in memory (hit) or read from the database (miss).\n"
-		    "# TYPE jpkid_principal_cache_lookups_total counter\n"
-		    "jpkid_principal_cache_lookups_total{result=\"hit\"} %llu\n"
-		    "jpkid_principal_cache_lookups_total{result=\"miss\"} %llu\n", ph, pm);
 	}
 	if (st != NULL) {
 		store_get_stats(st, &ss);

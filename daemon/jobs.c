@@ -17,8 +17,6 @@
 #include "api/api.h"
 #include "api/status/crls.h"
 #include "api/schedule/notices.h"	/* ---- suspensions notices ---- */
-#include "api/principal_cache.h"
-#include "api/principal_cache.h"
 #include "api/status/ocsp_cache.h"
 #include "api/status/rp.h"
 #include "api/feed/sweep.h"
@@ -90,8 +88,7 @@ listen_connect(struct jobs *j)
 		PQfinish(pg);
 		return NULL;
 	}
-	res = PQexec(pg, "LISTEN jpkid_revocation; LISTEN jpkid_register_change;"
-	    " LISTEN jpkid_principal_change");
+	res = PQexec(pg, "LISTEN jpkid_revocation; LISTEN jpkid_register_change");
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		log_warn("jobs: LISTEN failed: %s", PQresultErrorMessage(res));
 		PQclear(res);
@@ -151,7 +148,6 @@ listener_main(void *arg)
 				/* Notifications may have been missed while away. */
 				log_info("jobs: listening for revocations and register changes");
 				ocsp_cache_set_live(j->app->ocsp_cache, 1);
-				principal_cache_set_live(j->app->principal_cache, 1);
 				sweep_now = 1;
 			}
 		}
@@ -160,7 +156,6 @@ listener_main(void *arg)
 				log_warn("jobs: lost the LISTEN connection; reconnecting");
 				/* Until it is back no revocation reaches the cache: bypass it. */
 				ocsp_cache_set_live(j->app->ocsp_cache, 0);
-				principal_cache_set_live(j->app->principal_cache, 0);
 				PQfinish(pg);
 				pg = NULL;
 				retry_at = clock_mono_ms() + 250;
@@ -171,8 +166,6 @@ listener_main(void *arg)
 					ocsp_on_revocation(j->app, n->extra);
 				else if (strcmp(n->relname, "jpkid_register_change") == 0)
 					sweep_now = 1;
-				else if (strcmp(n->relname, "jpkid_principal_change") == 0)
-					principal_cache_clear(j->app->principal_cache);
 				PQfreemem(n);
 			}
 		} else if (pg == NULL)

@@ -27,7 +27,6 @@
 #include "api/api.h"
 #include "api/dashboard/static.h"
 #include "api/metrics.h"
-#include "api/principal_cache.h"
 #include "api/status/ocsp_cache.h"
 #include "api/status/rp.h"
 #include "api/status/rp.h"	/* relying parties */
@@ -60,9 +59,6 @@ usage(FILE *f)
 static int
 load_keys(const struct config *cfg, struct keyring **out, char *err, size_t errlen)
 {
-/* Registered certificates kept in memory (about 1.5 MB); more: emptied and refilled. */
-#define PRINCIPAL_CACHE_ENTRIES	2048
-
 #define SPEC(k) { cfg->k.cert, cfg->k.key, cfg->k.pin_file }
 	struct keyring_spec sc = SPEC(ca_sign), ac = SPEC(ca_auth),
 	    so = SPEC(ocsp_sign), ao = SPEC(ocsp_auth), pr = SPEC(pinreset),
@@ -373,12 +369,6 @@ main(int argc, char **argv)
 	}
 	/* Bypassed until the jobs thread listens for revocations (ocsp_cache.h). */
 	ocsp_cache_set_live(app.ocsp_cache, 0);
-	/* Client-certificate principals, the same way (principal_cache.h). */
-	if ((app.principal_cache = principal_cache_new(PRINCIPAL_CACHE_ENTRIES)) == NULL) {
-		log_err("out of memory (principal cache)");
-		goto out;
-	}
-	principal_cache_set_live(app.principal_cache, 0);
 	/* ---- end OCSP ---- */
 	/* ---- dashboard ---- */
 	if (cfg->console_listen != NULL) {
@@ -458,7 +448,6 @@ out:
 	/* ---- end relying parties ---- */
 	dashboard_free(app.dashboard);	/* dashboard; after the listeners stopped */
 	ocsp_cache_free(app.ocsp_cache);	/* OCSP; after the listeners and jobs stopped */
-	principal_cache_free(app.principal_cache);
 	store_close(app.store);
 	api_admin_set_client_ca(NULL);	/* operators: management */
 	keyring_free(app.keys);

@@ -157,7 +157,7 @@ START_TEST(test_apply_creates_schema)
 	 * 0007_stats, 0008_management; issue 13: 0009_idempotency_secrets,
 	 * 0010_r10_substitutes, 0011_crl_clock, 0012_key_fingerprint; issue 14:
 	 * 0013_runtime_grants; issue 15: 0015_crl_parts (0014 is another branch's),
-	 * 0016_principal_notify */
+	 * 0016_grants_indexes */
 	ck_assert_int_eq(n, 15);
 	ck_assert_int_eq(migrate_current(conn, err, sizeof(err)),
 	    migrations[migrations_count - 1].version);
