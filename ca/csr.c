@@ -6,11 +6,11 @@
  * Issue 15: the request is walked with ASN1_get_object and the key read
  * with d2i_RSAPublicKey into a legacy RSA EVP_PKEY, not d2i_X509_REQ. In
  * OpenSSL 3.0 (Debian 12) d2i_X509_REQ decodes the key through an
- * OSSL_DECODER context built for every call (~200 us here), and a
- * provider key then costs another 500-700 us when the profile puts it in
- * the certificate (X509_set_pubkey runs an OSSL_ENCODER); a legacy RSA
- * key takes about 2 us and 4 us (measured on the 2-core bench machine,
- * 2026-12-04). The RSA_/EVP_PKEY_assign_RSA calls are deprecated in 3.0,
+ * OSSL_DECODER context built for every call (~200 us here); this takes
+ * about 2 us (measured on the 2-core bench machine, 2026-12-04). A legacy
+ * key also keeps X509_set_pubkey cheap (4 us; a provider key runs an
+ * OSSL_ENCODER, 500-700 us), though ca/profile.c writes the SPKI from n
+ * and e and does not call it on the issuance path. The RSA_/EVP_PKEY_assign_RSA calls are deprecated in 3.0,
  * hence OPENSSL_SUPPRESS_DEPRECATED in this file only.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
