@@ -10,8 +10,9 @@
  * about 2 us (measured on the 2-core bench machine, 2026-12-04). A legacy
  * key also keeps X509_set_pubkey cheap (4 us; a provider key runs an
  * OSSL_ENCODER, 500-700 us), though ca/profile.c writes the SPKI from n
- * and e and does not call it on the issuance path. The RSA_/EVP_PKEY_assign_RSA calls are deprecated in 3.0,
- * hence OPENSSL_SUPPRESS_DEPRECATED in this file only.
+ * and e and does not call it on the issuance path. The RSA_ and
+ * EVP_PKEY_assign_RSA calls are deprecated in 3.0, hence
+ * OPENSSL_SUPPRESS_DEPRECATED in this file only.
  */
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include <config.h>
@@ -36,8 +37,9 @@
 #define CSR_RSA_E	65537	/* R22 */
 
 /*
- * R22: RSA (rsaEncryption, not RSA-PSS), exactly 2048 bits, e = 65537,
- * and not weak (ca/policy_key.c).
+ * R22: exactly 2048 bits, e = 65537, and not weak (ca/policy_key.c). The
+ * key is RSA: csr_parse refuses any other algorithm (RSA-PSS too) before
+ * it reads one.
  */
 static int
 csr_key_ok(EVP_PKEY *pk, char *err, size_t errlen)
@@ -45,11 +47,6 @@ csr_key_ok(EVP_PKEY *pk, char *err, size_t errlen)
 	BIGNUM	*e = NULL;
 	int	 rc = -1;
 
-	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-		util_errf(err, errlen, "the key must be RSA (rsaEncryption), "
-		    "not %s", OBJ_nid2sn(EVP_PKEY_get_base_id(pk)));
-		goto out;
-	}
 	if (EVP_PKEY_get_bits(pk) != CSR_RSA_BITS) {
 		util_errf(err, errlen, "the RSA key must have %d bits, not %d",
 		    CSR_RSA_BITS, EVP_PKEY_get_bits(pk));

@@ -333,7 +333,6 @@ lint_subject(struct lint *l)
 	    X509_get_subject_name(l->cert), auth, 2);
 }
 
-/* R22: the requested key, RSA (rsaEncryption) 2048 bits, e = 65537. */
 /*
  * R22: the SubjectPublicKeyInfo as encoded: rsaEncryption, RSA-2048,
  * e = 65537, and the requested key's n and e. Read from the octets

@@ -80,7 +80,8 @@ GENERAL_NAMES *profile_crldp_names(enum profile_type, const char *prefecture,
 /*
  * The throwaway lint key: an RSA key of its own (512 bits: the signature
  * is thrown away, only the TBS bytes matter, and they do not depend on the
- * key; 50 us a signature against 141 us for 1024 bits). Create once per process; EVP_PKEY_free() it at exit.
+ * key; 50 us a signature against 141 us for 1024 bits). Create once per
+ * process; EVP_PKEY_free() it at exit.
  */
 EVP_PKEY *profile_lint_key_new(void);
 
@@ -88,8 +89,8 @@ EVP_PKEY *profile_lint_key_new(void);
  * Issue: build, sign with lint_key, lint the structure (lint_cert,
  * ca/lint.h), sign the same certificate with ca through
  * signer_sign_x509(), check its TBS is the linted bytes and the CA
- * signature verifies. Returns 0 with *der /
- * *derlen (OPENSSL_malloc'd; caller OPENSSL_free()s), or -1 with err; a
+ * signature verifies. Returns 0 with *der / *derlen (OPENSSL_malloc'd;
+ * caller OPENSSL_free()s), or -1 with err; a
  * lint failure sets *lint_failed = 1 and err starts with the rule id
  * ("R24: ..."). Nothing is signed by ca when a lint fails.
  */

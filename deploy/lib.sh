@@ -81,6 +81,11 @@ jpki_free_port() {
 
 jpki_as_pg() { runuser -u postgres -- "$@"; }
 
+# A free port for a private cluster, from a random base in 54330-56329:
+# clusters set up at once (check.sh runs several suites side by side) must
+# not pick the same one; clear of the suites' jpkid ports.
+jpki_pg_free_port() { jpki_free_port $((54330 + RANDOM % 2000)); }
+
 # jpki_pg_init DIR: a private cluster in DIR (owned by postgres, 0700),
 # listening on a Unix socket in DIR and on 127.0.0.1:PORT (saved in DIR/port).
 # Local socket: trust, protected by the directory's mode; TCP: scram with the
@@ -103,9 +108,7 @@ jpki_pg_init() {
 	chmod 0600 "$dir/password"
 	jpki_as_pg "$PGBIN/initdb" -D "$dir/data" -U postgres --pwfile="$dir/password" \
 		--auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
-	# A random base: two clusters set up at once (check.sh runs the browser
-	# suite beside the sanitizer suites) must not pick the same port.
-	port=$(jpki_free_port $((54330 + RANDOM % 2000)))
+	port=$(jpki_pg_free_port)
 	echo "$port" > "$dir/port"
 	cat >> "$dir/data/postgresql.conf" <<CONF
 listen_addresses = '127.0.0.1'
@@ -139,7 +142,7 @@ jpki_pg_start() {
 		port=$want
 	elif jpki_port_busy "$port"; then
 		# The port may have been taken since init: pick another.
-		port=$(jpki_free_port 54330)
+		port=$(jpki_pg_free_port)
 	fi
 	local tries
 	for ((tries = 0; ; tries++)); do
@@ -155,7 +158,7 @@ jpki_pg_start() {
 		# the caller asked for exactly this port.
 		if [ -z "$want" ] && [ "$tries" -lt 5 ] &&
 		    tail -n 20 "$dir/log" 2>/dev/null | grep -q 'could not bind.*Address already in use\|could not create any TCP/IP sockets'; then
-			port=$(jpki_free_port $((54330 + RANDOM % 2000)))
+			port=$(jpki_pg_free_port)
 			continue
 		fi
 		# Say why (shared memory, the disk, ...).

@@ -59,6 +59,7 @@
 #   JPKI_KEYPOOL	  where they are kept (default BUILDDIR/tests/keypool)
 #   JPKI_BENCH_PRELOAD	  certificates to preload for the million-row mode (default 0: off)
 #   JPKI_BENCH_TOP	  costliest statements listed per setting (default 5)
+#   JPKI_BENCH_QLEN	  characters of each statement's text shown (default 110)
 #   JPKI_BENCH_PRELOAD_DER  bytes of the placeholder DER of a preloaded row (default 1200,
 #			  about a real AUTH certificate)
 #

@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,13 +56,6 @@ static const unsigned char serial20[] = { 0x7f, 0xee, 0xdd, 0xcc, 0xbb, 0xaa, 0x
 	0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0x00, 0x01, 0x02, 0x03, 0x04 };
 /* Top bit set: DER needs a leading zero octet; given with one here. */
 static const unsigned char serial_hi[] = { 0x00, 0x80, 0x00, 0x00, 0x01 };
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
 
 static EVP_PKEY *
 rsa_key(int bits)
@@ -130,7 +122,7 @@ fixtures_free(void)
 	X509_free(ca);
 	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(holder_key);
-	nftw(tmp_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_rm_tree(tmp_dir);
 }
 
 static void

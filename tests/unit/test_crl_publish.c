@@ -11,8 +11,6 @@
  */
 #include <config.h>
 
-#include <sys/stat.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,15 +36,6 @@ static char	 dir[64];
 static char	*ci;
 static struct keyring *keys;
 static time_t	 t_now;
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static void
 setup(void)
@@ -112,7 +101,7 @@ teardown(void)
 	PQfinish(admin);
 	free(ci);
 	keyring_free(keys);
-	nftw(dir, rm_cb, 8, FTW_DEPTH | FTW_PHYS);
+	testlib_rm_tree(dir);
 }
 
 /* Publish every due shard at now, as the job does. */

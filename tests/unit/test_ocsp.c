@@ -5,7 +5,6 @@
  */
 #include <config.h>
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,13 +24,6 @@ static char		 dir[64], cadir[80];
 static struct keyring	*kr;
 static struct ocsp_ids	 ids;
 static X509		*foreign;
-
-static int
-rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb; (void)flag; (void)ftw;
-	return remove(p);
-}
 
 static void
 setup(void)
@@ -84,7 +76,7 @@ teardown(void)
 {
 	keyring_free(kr);
 	X509_free(foreign);
-	nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_rm_tree(dir);
 }
 
 /* A CertID for serial (hex) under issuer with md. */

@@ -14,7 +14,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,13 +62,6 @@ static const unsigned char serial_a[] = { 0x3a, 0x01, 0x02, 0x03, 0x04, 0x05, 0x
 	0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x0e, 0x0f };
 
 /* --- fixtures ----------------------------------------------------------- */
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
 
 static EVP_PKEY *
 rsa_key(int bits, unsigned long e)
@@ -172,7 +164,7 @@ fixtures_free(void)
 	EVP_PKEY_free(key_e3);
 	EVP_PKEY_free(key_ec);
 	EVP_PKEY_free(lint_key);
-	nftw(tmp_dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	testlib_rm_tree(tmp_dir);
 }
 
 /* A valid SIGN request (R23-R25 values as policy_r20_cert_names gives them). */

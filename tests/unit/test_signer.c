@@ -11,7 +11,6 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,20 +41,6 @@ static char	 p11_uri[512];		/* URI of the imported key, no PIN */
 static EVP_PKEY	*p11_twin;		/* the PEM twin of the token key */
 
 /* --- helpers ------------------------------------------------------------ */
-
-static int
-rm_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st; (void)flag; (void)ftw;
-	return remove(path);
-}
-
-static void
-rm_rf(const char *dir)
-{
-	if (dir[0] != '\0')
-		nftw(dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void
 mk_tmpdir(char *buf, size_t len)
@@ -203,7 +188,7 @@ pem_setup(void)
 static void
 pem_teardown(void)
 {
-	rm_rf(pem_dir);
+	testlib_rm_tree(pem_dir);
 }
 
 START_TEST(test_pem_sign_verify)
@@ -523,7 +508,7 @@ p11_teardown(void)
 {
 	EVP_PKEY_free(p11_twin);
 	p11_twin = NULL;
-	rm_rf(p11_dir);
+	testlib_rm_tree(p11_dir);
 }
 
 START_TEST(test_p11_sign_verify_with_twin)
@@ -727,7 +712,7 @@ devca_setup(void)
 static void
 devca_teardown(void)
 {
-	rm_rf(pem_dir);
+	testlib_rm_tree(pem_dir);
 }
 
 START_TEST(test_devca_files_and_modes)

@@ -2,8 +2,10 @@
 #ifndef JPKI_TESTLIB_H
 #define JPKI_TESTLIB_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <check.h>
 
 /* automake: a test exiting 77 is reported as SKIP. */
@@ -28,6 +30,23 @@ testlib_run(Suite *s)
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static inline int
+testlib_rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* rm -rf dir (a suite's mkdtemp directory); nothing when dir is empty. */
+static inline void
+testlib_rm_tree(const char *dir)
+{
+	if (dir != NULL && dir[0] != '\0')
+		nftw(dir, testlib_rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 #endif
