@@ -107,7 +107,9 @@ script_suite_from() {	# NAME OUTPUT-FILE: count a finished suite's output
 		count "$name" 0 1
 		return
 	fi
-	grep -E '^not ok' "$out" | sed 's/^/    /'
+	# Each failure with the "# ..." diagnostics its suite printed right after it (at most 4).
+	awk '/^not ok/ { print; n = 4; next } n > 0 && /^#/ { print; n--; next } { n = 0 }' "$out" |
+		cut -c1-400 | sed 's/^/    /'
 	[ "$f" -gt 0 ] && { echo "  log: $out (last lines)"; tail -n 15 "$out" | sed 's/^/    /'; cp "$out" "$top/_build-check/$name.out" 2>/dev/null; }
 	count "$name" "$p" "$f"
 }
