@@ -110,7 +110,7 @@ script_suite_from() {	# NAME OUTPUT-FILE: count a finished suite's output
 	# Each failure with the "# ..." diagnostics its suite printed right after it (at most 4).
 	awk '/^not ok/ { print; n = 4; next } n > 0 && /^#/ { print; n--; next } { n = 0 }' "$out" |
 		cut -c1-400 | sed 's/^/    /'
-	[ "$f" -gt 0 ] && { echo "  log: $out (last lines)"; tail -n 15 "$out" | sed 's/^/    /'; cp "$out" "$top/_build-check/$name.out" 2>/dev/null; }
+	[ "$f" -gt 0 ] && { echo "  log: $out (last lines)"; tail -n 25 "$out" | sed 's/^/    /'; cp "$out" "$top/_build-check/$name.out" 2>/dev/null; }
 	count "$name" "$p" "$f"
 }
 # Two lanes on the machine's cores: the sanitizer build and its suites, the

@@ -35,6 +35,12 @@ cleanup() {
 	if [ "$failed" -gt 0 ]; then
 		echo "# jpkid log (last 30 lines):"
 		tail -n 30 "$work/jpkid.log" 2>/dev/null | sed 's/^/# /'
+		echo "# PostgreSQL log (last 20 lines):"
+		tail -n 20 "$pg/log" 2>/dev/null | sed 's/^/# /'
+		# A failure early in the run is far from the log's end: its warnings and
+		# errors last, where check.sh's tail of a failed suite shows them.
+		echo "# jpkid log, errors and 5xx answers (first 20):"
+		grep -E 'level=(error|crit)| status=5[0-9][0-9] ' "$work/jpkid.log" 2>/dev/null | head -n 20 | cut -c1-300 | sed 's/^/# /'
 	fi
 	rm -rf "$work"
 }
