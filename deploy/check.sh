@@ -23,12 +23,35 @@ count() {	# count NAME PASSED FAILED (and the seconds since the previous count)
 finish() {
 	echo
 	[ -n "$failures" ] && echo "failed suites:$failures"
+	disk_report
 	echo "check.sh took $((SECONDS / 60)) min $((SECONDS % 60)) s"
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 	exit $?
 }
 
+# The least free space seen on /tmp (the suites' clusters and jpkids) and on
+# the checkout (the builds), sampled every 2 s: a suite that fails on a nearly
+# full disk says so (some machines have had a few hundred MB free).
+disk_min=$(mktemp /tmp/jpkid-check-disk.XXXXXX)
+(
+	lo_tmp="" lo_top=""
+	while :; do
+		read -r a b < <(df -Pm /tmp "$top" 2>/dev/null | awk 'NR > 1 { printf "%s ", $4 } END { print "" }')
+		[ -n "${a:-}" ] && { [ -z "$lo_tmp" ] || [ "$a" -lt "$lo_tmp" ]; } && lo_tmp=$a
+		[ -n "${b:-}" ] && { [ -z "$lo_top" ] || [ "$b" -lt "$lo_top" ]; } && lo_top=$b
+		echo "$lo_tmp $lo_top" > "$disk_min"
+		sleep 2
+	done
+) > /dev/null 2>&1 &
+disk_sampler=$!
+disk_report() {
+	local a b
+	kill "$disk_sampler" 2>/dev/null
+	read -r a b < <(tail -n1 "$disk_min" 2>/dev/null)
+	[ -n "${a:-}" ] && echo "least free disk during the run: ${a} MB in /tmp, ${b:-?} MB at the checkout"
+	rm -f "$disk_min"
+}
 jpki_install_packages || { count packages 0 1; finish; }
 jpki_install_packages "$JPKI_BROWSER_PACKAGES" || { count browser-packages 0 1; finish; }
 
@@ -36,6 +59,8 @@ work=$(mktemp -d /tmp/jpkid-check.XXXXXX)
 chmod 0755 "$work"
 pgdir=$work/pg
 cleanup() {
+	kill "$disk_sampler" 2>/dev/null
+	rm -f "$disk_min"
 	jpki_pg_stop "$pgdir"
 	rm -rf "$work"
 }

@@ -62,6 +62,9 @@
 #   JPKI_BENCH_QLEN	  characters of each statement's text shown (default 110)
 #   JPKI_BENCH_PRELOAD_DER  bytes of the placeholder DER of a preloaded row (default 1200,
 #			  about a real AUTH certificate)
+#   JPKI_BENCH_FLOOR	  1 (default): after the settings, SECONDS of GET /v1/whoami with
+#			  the best setting (the fixed CPU cost of one API call, an
+#			  issuance makes two), printed beside the target's CPU budget; 0 skips
 #
 # Reported, not asserted (the ratio is printed, not checked): "1 passed,
 # 0 failed" when it ran, the API answered without errors and the database
@@ -487,7 +490,8 @@ run_setting() {
 			printf "  [threads:pool %s] CPU ms per issuance: jpkid %.2f, postgres %.2f, client %.2f\n",
 			    s, 1000 * j / w / r, 1000 * p / w / r, 1000 * c / w / r
 		if (other / w > 0.3)
-			printf "  # WARNING: other processes took %.2f cores during this run: its rate is disturbed\n", other / w }'
+			printf "  # WARNING: other processes took %.2f cores during this run: its rate is disturbed\n", other / w }' |
+		tee "$work/cpu-$tag"
 	awk -v s="$s" '{ n++; t += $1; if ($1 > m) m = $1 } END {
 		if (n) printf "  [threads:pool %s] pool in use: mean %.1f, max %d (%d samples)\n", s, t / n, m, n }' \
 		"$work/inuse-$tag"
@@ -569,6 +573,41 @@ if [ "$preload" -gt 0 ]; then
 	again_rate=${rate:-0}
 fi
 
+# ---------------------------------------------------------------- the floor of an API call
+# GET /v1/whoami with the best setting and the same client threads: TLS
+# record, client certificate, principal lookup (one statement), routing,
+# JSON, log line, no write. An issuance is two API calls; their fixed cost
+# beside the issuance's CPU says how much of it is the call itself.
+floor_ms=""
+if [ "${JPKI_BENCH_FLOOR:-1}" = 1 ]; then
+	reset_db jpkid_seed || fail "database reset"
+	start_jpkid "$work/jpkid-$best_tag.conf" "$work/jpkid-floor.log"
+	wait_ready "$ST" 30 || fail "jpkid (floor) did not become ready"
+	j0=$(cpu_of "$JPKID_PID")
+	read -ra pgp < <(pg_pids)
+	p0=$(cpu_of "${pgp[@]}")
+	t0=$(date +%s.%N)
+	"$client" --get /v1/whoami --url "$API" --cacert "$ca/client-ca.crt" --cert "$ca/$term.crt" \
+		--key "$ca/$term.key" --threads "$nclients" --seconds "$seconds" \
+		> "$work/client-floor.out" 2> "$work/client-floor.err" || { sed 's/^/  # /' "$work/client-floor.err"; api_errors=1; }
+	t1=$(date +%s.%N)
+	j1=$(cpu_of "$JPKID_PID")
+	read -ra pgp < <(pg_pids)
+	p1=$(cpu_of "${pgp[@]}")
+	stop_jpkid "$JPKID_PID"
+	echo
+	echo "floor (setting $best, $nclients client threads):"
+	sed 's/^/  /' "$work/client-floor.out"
+	frate=$(sed -n 's/^get .* = \([0-9.]*\)\/s .*/\1/p' "$work/client-floor.out")
+	fccpu=$(sed -n 's/.*client CPU \([0-9.]*\) s user + \([0-9.]*\) s system.*/\1 \2/p' \
+		"$work/client-floor.out" | awk '{ print $1 + $2 }')
+	floor_ms=$(awk -v t0="$t0" -v t1="$t1" -v j="$((j1 - j0))" -v p="$((p1 - p0))" \
+		-v c="${fccpu:-0}" -v hz="$(getconf CLK_TCK)" -v r="${frate:-0}" 'BEGIN {
+		w = t1 - t0; if (r > 0) printf "%.3f %.3f %.3f", 1000 * j / hz / w / r, 1000 * p / hz / w / r, 1000 * c / w / r }')
+	[ -n "$floor_ms" ] && awk -v f="$floor_ms" 'BEGIN { split(f, a, " ")
+		printf "  CPU ms per GET: jpkid %.2f, postgres %.2f, client %.2f (total %.2f)\n", a[1], a[2], a[3], a[1] + a[2] + a[3] }'
+fi
+
 # ---------------------------------------------------------------- the peer
 openssl speed -multi "$ncpu" -seconds "$seconds" rsa2048 > "$work/speed.out" 2>&1 ||
 	fail "openssl speed"
@@ -581,6 +620,18 @@ echo "$best_out"
 echo "issuance/s: $best_rate"
 echo "openssl rsa2048 sign/s (-multi $ncpu): $sign"
 awk -v x="$best_rate" -v y="$sign" 'BEGIN { printf "ratio: %.3f (target >= 0.25)\n", x / y }'
+# What the target leaves per issuance: ncpu cores / (0.25 x sign/s), beside
+# the best setting's CPU and two API calls' floor.
+if [ -n "$floor_ms" ]; then
+	sed -n 's/.*CPU ms per issuance: jpkid \([0-9.]*\), postgres \([0-9.]*\), client \([0-9.]*\).*/\1 \2 \3/p' \
+		"$work/cpu-$best_tag" 2>/dev/null | head -n1 > "$work/best-cpu"
+	awk -v f="$floor_ms" -v y="$sign" -v n="$ncpu" -v b="$(cat "$work/best-cpu" 2>/dev/null)" 'BEGIN {
+		split(f, a, " "); split(b, c, " ")
+		budget = 1000 * n / (0.25 * y); fl = 2 * (a[1] + a[2] + a[3])
+		printf "CPU budget per issuance at the target: %.2f ms (%d cores / (0.25 x %d sign/s)); two API calls'"'"' floor: %.2f ms (%.0f%% of it)", budget, n, y, fl, 100 * fl / budget
+		if (c[1] != "") printf "; the best setting used %.2f ms", c[1] + c[2] + c[3]
+		printf "\n" }'
+fi
 grep -v '^#' "$work/check-$best_tag"
 if [ "$preload" -gt 0 ]; then
 	awk -v a="$best_rate" -v b="$again_rate" -v p="$big_rate" -v n="$preload" 'BEGIN {

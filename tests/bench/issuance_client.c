@@ -21,6 +21,16 @@
  * usage: issuance_client --url URL --cacert FILE --cert FILE --key FILE
  *	      --csrs FILE --residents FILE [--threads N] [--seconds S]
  *	      [--warmup N] [--serials FILE]
+ *	  issuance_client --get PATH --url URL --cacert FILE --cert FILE --key FILE
+ *	      [--threads N] [--seconds S] [--warmup N]
+ *
+ * --get PATH: no issuance; each thread sends GET PATH (e.g. /v1/whoami) on
+ * its connection for the window, and the client prints
+ *	get PATH: N answers 200 in T s = X/s (errors: none | ...)
+ *	latency (GET): p50 A ms, p99 B ms
+ *	client CPU ...
+ * the fixed cost of one API call (TLS record, client certificate, principal,
+ * routing, JSON, log line) for the bench's floor figure.
  *
  * Prints (stdout):
  *	issuance: N certificates in T s = X/s (errors: none | ...)
@@ -55,7 +65,7 @@ struct lat {
 };
 
 struct opts {
-	const char	*url, *cacert, *cert, *key, *csrs, *residents, *serials;
+	const char	*url, *cacert, *cert, *key, *csrs, *residents, *serials, *get;
 	int		 threads, seconds, warmup;
 };
 
@@ -431,6 +441,46 @@ issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int tim
 	return 1;
 }
 
+/* --get: one GET of the path; 1 on 200, 0 on an error (counted when timed). */
+static int
+get_one(struct worker *w, CURL *c, struct buf *resp, int timed)
+{
+	char url[1024];
+	CURLcode rc;
+	long status = 0, connects = 0;
+	double t0;
+
+	resp->len = 0;
+	snprintf(url, sizeof(url), "%s%s", w->sh->o->url, w->sh->o->get);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+	t0 = now_s();
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(c, CURLINFO_NUM_CONNECTS, &connects);
+		w->connects += connects;
+	} else if (w->curl_error[0] == '\0') {
+		snprintf(w->curl_error, sizeof(w->curl_error), "%s", curl_easy_strerror(rc));
+	}
+	if (status < 0 || status >= MAX_STATUS)
+		status = 0;
+	if (status != 200) {
+		if (timed)
+			w->app_err[status]++;
+		if (w->curl_error[0] == '\0' && status != 0)
+			snprintf(w->curl_error, sizeof(w->curl_error), "GET %s %ld: %.300s",
+			    w->sh->o->get, status, resp->p == NULL ? "" : resp->p);
+		return 0;
+	}
+	if (timed) {
+		lat_add(&w->app_lat, now_s() - t0);
+		w->issued++;
+	}
+	w->issued_total++;
+	return 1;
+}
+
 static int
 past(const struct timespec *deadline)
 {
@@ -472,7 +522,8 @@ run(void *arg)
 		w->curl_error[0] = '\0';
 		/* Warm-up: the TLS handshake and the first requests, untimed. */
 		for (i = 0; i < o->warmup; i++) {
-			if (issue_one(w, c, sh->residents[next], &resp, 0) != 1)
+			if ((o->get != NULL ? get_one(w, c, &resp, 0) :
+			    issue_one(w, c, sh->residents[next], &resp, 0)) != 1)
 				w->failed_setup = 1;
 			next += (size_t)o->threads;
 			if (next >= sh->nresidents)
@@ -483,6 +534,10 @@ run(void *arg)
 	pthread_barrier_wait(&sh->go);	/* main has taken the start time */
 	if (c != NULL && hdrs != NULL && !w->failed_setup) {
 		while (!past(&sh->deadline)) {
+			if (o->get != NULL) {
+				get_one(w, c, &resp, 1);
+				continue;
+			}
 			if (issue_one(w, c, sh->residents[next], &resp, 1) < 0)
 				break;	/* the key pool is used up */
 			next += (size_t)o->threads;
@@ -503,7 +558,9 @@ usage(void)
 	fprintf(stderr,
 	    "usage: issuance_client --url URL --cacert FILE --cert FILE --key FILE\n"
 	    "           --csrs FILE --residents FILE [--threads N] [--seconds S]\n"
-	    "           [--warmup N] [--serials FILE]\n");
+	    "           [--warmup N] [--serials FILE]\n"
+	    "       issuance_client --get PATH --url URL --cacert FILE --cert FILE --key FILE\n"
+	    "           [--threads N] [--seconds S] [--warmup N]\n");
 	exit(2);
 }
 
@@ -586,6 +643,8 @@ main(int argc, char **argv)
 			o.residents = argv[++i];
 		else if (strcmp(a, "--serials") == 0)
 			o.serials = argv[++i];
+		else if (strcmp(a, "--get") == 0)
+			o.get = argv[++i];
 		else if (strcmp(a, "--threads") == 0)
 			o.threads = parse_int(argv[++i], 1, 1024, "--threads");
 		else if (strcmp(a, "--seconds") == 0)
@@ -596,9 +655,13 @@ main(int argc, char **argv)
 			usage();
 	}
 	if (o.url == NULL || o.cacert == NULL || o.cert == NULL || o.key == NULL ||
-	    o.csrs == NULL || o.residents == NULL)
+	    (o.get == NULL && (o.csrs == NULL || o.residents == NULL)) ||
+	    (o.get != NULL && (o.get[0] != '/' || o.csrs != NULL || o.residents != NULL ||
+	    o.serials != NULL)))
 		usage();
 	sh.o = &o;
+	if (o.get != NULL)
+		goto load_done;
 
 	if (read_lines(o.csrs, is_base64, "a base64 CSR", &sh.csrs, &sh.ncsrs) != 0)
 		goto out;
@@ -619,6 +682,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "issuance_client: %s: %s\n", o.serials, strerror(errno));
 		goto out;
 	}
+load_done:
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fprintf(stderr, "issuance_client: curl_global_init failed\n");
 		goto out;
@@ -679,6 +743,18 @@ main(int argc, char **argv)
 	if (bl.n > 0)
 		qsort(bl.v, bl.n, sizeof(*bl.v), cmp_double);
 	format_errors(app_err, cert_err, errs, sizeof(errs));
+	if (o.get != NULL) {
+		getrusage(RUSAGE_SELF, &ru);
+		printf("get %s: %lu answers 200 in %.2f s = %.1f/s (errors: %s)\n", o.get, issued,
+		    elapsed, elapsed > 0 ? (double)issued / elapsed : 0.0, errs);
+		printf("latency (GET): p50 %.2f ms, p99 %.2f ms\n", percentile(al.v, al.n, 50),
+		    percentile(al.v, al.n, 99));
+		printf("connections: %ld, threads: %d, client CPU %.2f s user + %.2f s system\n",
+		    connects, o.threads, (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6,
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6);
+		rc = nerr == 0 && issued > 0 ? 0 : 1;
+		goto out_threads;
+	}
 	printf("issuance: %lu certificates in %.2f s = %.1f/s (errors: %s)\n", issued, elapsed,
 	    elapsed > 0 ? (double)issued / elapsed : 0.0, errs);
 	printf("latency (certificate POST): p50 %.1f ms, p99 %.1f ms"
