@@ -207,7 +207,9 @@ const struct query queries[Q__COUNT] = {
 	    CARD_COLS " FROM cards c WHERE c.resident_code = $1::char(11)"
 	    " ORDER BY (c.status = 'active') DESC, c.issued_on DESC, c.card_number", 1 },
 	/*
-	 * R18 facts (ca/policy.h struct policy_card): the status of the
+	 * R18 facts (ca/policy.h struct policy_card) of card $1 of resident $2
+	 * (or, $1 NULL, of the resident's current card in one round trip
+	 * instead of two, issue 15): the status of the
 	 * resident's My Number card issued just before this one (NULL: this
 	 * is the first; policy_r18_reissued_card decides what it means),
 	 * the SIGN and AUTH certificates ever issued on this card, and
@@ -230,7 +232,10 @@ const struct query queries[Q__COUNT] = {
 	    " coalesce((SELECT x.status = 'revoked' FROM certificates x"
 	    "  WHERE x.resident_code = c.resident_code AND x.type = 'auth'"
 	    "  ORDER BY x.issued_at DESC, x.serial DESC LIMIT 1), false)::text"
-	    " FROM cards c WHERE c.card_number = $1 AND c.resident_code = $2::char(11)", 2 },
+	    " FROM cards c WHERE c.resident_code = $2::char(11) AND c.card_number ="
+	    /* $1 NULL: the resident's current card, as Q_CARDS_OF_RESIDENT's first row */
+	    "  coalesce($1, (SELECT o.card_number FROM cards o WHERE o.resident_code = $2::char(11)"
+	    "  ORDER BY (o.status = 'active') DESC, o.issued_on DESC, o.card_number LIMIT 1))", 2 },
 #undef CARD_COLS
 
 	[Q_CERTS_OF_RESIDENT] = { Q_CERTS_OF_RESIDENT, "certs_of_resident",

@@ -30,7 +30,7 @@ enum query_id {
 	Q_RESIDENT_GET,		/* $1 code -> resident columns + municipality (see queries.c) */
 	Q_RESIDENT_LOCK,	/* same, FOR UPDATE: serializes issuance per resident (R9) */
 	Q_CARDS_OF_RESIDENT,	/* $1 code -> card rows, active first */
-	Q_CARD_FACTS,		/* $1 card_number, $2 resident -> card row + R18 facts */
+	Q_CARD_FACTS,		/* $1 card_number (NULL: current), $2 resident -> card row + R18 facts */
 	Q_CERTS_OF_RESIDENT,	/* $1 code -> certificates, newest first */
 	Q_LATEST_CERTS,		/* $1 code -> latest unrevoked certificate per type */
 	Q_COUNTER_GATE,		/* $1 now, $2 municipality -> R19 suspension end, reasons, hours */

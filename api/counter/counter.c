@@ -144,7 +144,6 @@ counter_load(struct store_conn *c, struct api_req *req, const char *code,
     struct api_resp *resp, struct store_err *err)
 {
 	const char *v[2];
-	PGresult *cards = NULL;
 	const char *muni = req->principal.municipality_code;
 
 	memset(f, 0, sizeof(*f));
@@ -174,25 +173,13 @@ counter_load(struct store_conn *c, struct api_req *req, const char *code,
 	}
 	fill_resident(f);
 
-	/* The card: the one named, or the resident's current one. */
-	if (card_number == NULL) {
-		if ((cards = store_exec(c, Q_CARDS_OF_RESIDENT, 1, v, NULL, NULL, err)) == NULL)
-			return -1;
-		if (PQntuples(cards) > 0)
-			card_number = PQgetvalue(cards, 0, 0);
-	}
-	if (card_number != NULL) {
-		v[0] = card_number;
-		v[1] = code;
-		f->res_card = store_exec(c, Q_CARD_FACTS, 2, v, NULL, NULL, err);
-		PQclear(cards);
-		cards = NULL;
-		if (f->res_card == NULL)
-			return -1;
-		if (PQntuples(f->res_card) == 1)
-			fill_card(f);
-	}
-	PQclear(cards);
+	/* The card: the one named, or (NULL) the resident's current one. */
+	v[0] = card_number;
+	v[1] = code;
+	if ((f->res_card = store_exec(c, Q_CARD_FACTS, 2, v, NULL, NULL, err)) == NULL)
+		return -1;
+	if (PQntuples(f->res_card) == 1)
+		fill_card(f);
 
 	v[0] = code;
 	if ((f->res_latest = store_exec(c, Q_LATEST_CERTS, 1, v, NULL, NULL, err)) == NULL)
