@@ -25,6 +25,7 @@
 #include <openssl/crypto.h>
 
 #include "api/counter/applications.h"
+#include "api/counter/issue.h"
 #include "api/audit.h"
 #include "api/counter/counter.h"
 #include "api/idem.h"
@@ -171,10 +172,53 @@ struct create {
 	json_t			*applicant_json;
 	int			 delegation;
 	struct app_evidence	 ev;
+	/* "certificates": issued at once, in this order (AUTH first, R7) */
+	json_t			*certs;		/* borrowed from the body */
+	struct issue		 issues[POLICY_NTYPES];
+	int			 nissue;
 	/* outcome */
 	char			 code[ANSWER_CODE_BUF];	/* the answer code, only for the 201 */
 	int			 scope_denied;		/* R1: audit after the transaction */
 };
+
+/*
+ * "certificates": [{type, csr}] (issue at once): one or two distinct types,
+ * each applied for; the CSRs are parsed later (parse_cert_csrs), once
+ * every field is known to be well formed. Kept in issue order, AUTH first.
+ */
+static void
+parse_certs(struct create *cr, json_t *certs, json_t *fields)
+{
+	json_t *c, *v;
+	const char *key;
+	size_t i;
+	enum policy_type t;
+	unsigned seen = 0;
+
+	if (certs == NULL)
+		return;
+	if (!json_is_array(certs) || json_array_size(certs) < 1 || json_array_size(certs) > 2) {
+		field_err(fields, "certificates", "an array of one or two {type, csr}");
+		return;
+	}
+	json_array_foreach(certs, i, c) {
+		int bad = !json_is_object(c);
+
+		if (!bad)
+			json_object_foreach(c, key, v)
+				if (strcmp(key, "type") && strcmp(key, "csr"))
+					bad = 1;
+		if (bad || json_string_value(json_object_get(c, "csr")) == NULL ||
+		    policy_type_parse(json_string_value(json_object_get(c, "type")), &t) != 0 ||
+		    (seen & POLICY_TYPE_BIT(t))) {
+			field_err(fields, "certificates", "an array of one or two {type, csr}, "
+			    "the types distinct");
+			return;
+		}
+		seen |= POLICY_TYPE_BIT(t);
+	}
+	cr->certs = certs;
+}
 
 static int
 parse_create(struct create *cr, json_t *body, json_t *fields)
@@ -186,7 +230,8 @@ parse_create(struct create *cr, json_t *body, json_t *fields)
 	json_object_foreach(body, key, v)
 		if (strcmp(key, "resident_code") && strcmp(key, "card_number") &&
 		    strcmp(key, "procedure") && strcmp(key, "types") && strcmp(key, "applicant") &&
-		    strcmp(key, "delegation_covers_revocation") && strcmp(key, "evidence"))
+		    strcmp(key, "delegation_covers_revocation") && strcmp(key, "evidence") &&
+		    strcmp(key, "certificates"))
 			field_err(fields, key, "unknown field");
 	cr->resident_code = json_string_value(json_object_get(body, "resident_code"));
 	if (cr->resident_code == NULL || !counter_resident_code_ok(cr->resident_code))
@@ -236,7 +281,48 @@ parse_create(struct create *cr, json_t *body, json_t *fields)
 		field_err(fields, "delegation_covers_revocation", "true or false");
 	cr->delegation = json_is_true(v);
 	app_parse_evidence(json_object_get(body, "evidence"), &cr->ev, fields);
+	parse_certs(cr, json_object_get(body, "certificates"), fields);
 	return json_object_size(fields) > 0 ? -1 : 0;
+}
+
+/*
+ * "certificates": each one issued in this transaction as the certificate
+ * POST would (api/counter/issue.c issue_in_tx), AUTH first; f are the
+ * facts create_tx loaded with the resident locked, current for the first
+ * one. The application's state and the certificates go into o. 0, or -1
+ * with cr->resp (a refusal) or err set: the caller rolls back.
+ */
+static int
+issue_at_once(struct store_conn *c, struct create *cr, struct counter_facts *f,
+    const char *app_id, json_t *o, struct store_err *err)
+{
+	struct issue_app a;
+	json_t *list = json_array(), *cert = NULL;
+	char id[40];
+	int k;
+
+	snprintf(id, sizeof(id), "%s", app_id);
+	memset(&a, 0, sizeof(a));
+	a.resident = cr->resident_code;
+	a.card = f->card.present ? f->card.card_number : NULL;
+	a.procedure = cr->procedure;
+	a.applicant = cr->applicant;
+	a.delegation = cr->delegation;
+	json_object_set_new(o, "certificates", list);
+	for (k = 0; k < cr->nissue; k++) {
+		struct issue *is = &cr->issues[k];
+
+		is->id = id;
+		if ((cert = issue_in_tx(c, is, &a, k == 0 ? f : NULL, err)) == NULL)
+			return -1;
+		json_array_append_new(list, cert);
+		log_kv(LOG_LVL_INFO, "certificate issued", "request_id", cr->req->request_id,
+		    "type", policy_type_name(is->type), "serial", is->serial_hex,
+		    "application", id, (char *)NULL);
+	}
+	json_object_set(o, "state", json_object_get(json_object_get(cert, "application"),
+	    "state"));
+	return 0;
 }
 
 static int
@@ -380,6 +466,9 @@ create_tx(struct store_conn *c, void *arg, struct store_err *err)
 	    "plan", plan, "created_at", counter_rfc3339(cr->now, tbuf, sizeof(tbuf)));
 	json_object_set_new(o, "card_number", f.card.present ?
 	    json_string(f.card.card_number) : json_null());
+	/* Issue at once (proxies never: api_application_create refused them, R13). */
+	if (cr->nissue > 0 && issue_at_once(c, cr, &f, PQgetvalue(res, 0, 0), o, err) != 0)
+		goto out;
 
 	if (cr->applicant == POLICY_PROXY) {
 		/* R13: the inquiry form goes to the registered address, never elsewhere. */
@@ -531,6 +620,90 @@ app_parse_body(struct api_req *req, struct api_resp *resp)
 	return body;
 }
 
+/*
+ * Issue at once, before the transaction: the request's shape against the
+ * rules that need no database (not a PIN reset; each type applied for;
+ * R7 AUTH first when both are applied for; R13 a voluntary proxy's
+ * inquiry first), then each CSR parsed (R22) and a serial reserved for it
+ * (committed before anything is signed, as for the certificate POST).
+ * 0, or -1 with resp set.
+ */
+static int
+prepare_at_once(struct create *cr, struct api_resp *resp)
+{
+	struct api_req *req = cr->req;
+	json_t *fields, *c, *list[POLICY_NTYPES] = { NULL, NULL };
+	struct store_err err;
+	enum policy_type t;
+	static const enum policy_type order[POLICY_NTYPES] = { POLICY_AUTH, POLICY_SIGN };	/* R7 */
+	char name[32];
+	size_t i;
+	int k;
+
+	fields = json_object();
+	json_array_foreach(cr->certs, i, c) {
+		(void)policy_type_parse(json_string_value(json_object_get(c, "type")), &t);
+		list[t] = c;	/* parse_certs: distinct, known types */
+		if (!(cr->mask & POLICY_TYPE_BIT(t)))
+			field_err(fields, "certificates", "each type must be in types");
+	}
+	if (cr->procedure == POLICY_PIN_RESET)
+		field_err(fields, "certificates", "a PIN reset issues no certificate (R16a)");
+	if (json_object_size(fields) > 0) {
+		api_problem(resp, 422, "invalid-field", "Unprocessable Content", NULL, fields,
+		    "the application has invalid fields");	/* steals fields */
+		return -1;
+	}
+	if (cr->applicant == POLICY_PROXY) {
+		json_decref(fields);
+		api_problem(resp, 409, "wrong-state", "Conflict", "R13", NULL,
+		    "a voluntary proxy's application waits for the inquiry answer (R13): "
+		    "its certificates are issued after it, not at once");
+		resp->rule = "R13";
+		return -1;
+	}
+	if ((cr->mask & POLICY_TYPE_BIT(POLICY_AUTH)) && list[POLICY_AUTH] == NULL) {
+		json_decref(fields);
+		api_problem(resp, 409, "auth-first", "Conflict", "R7",
+		    json_pack("{s:s}", "certificates", "issue auth first"),
+		    "R7: this application issues both types; the AUTH certificate comes first");
+		resp->rule = "R7";
+		return -1;
+	}
+	for (k = 0; k < POLICY_NTYPES; k++) {
+		struct issue *is;
+
+		if (list[t = order[k]] == NULL)
+			continue;
+		is = &cr->issues[cr->nissue++];
+		memset(is, 0, sizeof(*is));
+		is->req = req;
+		is->resp = resp;
+		is->now = cr->now;
+		is->type = t;
+		snprintf(name, sizeof(name), "certificates.%s.csr", policy_type_name(t));
+		if (issue_parse_csr(is, json_string_value(json_object_get(list[t], "csr")),
+		    fields, name) < 0) {
+			json_decref(fields);
+			return -1;
+		}
+	}
+	if (json_object_size(fields) > 0) {
+		api_problem(resp, 422, "invalid-field", "Unprocessable Content", NULL, fields,
+		    "the application has invalid fields");	/* steals fields */
+		return -1;
+	}
+	json_decref(fields);
+	for (k = 0; k < cr->nissue; k++) {
+		memset(&err, 0, sizeof(err));
+		if (issue_serial_take(&cr->issues[k], &err) != 0) {
+			api_db_unavailable(req, resp, &err);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 api_application_create(struct api_req *req, struct api_resp *resp)
 {
@@ -559,6 +732,11 @@ api_application_create(struct api_req *req, struct api_resp *resp)
 		json_decref(body);
 		return;
 	}
+	if (cr.certs != NULL && prepare_at_once(&cr, resp) != 0)
+		goto out;
 	app_run_tx(req, resp, create_tx, &cr, cr.resident_code, &cr.scope_denied);
+out:
+	for (int k = 0; k < cr.nissue; k++)
+		issue_free(&cr.issues[k]);
 	json_decref(body);
 }

@@ -6,9 +6,11 @@
  *     (proof of possession); its subject is ignored;
  *  2. take a fresh serial, recorded (committed) before anything is signed
  *     with it: serials are reserved a block at a time in their own
- *     transaction (serial_take), so most issuances reserve none;
+ *     transaction (issue_serial_take), so most issuances reserve none;
  *  3. one transaction: Idempotency-Key, R19 gate, the application (locked),
- *     the resident (locked: two terminals at once are serialized, R9), the
+ *     then issue_in_tx() (api/counter/issue.h; POST /v1/applications with
+ *     "certificates" calls it in the application's own transaction): the
+ *     resident (locked: two terminals at once are serialized, R9), the
  *     rules again at this instant (ca/policy.c), build the profile, sign with
  *     the throwaway key, lint, sign for real (ca/profile.c), then one
  *     statement (Q_CERT_RECORD): mark an expired predecessor expired (R8),
@@ -30,6 +32,7 @@
 #include <openssl/rand.h>
 
 #include "api/counter/applications.h"
+#include "api/counter/issue.h"
 #include "api/audit.h"
 #include "api/counter/counter.h"
 #include "api/status/crls.h"
@@ -46,22 +49,6 @@
 #define SERIAL_TRIES	3
 #define SERIAL_BLOCK	32	/* serials reserved per round trip (issue 15) */
 
-struct issue {
-	struct api_req		*req;
-	struct api_resp		*resp;
-	time_t			 now;
-	const char		*id;
-	enum policy_type	 type;
-	EVP_PKEY		*key;
-	unsigned char		 key_fp[POLICY_KEY_FP_LEN];	/* R22 */
-	unsigned char		 serial[SERIAL_MAX];
-	size_t			 serial_len;
-	char			 serial_hex[2 * SERIAL_MAX + 1];
-	int			 scope_denied;
-	char			 resident_code[12];
-	/* R1: the application is another municipality's; audited after the rollback */
-	char			 foreign_municipality[8];
-};
 
 /* Strict base64 (whitespace allowed) into out; -1 when malformed or too long. */
 static int
@@ -218,8 +205,8 @@ out:
 	return got ? 0 : -1;
 }
 
-static int
-serial_take(struct issue *is, struct store_err *err)
+int
+issue_serial_take(struct issue *is, struct store_err *err)
 {
 	if (pool_pop(is) != 0 && pool_fill(is, err) != 0)
 		return -1;
@@ -325,40 +312,28 @@ key_unused(struct store_conn *c, struct issue *is, const char *resident,
 	return -1;
 }
 
+/*
+ * POST /v1/applications/{id}/certificates, step 3: the Idempotency-Key, the
+ * R19 gate, the application (locked) and its state, then issue_in_tx().
+ */
 static int
 issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 {
 	struct issue *is = arg;
 	struct api_req *req = is->req;
 	struct api_resp *resp = is->resp;
-	struct app *app = req->app;
-	struct counter_facts f;
-	struct policy_plan plan;
-	struct policy_refusal r;
-	struct profile_req pr;
-	PGresult *res = NULL, *x = NULL;
-	const char *tname = policy_type_name(is->type), *v[14];
-	int l[14], fm[14], rc = -1, lint_failed = 0, delegation;
-	char cn[64], crlurl[512], ocsp_url[512], ca_url[512], nowbuf[24], nb[24], na[24],
-	    msg[512], resident[12], card[20], nabuf[24], procedure[16], types[16], issued[16];
-	unsigned char *der = NULL;
-	size_t derlen = 0;
-	char *cert_pem = NULL, *chain_pem = NULL;
-	X509 *issuer;
-	json_t *superseded = NULL, *o;
-	char *detail = NULL, actor[160];
-	enum policy_applicant applicant;
-	enum policy_procedure proc;
-	struct keypair *kp;
-	int i;
+	PGresult *res = NULL;
+	const char *tname = policy_type_name(is->type);
+	int rc = -1;
+	char resident[12], card[20], procedure[16], types[16], issued[16];
+	struct issue_app a;
+	json_t *o;
 
 	api_resp_free(resp);
-	memset(&f, 0, sizeof(f));
 	switch (idem_begin(c, req, NULL, resp, err)) {
 	case IDEM_DBERR:
 	case IDEM_REPLAY:
 	case IDEM_REFUSED:
-		json_decref(superseded);
 		return -1;
 	default:
 		break;
@@ -370,17 +345,20 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 			(void)foreign_app(c, is, err);	/* a failure: err, then 503 */
 		goto out;
 	}
+	memset(&a, 0, sizeof(a));
 	snprintf(resident, sizeof(resident), "%s", PQgetvalue(res, 0, 1));
 	snprintf(is->resident_code, sizeof(is->resident_code), "%s", resident);
 	snprintf(card, sizeof(card), "%s", PQgetvalue(res, 0, 2));
 	snprintf(procedure, sizeof(procedure), "%s", PQgetvalue(res, 0, 3));
 	snprintf(types, sizeof(types), "%s", PQgetvalue(res, 0, 4));
 	snprintf(issued, sizeof(issued), "%s", PQgetvalue(res, 0, 12));
-	delegation = strcmp(PQgetvalue(res, 0, 7), "true") == 0;
-	if (policy_applicant_parse(PQgetvalue(res, 0, 5), &applicant) != 0 ||
-	    policy_procedure_parse(procedure, &proc) != 0)
+	a.resident = resident;
+	a.card = card;
+	a.delegation = strcmp(PQgetvalue(res, 0, 7), "true") == 0;
+	if (policy_applicant_parse(PQgetvalue(res, 0, 5), &a.applicant) != 0 ||
+	    policy_procedure_parse(procedure, &a.procedure) != 0)
 		abort();	/* the schema's CHECKs allow nothing else */
-	if (proc == POLICY_PIN_RESET) {
+	if (a.procedure == POLICY_PIN_RESET) {
 		api_problem(resp, 409, "wrong-procedure", "Conflict", "R16a", NULL,
 		    "the application is a PIN reset: it issues no certificate (POST "
 		    "/v1/pin-resets authorizes the reset)");
@@ -423,30 +401,69 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	}
 	PQclear(res);
 	res = NULL;
+	if ((o = issue_in_tx(c, is, &a, NULL, err)) == NULL)
+		goto out;
+	api_json(resp, 201, o);
+	if (idem_finish(c, req, resp, err) != 0)
+		goto out;
+	log_kv(LOG_LVL_INFO, "certificate issued", "request_id", req->request_id,
+	    "type", tname, "serial", is->serial_hex, (char *)NULL);
+	rc = 0;
+out:
+	PQclear(res);
+	return rc;
+}
 
+json_t *
+issue_in_tx(struct store_conn *c, struct issue *is, const struct issue_app *a,
+    struct counter_facts *given, struct store_err *err)
+{
+	struct api_req *req = is->req;
+	struct api_resp *resp = is->resp;
+	struct app *app = req->app;
+	struct counter_facts own, *fp = given != NULL ? given : &own;
+	struct policy_plan plan;
+	struct policy_refusal r;
+	struct profile_req pr;
+	PGresult *x = NULL;
+	const char *tname = policy_type_name(is->type), *v[14];
+	int l[14], fm[14], lint_failed = 0;
+	char cn[64], crlurl[512], ocsp_url[512], ca_url[512], nowbuf[24], nb[24], na[24],
+	    msg[512], nabuf[24];
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+	char *cert_pem = NULL, *chain_pem = NULL;
+	X509 *issuer;
+	json_t *superseded = NULL, *o = NULL;
+	char *detail = NULL, actor[160];
+	struct keypair *kp;
+	int i;
+
+	memset(&own, 0, sizeof(own));
+	snprintf(is->resident_code, sizeof(is->resident_code), "%s", a->resident);
 	/* The rules again, now (time has passed since the application). */
-	if (counter_load(c, req, resident, card[0] ? card : NULL, COUNTER_LOCK, is->now, &f,
-	    resp, err) != 0) {
-		is->scope_denied = f.scope_denied;
+	if (given == NULL && counter_load(c, req, a->resident, a->card != NULL && a->card[0] ?
+	    a->card : NULL, COUNTER_LOCK, is->now, &own, resp, err) != 0) {
+		is->scope_denied = own.scope_denied;
 		goto out;
 	}
 	memset(&plan, 0, sizeof(plan));
-	if (policy_plan(&f.ctx, is->type, proc, 0, &plan) != 0 || !plan.eligible) {
+	if (policy_plan(&fp->ctx, is->type, a->procedure, 0, &plan) != 0 || !plan.eligible) {
 		counter_refuse(req, resp, &plan.refusal);
 		goto out;
 	}
-	if (policy_r13_applicant(applicant, &f.resident, is->now, plan.supersedes, delegation,
-	    &r) != 0) {
+	if (policy_r13_applicant(a->applicant, &fp->resident, is->now, plan.supersedes,
+	    a->delegation, &r) != 0) {
 		counter_refuse(req, resp, &r);
 		goto out;
 	}
-	if (key_unused(c, is, resident, resp, err) != 0)
+	if (key_unused(c, is, a->resident, resp, err) != 0)
 		goto out;
 	if (subject_cn(c, is, cn, sizeof(cn), err) != 0)
 		goto out;
 
 	/* Build, lint, sign (ca/profile.c). */
-	crl_url(app, tname, f.resident.municipality_code, crlurl, sizeof(crlurl));
+	crl_url(app, tname, fp->resident.municipality_code, crlurl, sizeof(crlurl));
 	snprintf(ocsp_url, sizeof(ocsp_url), "%s/ocsp", app->issuance.status_url);
 	snprintf(ca_url, sizeof(ca_url), "%s/ca/%s.crt", app->issuance.status_url, tname);
 	memset(&pr, 0, sizeof(pr));
@@ -457,8 +474,8 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	pr.not_after = plan.not_after;
 	pr.subject_key = is->key;
 	pr.subject_cn = cn;
-	pr.prefecture = f.prefecture;
-	pr.municipality = f.municipality_name;
+	pr.prefecture = fp->prefecture;
+	pr.municipality = fp->municipality_name;
 	if (is->type == POLICY_SIGN) {
 		pr.name = plan.names.name;	/* R20/R25, as policy_plan checked them */
 		pr.name_map = plan.names.name_map;
@@ -514,12 +531,12 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	v[1] = (const char *)is->serial;
 	l[1] = (int)is->serial_len;
 	fm[1] = 1;
-	v[2] = resident;
-	v[3] = f.card.card_number;
+	v[2] = a->resident;
+	v[3] = fp->card.card_number;
 	v[4] = cn;
 	v[5] = nb;
 	v[6] = na;
-	v[7] = f.resident.municipality_code;
+	v[7] = fp->resident.municipality_code;
 	v[8] = (const char *)der;
 	l[8] = (int)derlen;
 	fm[8] = 1;
@@ -549,21 +566,53 @@ issue_tx(struct store_conn *c, void *arg, struct store_err *err)
 	PQclear(x);
 	json_object_set_new(o, "capped_by", plan.capped_by != NULL ?
 	    json_string(plan.capped_by) : json_null());
-	api_json(resp, 201, o);
-	if (idem_finish(c, req, resp, err) != 0)
-		goto out;
-	log_kv(LOG_LVL_INFO, "certificate issued", "request_id", req->request_id,
-	    "type", tname, "serial", is->serial_hex, (char *)NULL);
-	rc = 0;
 out:
-	PQclear(res);
-	counter_facts_free(&f);
+	counter_facts_free(&own);
 	json_decref(superseded);
 	OPENSSL_free(der);
 	free(cert_pem);
 	free(chain_pem);
 	free(detail);
+	return o;
+}
+
+int
+issue_parse_csr(struct issue *is, const char *csr, json_t *fields, const char *name)
+{
+	unsigned char *der = NULL;
+	size_t derlen = 0;
+	const char *rule = NULL;
+	char msg[256];
+	int rc = 0;
+
+	if (csr == NULL || (der = malloc(CSR_MAX)) == NULL ||
+	    b64_decode(csr, der, CSR_MAX, &derlen) != 0) {
+		json_object_set_new(fields, name, json_string("base64 of a DER PKCS#10 request"));
+		rc = 1;
+	} else if (csr_parse(der, derlen, &is->key, &rule, msg, sizeof(msg)) != 0) {
+		json_object_set_new(fields, name, json_string(msg));
+		rc = 1;
+		if (rule != NULL) {
+			/* with every field message found so far, as the caller's 422 would */
+			api_problem(is->resp, 422, "csr-key", "Refused by rule", rule,
+			    json_deep_copy(fields), "%s: %s", rule, msg);	/* steals the copy */
+			is->resp->rule = rule;
+			rc = -1;
+		}
+	} else if (policy_key_fingerprint(is->key, is->key_fp) != 0) {
+		api_problem(is->resp, 500, "internal", "Internal Server Error", NULL, NULL,
+		    "the key fingerprint could not be computed");
+		rc = -1;
+	}
+	free(der);
 	return rc;
+}
+
+void
+issue_free(struct issue *is)
+{
+	EVP_PKEY_free(is->key);
+	is->key = NULL;
 }
 
 void
@@ -572,10 +621,7 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 	struct issue is;
 	struct store_err err;
 	json_t *body, *fields, *v;
-	const char *key, *csr, *rule = NULL;
-	unsigned char *der = NULL;
-	size_t derlen = 0;
-	char msg[256];
+	const char *key;
 
 	if (!app_id_ok(req->params[0])) {
 		api_problem(resp, 404, "not-found", "Not Found", NULL, NULL, "no such application");
@@ -594,25 +640,9 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 	if (json_string_value(json_object_get(body, "type")) == NULL ||
 	    policy_type_parse(json_string_value(json_object_get(body, "type")), &is.type) != 0)
 		json_object_set_new(fields, "type", json_string("sign or auth"));
-	csr = json_string_value(json_object_get(body, "csr"));
-	if (csr == NULL || (der = malloc(CSR_MAX)) == NULL ||
-	    b64_decode(csr, der, CSR_MAX, &derlen) != 0)
-		json_object_set_new(fields, "csr", json_string("base64 of a DER PKCS#10 request"));
-	else if (csr_parse(der, derlen, &is.key, &rule, msg, sizeof(msg)) != 0) {
-		json_object_set_new(fields, "csr", json_string(msg));
-		if (rule != NULL) {
-			api_problem(resp, 422, "csr-key", "Refused by rule", rule, fields,
-			    "%s: %s", rule, msg);	/* steals fields */
-			fields = NULL;
-			resp->rule = rule;
-			goto out;
-		}
-	}
-	if (is.key != NULL && policy_key_fingerprint(is.key, is.key_fp) != 0) {
-		api_problem(resp, 500, "internal", "Internal Server Error", NULL, NULL,
-		    "the key fingerprint could not be computed");
+	if (issue_parse_csr(&is, json_string_value(json_object_get(body, "csr")), fields,
+	    "csr") < 0)
 		goto out;
-	}
 	if (json_object_size(fields) > 0) {
 		api_problem(resp, 422, "invalid-field", "Unprocessable Content", NULL, fields,
 		    "the request has invalid fields");	/* steals fields */
@@ -623,7 +653,7 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 	fields = NULL;
 	is.now = clock_now();
 	memset(&err, 0, sizeof(err));
-	if (serial_take(&is, &err) != 0) {
+	if (issue_serial_take(&is, &err) != 0) {
 		api_db_unavailable(req, resp, &err);
 		goto out;
 	}
@@ -643,6 +673,5 @@ api_certificate_issue(struct api_req *req, struct api_resp *resp)
 out:
 	json_decref(fields);
 	json_decref(body);
-	free(der);
-	EVP_PKEY_free(is.key);
+	issue_free(&is);
 }

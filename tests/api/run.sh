@@ -350,7 +350,7 @@ expect test_socket_activation_clean_exit eval '[ $rc_prev = 0 ]'
 # authcache moves terminal-141003 to another municipality and back: it runs
 # before any section files an application through that terminal (the
 # applications_terminal_fkey of R1 then pins the terminal's municipality).
-for section in ${JPKI_API_SECTIONS:-feed authcache issuance scope keys revocation crl ocsp clock fees rp pinreset suspensions notices console dashboard audit stats operators requests attack grants}; do
+for section in ${JPKI_API_SECTIONS:-feed authcache issuance atonce scope keys revocation crl ocsp clock fees rp pinreset suspensions notices console dashboard audit stats operators requests attack grants}; do
 	[ -f "$top/tests/api/$section.sh" ] && . "$top/tests/api/$section.sh"
 done
 

@@ -62,6 +62,10 @@
 #   JPKI_BENCH_QLEN	  characters of each statement's text shown (default 110)
 #   JPKI_BENCH_PRELOAD_DER  bytes of the placeholder DER of a preloaded row (default 1200,
 #			  about a real AUTH certificate)
+#   JPKI_BENCH_ATONCE	  1 (default): an issuance is one POST /v1/applications with
+#			  "certificates" (the application and its certificate in one
+#			  transaction, issue 15); 0: the two POSTs (application, then
+#			  certificate), as before 2026-12-04
 #   JPKI_BENCH_FLOOR	  1 (default): after the settings, SECONDS of GET /v1/whoami with
 #			  the best setting (the fixed CPU cost of one API call, an
 #			  issuance makes two), printed beside the target's CPU budget; 0 skips
@@ -391,6 +395,13 @@ best_out=""
 api_errors=0
 db_errors=0
 note "machine: $ncpu CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'))"
+atonce_flag=
+if [ "${JPKI_BENCH_ATONCE:-1}" = 1 ]; then
+	atonce_flag=--at-once
+	note "issuance: one POST /v1/applications with \"certificates\" (at once; JPKI_BENCH_ATONCE=0: two POSTs)"
+else
+	note "issuance: POST /v1/applications, then POST /v1/applications/{id}/certificates"
+fi
 note "client: $nclients threads, $nres residents, ${seconds}s per setting, database reset before each; jpkid log_level=$log_level"
 # run_setting N THREADS:POOL TEMPLATE: one timed run on a fresh copy of
 # TEMPLATE; sets rate (empty when none) and tag, prints the figures.
@@ -431,7 +442,7 @@ run_setting() {
 	t0=$(date +%s.%N)
 	"$client" --url "$API" --cacert "$ca/client-ca.crt" --cert "$ca/$term.crt" \
 		--key "$ca/$term.key" --csrs "$work/csrs" --residents "$work/residents" \
-		--threads "$nclients" --seconds "$seconds" --serials "$work/serials-$tag" \
+		--threads "$nclients" --seconds "$seconds" --serials "$work/serials-$tag" $atonce_flag \
 		> "$work/client-$tag.out" 2> "$work/client-$tag.err"
 	crc=$?
 	t1=$(date +%s.%N)
@@ -621,14 +632,15 @@ echo "issuance/s: $best_rate"
 echo "openssl rsa2048 sign/s (-multi $ncpu): $sign"
 awk -v x="$best_rate" -v y="$sign" 'BEGIN { printf "ratio: %.3f (target >= 0.25)\n", x / y }'
 # What the target leaves per issuance: ncpu cores / (0.25 x sign/s), beside
-# the best setting's CPU and two API calls' floor.
+# the best setting's CPU and the floor of its API calls (one at once, else two).
 if [ -n "$floor_ms" ]; then
 	sed -n 's/.*CPU ms per issuance: jpkid \([0-9.]*\), postgres \([0-9.]*\), client \([0-9.]*\).*/\1 \2 \3/p' \
 		"$work/cpu-$best_tag" 2>/dev/null | head -n1 > "$work/best-cpu"
-	awk -v f="$floor_ms" -v y="$sign" -v n="$ncpu" -v b="$(cat "$work/best-cpu" 2>/dev/null)" 'BEGIN {
+	awk -v f="$floor_ms" -v y="$sign" -v n="$ncpu" -v b="$(cat "$work/best-cpu" 2>/dev/null)" \
+		-v calls="$([ -n "$atonce_flag" ] && echo 1 || echo 2)" 'BEGIN {
 		split(f, a, " "); split(b, c, " ")
-		budget = 1000 * n / (0.25 * y); fl = 2 * (a[1] + a[2] + a[3])
-		printf "CPU budget per issuance at the target: %.2f ms (%d cores / (0.25 x %d sign/s)); two API calls'"'"' floor: %.2f ms (%.0f%% of it)", budget, n, y, fl, 100 * fl / budget
+		budget = 1000 * n / (0.25 * y); fl = calls * (a[1] + a[2] + a[3])
+		printf "CPU budget per issuance at the target: %.2f ms (%d cores / (0.25 x %d sign/s)); the floor of its %d API call(s): %.2f ms (%.0f%% of it)", budget, n, y, calls, fl, 100 * fl / budget
 		if (c[1] != "") printf "; the best setting used %.2f ms", c[1] + c[2] + c[3]
 		printf "\n" }'
 fi

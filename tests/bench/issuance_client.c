@@ -20,9 +20,13 @@
  *
  * usage: issuance_client --url URL --cacert FILE --cert FILE --key FILE
  *	      --csrs FILE --residents FILE [--threads N] [--seconds S]
- *	      [--warmup N] [--serials FILE]
+ *	      [--warmup N] [--serials FILE] [--at-once]
  *	  issuance_client --get PATH --url URL --cacert FILE --cert FILE --key FILE
  *	      [--threads N] [--seconds S] [--warmup N]
+ *
+ * --at-once: one POST /v1/applications with "certificates" per issuance
+ * (the application and its certificate in one transaction, issue 15)
+ * instead of the two POSTs; its latency counts as the certificate POST's.
  *
  * --get PATH: no issuance; each thread sends GET PATH (e.g. /v1/whoami) on
  * its connection for the window, and the client prints
@@ -66,7 +70,7 @@ struct lat {
 
 struct opts {
 	const char	*url, *cacert, *cert, *key, *csrs, *residents, *serials, *get;
-	int		 threads, seconds, warmup;
+	int		 threads, seconds, warmup, at_once;
 };
 
 struct shared {
@@ -373,6 +377,66 @@ post(struct worker *w, CURL *c, const char *url, const char *body, struct buf *r
  * One issuance for resident code: 1 when a certificate was issued, 0 on an
  * error (counted when timed), -1 when the key pool is used up (nothing sent).
  */
+/* The first "serial":"..." of a JSON text (the at-once 201 has one per certificate). */
+static int
+json_first_serial(const char *s, char *out, size_t outcap)
+{
+	const char *p = s == NULL ? NULL : strstr(s, "\"serial\":\""), *e;
+
+	if (p == NULL)
+		return -1;
+	p += strlen("\"serial\":\"");
+	if ((e = strchr(p, '"')) == NULL || (size_t)(e - p) + 1 > outcap)
+		return -1;
+	memcpy(out, p, (size_t)(e - p));
+	out[e - p] = '\0';
+	return 0;
+}
+
+/* --at-once: the application and its AUTH certificate in one POST. */
+static int
+issue_at_once(struct worker *w, CURL *c, const char *code, const char *csr, struct buf *resp,
+    int timed)
+{
+	char url[1024], serial[128];
+	char *body;
+	size_t n = strlen(csr) + 512;
+	long status;
+	double secs;
+
+	snprintf(url, sizeof(url), "%s/v1/applications", w->sh->o->url);
+	if ((body = malloc(n)) == NULL)
+		return 0;
+	snprintf(body, n,
+	    "{\"resident_code\":\"%s\",\"procedure\":\"issue\",\"types\":[\"auth\"],"
+	    "\"applicant\":{\"kind\":\"self\"},"
+	    "\"evidence\":{\"documents\":[{\"kind\":\"mynumber_card\",\"holder\":\"resident\"}]},"
+	    "\"certificates\":[{\"type\":\"auth\",\"csr\":\"%s\"}]}", code, csr);
+	status = post(w, c, url, body, resp, &secs);
+	free(body);
+	if (status != 201 || json_first_serial(resp->p, serial, sizeof(serial)) != 0) {
+		if (timed)
+			w->cert_err[status == 201 ? 0 : status]++;
+		if (w->curl_error[0] == '\0' && status != 0)
+			snprintf(w->curl_error, sizeof(w->curl_error),
+			    "POST /v1/applications (at once) %ld: %.300s", status,
+			    resp->p == NULL ? "" : resp->p);
+		return 0;
+	}
+	if (timed) {
+		lat_add(&w->cert_lat, secs);
+		lat_add(&w->both_lat, secs);
+		w->issued++;
+	}
+	w->issued_total++;
+	if (w->sh->serials != NULL) {
+		pthread_mutex_lock(&w->sh->serials_mu);
+		fprintf(w->sh->serials, "%s\n", serial);
+		pthread_mutex_unlock(&w->sh->serials_mu);
+	}
+	return 1;
+}
+
 static int
 issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int timed)
 {
@@ -391,6 +455,8 @@ issue_one(struct worker *w, CURL *c, const char *code, struct buf *resp, int tim
 		return -1;
 	}
 	csr = w->sh->csrs[k];
+	if (o->at_once)
+		return issue_at_once(w, c, code, csr, resp, timed);
 	snprintf(url, sizeof(url), "%s/v1/applications", o->url);
 	snprintf(body, sizeof(body),
 	    "{\"resident_code\":\"%s\",\"procedure\":\"issue\",\"types\":[\"auth\"],"
@@ -558,7 +624,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: issuance_client --url URL --cacert FILE --cert FILE --key FILE\n"
 	    "           --csrs FILE --residents FILE [--threads N] [--seconds S]\n"
-	    "           [--warmup N] [--serials FILE]\n"
+	    "           [--warmup N] [--serials FILE] [--at-once]\n"
 	    "       issuance_client --get PATH --url URL --cacert FILE --cert FILE --key FILE\n"
 	    "           [--threads N] [--seconds S] [--warmup N]\n");
 	exit(2);
@@ -627,6 +693,10 @@ main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
+		if (strcmp(a, "--at-once") == 0) {
+			o.at_once = 1;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (strcmp(a, "--url") == 0)
